@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. Both start from a clean clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app:create_app
+
+.PHONY: run test test-fast lint format migrate vendor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+## run: install, migrate, serve http://127.0.0.1:5000 (SQLite in instance/, one gevent process)
+run: $(VENV)/.runtime
+	APP_ENV=$${APP_ENV:-development} $(FLASK) db upgrade
+	APP_ENV=$${APP_ENV:-development} $(BIN)/python wsgi.py
+
+## test: everything: unit, socket, live-server and real-browser tests
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-fast: without the real-browser tests
+test-fast: $(VENV)/.dev
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+## migrate: make a new migration after changing app/models.py (MESSAGE="...")
+migrate: $(VENV)/.runtime
+	APP_ENV=development $(FLASK) db migrate -m "$(MESSAGE)"
+
+vendor:
+	scripts/vendor.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,74 @@
+"""Bridge Co-Design: live co-design workshops for the four partner clusters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import config
+from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config.load(app, overrides)
+    if app.config["TRUST_PROXY"]:
+        n = app.config["TRUST_PROXY"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    # Last: the socket handlers are registered by the blueprint imports above.
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        cors_allowed_origins=config.allowed_origins(app.config),
+        max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE"],
+        message_queue=app.config["REDIS_URL"] or None,
+    )
+    return app
+
+
+def select_locale() -> str | None:
+    """The workshop's language on its pages, else what the browser asks for."""
+    supported = list(current_app.config["LANGUAGES"])
+    return g.get("language") or request.accept_languages.best_match(supported)
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login.init_app(app)
+    login.login_view = "auth.login_page"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    limiter.init_app(app)
+    from app import sqlite  # noqa: F401  (pragmas for every SQLite connection)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import auth
+    from app.workshops import bp as workshops_bp
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(workshops_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app import errors
+
+    app.register_error_handler(errors.DomainError, errors.http_response)
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, errors.http_error_page)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import users
+
+    app.cli.add_command(users)

@@ -1,0 +1,7 @@
+"""Accounts, roles, the first-run page, and who may do what (views and socket events alike)."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

@@ -1,0 +1,118 @@
+"""Login, logout, the first-run page and account administration."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp, services
+from app.auth.forms import FirstRunForm, LoginForm, NewUserForm
+from app.auth.policy import admin_required
+from app.errors import DomainError
+from app.extensions import db, limiter, login
+from app.models import User
+
+
+@login.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+@bp.before_app_request
+def first_run() -> ResponseReturnValue | None:
+    """While no account exists, every page leads to the first-run page."""
+    if request.endpoint in (None, "auth.setup", "static"):
+        return None
+    if not _setup_done():
+        return redirect(url_for("auth.setup"))
+    return None
+
+
+def _setup_done() -> bool:
+    """Accounts are never deleted, so once one exists the check never runs again."""
+    state = current_app.extensions.setdefault("bridge", {})
+    state["setup_done"] = state.get("setup_done") or services.any_user()
+    return state["setup_done"]
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup() -> ResponseReturnValue:
+    if services.any_user():
+        return redirect(url_for("auth.login"))
+    form = FirstRunForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_first_admin(form.email.data, form.name.data, form.password.data)
+        except DomainError as e:
+            form.form_errors.append(e.message)
+        else:
+            login_user(user)
+            flash(_("Welcome! Your administrator account is ready."), "ok")
+            return redirect(url_for("workshops.dashboard"))
+    return render_template("auth/setup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login_page() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("workshops.dashboard"))
+        form.form_errors.append(_("Wrong email or password, or the account is disabled."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@admin_required
+def users() -> ResponseReturnValue:
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.email.data, form.name.data, form.password.data, form.role.data
+            )
+        except DomainError as e:
+            form.form_errors.append(e.message)
+        else:
+            flash(_("Account %(email)s created.", email=user.email), "ok")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/users.html", form=form, users=services.list_users())
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@admin_required
+def set_active(user_id: int) -> ResponseReturnValue:
+    active = request.form.get("active") == "1"
+    user = services.set_active(current_user, user_id, active)
+    flash(
+        _(
+            "%(email)s is now %(state)s.",
+            email=user.email,
+            state=_("enabled") if active else _("disabled"),
+        ),
+        "ok",
+    )
+    return redirect(url_for("auth.users"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -1,0 +1,101 @@
+"""Settings: defaults here, then instance/config.py, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ENV_KEYS = (
+    "APP_ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "PUBLIC_URL",
+    "ALLOWED_ORIGINS",
+    "ASYNC_MODE",
+    "HOST",
+    "PORT",
+    "REDIS_URL",
+    "RATELIMIT_STORAGE_URI",
+    "TRUST_PROXY",
+)
+
+
+class Defaults:
+    APP_ENV = "production"
+    HOST = "127.0.0.1"
+    PORT = 5000
+    ASYNC_MODE = "gevent"
+    PUBLIC_URL = ""  # derived from HOST and PORT when empty
+    ALLOWED_ORIGINS = ""  # extra origins for the socket, comma-separated
+    REDIS_URL = ""  # message queue between app processes when set
+    TRUST_PROXY = 0  # number of proxies in front (nginx: 1)
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    SOCKET_MAX_MESSAGE = 64 * 1024
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # A workshop can span two days; a phone must come back as the same person.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=3)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a cockpit stays open all day
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = {
+        "en": "English",
+        "de": "Deutsch",
+        "it": "Italiano",
+        "el": "Ελληνικά",
+        "bg": "Български",
+    }
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_JOIN = "20 per minute"  # wrong join codes from one address
+
+
+def load(app, overrides: dict | None) -> None:
+    """Fill app.config from defaults, the instance file, the environment and overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for key in ENV_KEYS:
+        if key in os.environ:
+            app.config[key] = os.environ[key]
+    app.config.update(overrides or {})
+    cfg = app.config
+    cfg["PORT"] = int(cfg["PORT"])
+    cfg["TRUST_PROXY"] = int(cfg["TRUST_PROXY"])
+    cfg["PUBLIC_URL"] = (cfg["PUBLIC_URL"] or f"http://{cfg['HOST']}:{cfg['PORT']}").rstrip("/")
+    cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg.setdefault("SQLALCHEMY_DATABASE_URI", cfg.get("DATABASE_URL") or _sqlite_url(app))
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _secret_key(app)
+
+
+def _sqlite_url(app) -> str:
+    return "sqlite:///" + str(Path(app.instance_path) / "bridge.sqlite")
+
+
+def _secret_key(app) -> str:
+    """A development key kept in instance/ so sessions survive a restart; none in production."""
+    if app.config["APP_ENV"] not in ("development", "testing"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment or instance/config.py "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def allowed_origins(cfg) -> list[str]:
+    """The explicit Origin allow-list for the socket: the public URL plus configured extras."""
+    origins = {cfg["PUBLIC_URL"]}
+    origins.update(o.strip().rstrip("/") for o in cfg["ALLOWED_ORIGINS"].split(",") if o.strip())
+    # 127.0.0.1 and localhost are different origins; a developer types either.
+    for a, b in (("//127.0.0.1", "//localhost"), ("//localhost", "//127.0.0.1")):
+        origins.update(o.replace(a, b) for o in list(origins) if a in o)
+    return sorted(origins)

@@ -1,0 +1,70 @@
+"""Domain errors: raised by services, mapped once to HTTP responses and socket acks."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    status = 400
+    default = _l("That did not work.")
+
+    def __init__(self, message=None, field: str | None = None):
+        super().__init__(str(message or self.default))
+        self.message = str(message or self.default)
+        self.field = field
+
+    def to_ack(self) -> dict:
+        ack = {"ok": False, "error": self.message, "code": type(self).__name__}
+        if self.field:
+            ack["field"] = self.field
+        return ack
+
+
+class Invalid(DomainError):
+    status = 400
+    default = _l("Please check what you entered.")
+
+
+class NotFound(DomainError):
+    status = 404
+    default = _l("Not found.")
+
+
+class Forbidden(DomainError):
+    status = 403
+    default = _l("You may not do that.")
+
+
+class NotNow(DomainError):
+    status = 409
+    default = _l("Not now: the facilitator has closed this for the moment.")
+
+
+class Conflict(DomainError):
+    status = 409
+    default = _l("Someone else changed this at the same time. Please try again.")
+
+
+def http_response(error: DomainError):
+    """A domain error raised under an HTTP route: a readable page with the right status."""
+    from flask import render_template
+
+    return render_template("error.html", message=error.message), error.status
+
+
+def http_error_page(error):
+    from flask import render_template
+    from werkzeug.exceptions import HTTPException
+
+    status = error.code if isinstance(error, HTTPException) else 500
+    messages = {
+        400: _l("The request was not understood. Please reload the page and try again."),
+        403: _l("You may not open this page."),
+        404: _l("This page does not exist."),
+        405: _l("This page does not exist."),
+        413: _l("That was too large."),
+        429: _l("Too many attempts. Please wait a minute and try again."),
+        500: _l("Something went wrong on our side. Please try again."),
+    }
+    return render_template("error.html", message=messages.get(status, messages[500])), status

@@ -1,0 +1,188 @@
+"""The workshop's records. Models hold columns, relationships and to_dict(); they never commit."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+# The host clusters, seeded by the first migration. Slugs are stable; names may be edited.
+CLUSTERS = (
+    ("bwcon", "Baden-Württemberg: Connected"),
+    ("torino-wireless", "Fondazione Torino Wireless"),
+    ("elinclus", "ELINCLUS (APTE)"),
+    ("cluster-ict", "Cluster ICT"),
+    ("other", "Other"),
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FACILITATOR = "facilitator"
+
+
+class Sector(enum.StrEnum):
+    AI = "ai"
+    BLOCKCHAIN = "blockchain"
+    BOTH = "both"
+    OTHER = "other"
+
+
+class ItemKind(enum.StrEnum):
+    IDEA = "idea"
+    MARKET = "market"
+
+
+class ItemState(enum.StrEnum):
+    LIVE = "live"
+    HIDDEN = "hidden"
+    WITHDRAWN = "withdrawn"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20), default=Role.FACILITATOR)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class Cluster(db.Model):
+    __tablename__ = "clusters"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+
+
+class Workshop(db.Model):
+    __tablename__ = "workshops"
+    __table_args__ = (
+        # A join code is unique among open workshops only; archived ones keep theirs.
+        sa.Index(
+            "uq_open_join_code",
+            "join_code",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    question: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    cluster_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clusters.id"))
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")
+    anonymous: so.Mapped[bool] = so.mapped_column(default=False)
+    facilitator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    join_code: so.Mapped[str] = so.mapped_column(sa.String(6))
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="open")
+    submissions_open: so.Mapped[bool] = so.mapped_column(default=True)
+    private_ideation: so.Mapped[bool] = so.mapped_column(default=False)
+    # Bumped in the transaction of every change that screens must follow.
+    version: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    cluster: so.Mapped[Cluster] = so.relationship()
+    facilitator: so.Mapped[User] = so.relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "question": self.question,
+            "cluster": self.cluster.name,
+            "language": self.language,
+            "anonymous": self.anonymous,
+            "join_code": self.join_code,
+            "status": self.status,
+            "submissions_open": self.submissions_open,
+            "private_ideation": self.private_ideation,
+        }
+
+
+class Participant(db.Model):
+    __tablename__ = "participants"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    organisation: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    cluster_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clusters.id"))
+    sector: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    consented_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    workshop: so.Mapped[Workshop] = so.relationship()
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "display_name": self.display_name, "organisation": self.organisation}
+
+
+class Item(db.Model):
+    """A contribution: a strategy idea, or a target market (a country) with its rationale."""
+
+    __tablename__ = "items"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)
+    participant_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("participants.id"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10))
+    text: so.Mapped[str] = so.mapped_column(sa.String(500))
+    country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    state: so.Mapped[str] = so.mapped_column(sa.String(10), default=ItemState.LIVE)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    author: so.Mapped[Participant | None] = so.relationship()
+
+    def to_dict(self, *, named: bool) -> dict:
+        from app.workshops.countries import country_name
+
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "country": self.country,
+            "country_name": country_name(self.country) if self.country else None,
+            "author": (self.author.display_name or None) if named and self.author else None,
+            "state": self.state,
+            "created_at": self.created_at.isoformat() + "Z",
+        }
+
+
+class Operation(db.Model):
+    """A client command already applied: a retry with the same op id gets the same ack."""
+
+    __tablename__ = "operations"
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "actor", "op_id"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"))
+    actor: so.Mapped[str] = so.mapped_column(sa.String(24))
+    op_id: so.Mapped[str] = so.mapped_column(sa.String(64))
+    ack: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -1,0 +1,61 @@
+// Item cards shared by the phone, the cockpit and the projector. User text only
+// ever reaches the DOM through textContent.
+
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+export function itemCard(item, t, { actions = [] } = {}) {
+  const li = el("li", `item item-${item.kind}${item.state === "hidden" ? " is-hidden" : ""}`);
+  li.dataset.id = item.id;
+  const head = el("div", "item-head");
+  head.append(el("span", "tag", item.kind === "market" ? t.market : t.idea));
+  if (item.country_name) head.append(el("strong", "country", item.country_name));
+  if (item.state === "hidden") head.append(el("span", "tag warn", t.hidden));
+  if (item.mine) head.append(el("span", "tag mine", t.you));
+  li.append(head, el("p", "item-text", item.text));
+  if (item.author) li.append(el("p", "item-author", `— ${item.author}`));
+  if (actions.length) {
+    const bar = el("div", "item-actions");
+    for (const [label, handler, cls] of actions) {
+      const button = el("button", `button small ${cls || ""}`, label);
+      button.type = "button";
+      button.addEventListener("click", () => handler(item, li));
+      bar.append(button);
+    }
+    li.append(bar);
+  }
+  return li;
+}
+
+// Replace a list's children, keeping the order of the items by id (oldest first).
+export function renderList(list, items, build, emptyText) {
+  const nodes = items.map(build);
+  if (!nodes.length && emptyText) nodes.push(el("li", "empty muted", emptyText));
+  list.replaceChildren(...nodes);
+}
+
+// An inline editor in place of the item's text.
+export function editInline(li, item, t, onSave) {
+  const form = el("form", "edit-inline");
+  const area = el("textarea");
+  area.value = item.text;
+  area.maxLength = 500;
+  area.rows = 3;
+  const save = el("button", "button small primary", t.save);
+  save.type = "submit";
+  const cancel = el("button", "button small", t.cancel);
+  cancel.type = "button";
+  form.append(area, save, cancel);
+  li.querySelector(".item-text").replaceWith(form);
+  li.classList.add("editing");
+  area.focus();
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    onSave(area.value);
+  });
+  cancel.addEventListener("click", () => form.replaceWith(el("p", "item-text", item.text)));
+}

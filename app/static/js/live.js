@@ -1,0 +1,140 @@
+// The one module that owns the live connection of a page.
+//
+// It keeps a versioned copy of the workshop (a snapshot, then versioned changes),
+// asks for a fresh snapshot on a version gap or a reconnect, and sends commands
+// with an operation id. Commands wait in localStorage until the server acknowledges
+// them, so a command made offline, or before a reload, is sent when the
+// connection is back; a retry carries the same op id and is never applied twice.
+import { io } from "../vendor/socket.io/socket.io.esm.min.js";
+
+const ACK_TIMEOUT_MS = 8000;
+
+export function bootData() {
+  return JSON.parse(document.getElementById("boot").textContent);
+}
+
+export function newOpId() {
+  // crypto.randomUUID needs a secure context; venue set-ups are often plain http.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class Live {
+  constructor({ workshop, view, namespace, t }, onChange) {
+    this.t = t;
+    this.state = { v: -1, workshop: null, items: new Map(), connected: 0, me: null };
+    this.onChange = onChange;
+    this.queueKey = `bridge:queue:${workshop}:${view}`;
+    this.queue = JSON.parse(localStorage.getItem(this.queueKey) || "[]");
+    this.inFlight = new Set();
+    this.waiters = new Map();
+    this.indicators = document.querySelectorAll("[data-conn]");
+    this.socket = io(namespace, { auth: { workshop, view }, reconnectionDelayMax: 4000 });
+    this.wire();
+    this.showConnection("connecting");
+  }
+
+  wire() {
+    const s = this.socket;
+    s.on("connect", () => this.showConnection("live"));
+    s.on("disconnect", () => this.showConnection("offline"));
+    s.on("connect_error", () => this.showConnection(navigator.onLine ? "connecting" : "offline"));
+    s.on("snapshot", (snap) => this.applySnapshot(snap));
+    s.on("item_changed", (ev) => this.versioned(ev, () => this.state.items.set(ev.item.id, ev.item)));
+    s.on("item_removed", (ev) => this.versioned(ev, () => this.state.items.delete(ev.id)));
+    s.on("workshop_changed", (ev) => this.versioned(ev, () => (this.state.workshop = ev.workshop)));
+    s.on("resync", () => this.resync());
+    s.on("presence_changed", (ev) => {
+      this.state.connected = ev.connected;
+      this.onChange(this.state);
+    });
+  }
+
+  applySnapshot(snap) {
+    this.state.v = snap.v;
+    this.state.workshop = snap.workshop;
+    this.state.items = new Map(snap.items.map((item) => [item.id, item]));
+    this.state.connected = snap.connected;
+    this.state.me = snap.me || null;
+    this.onChange(this.state);
+    this.flush();
+  }
+
+  // Apply a change in version order. The same version may come twice (an author
+  // gets the room's copy, then their own), so equal versions are applied too.
+  versioned(ev, apply) {
+    if (ev.v > this.state.v + 1) return this.resync();
+    if (ev.v < this.state.v) return;
+    apply();
+    this.state.v = ev.v;
+    this.onChange(this.state);
+  }
+
+  resync() {
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("get_snapshot", {}, (err, ack) => {
+      if (!err && ack && ack.ok) this.applySnapshot(ack.snapshot);
+    });
+  }
+
+  // Send a command; resolves with the server's ack once it has been committed.
+  // The promise of a command queued offline resolves after the reconnect.
+  send(event, payload) {
+    const command = { event, payload: { ...payload, op_id: newOpId() } };
+    this.queue.push(command);
+    this.save();
+    const done = new Promise((resolve) => this.waiters.set(command.payload.op_id, resolve));
+    this.onChange(this.state);
+    this.flush();
+    return done;
+  }
+
+  flush() {
+    if (!this.socket.connected) return;
+    for (const command of this.queue) {
+      const id = command.payload.op_id;
+      if (this.inFlight.has(id)) continue;
+      this.inFlight.add(id);
+      this.socket.timeout(ACK_TIMEOUT_MS).emit(command.event, command.payload, (err, ack) => {
+        this.inFlight.delete(id);
+        if (err) return; // no answer: stays queued, resent with the same op id
+        this.queue = this.queue.filter((c) => c.payload.op_id !== id);
+        this.save();
+        if (ack.ok && ack.item) this.state.items.set(ack.item.id, ack.item);
+        const resolve = this.waiters.get(id);
+        this.waiters.delete(id);
+        if (resolve) resolve(ack);
+        else if (!ack.ok) this.showError?.(ack.error);
+        this.onChange(this.state);
+      });
+    }
+  }
+
+  pending(event) {
+    return this.queue.filter((c) => !event || c.event === event);
+  }
+
+  save() {
+    localStorage.setItem(this.queueKey, JSON.stringify(this.queue));
+  }
+
+  showConnection(state) {
+    const label = { live: this.t.live, connecting: this.t.connecting, offline: this.t.offline }[state];
+    for (const el of this.indicators) {
+      el.textContent = label;
+      el.dataset.state = state;
+    }
+    document.body.dataset.conn = state;
+  }
+}
+
+// Text typed but not sent survives a reconnect and a reload.
+export function keepDraft(field, key) {
+  const saved = localStorage.getItem(key);
+  if (saved && !field.value) field.value = saved;
+  field.addEventListener("input", () => localStorage.setItem(key, field.value));
+  return () => localStorage.removeItem(key);
+}
+
+export function plural(t, one, many, n) {
+  return n === 1 ? t[one] : t[many].replace("{n}", String(n));
+}

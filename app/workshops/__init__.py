@@ -1,0 +1,7 @@
+"""Workshops: the facilitator's list and cockpit, the projector, joining from a phone, live items."""
+
+from flask import Blueprint
+
+bp = Blueprint("workshops", __name__)
+
+from app.workshops import events, routes  # noqa: E402,F401

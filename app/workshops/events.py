@@ -1,0 +1,131 @@
+"""Socket.IO events of a workshop. Thin adapters: form, one service call, the ack.
+
+The room a connection joins comes from the server-side session (the participant
+cookie or the facilitator's login); the payload only says which workshop screen
+this is, and is checked against that session.
+"""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, emit
+
+from app import realtime
+from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
+from app.errors import NotFound
+from app.extensions import db, socketio
+from app.forms import from_payload
+from app.workshops import services, views
+from app.workshops.forms import EditItemForm, ItemForm
+from app.workshops.services.workshops import can_run
+
+NS = realtime.NS
+
+
+@socketio.on("connect", namespace=NS)
+def connect(auth=None) -> None:
+    """Any screen connects (again): it joins its rooms and receives a snapshot."""
+    try:
+        actor = _actor_from_session(auth)
+    finally:
+        db.session.remove()
+    realtime.attach(request.sid, actor)
+    emit("snapshot", _snapshot(actor))
+
+
+@socketio.on("disconnect", namespace=NS)
+def disconnect(reason=None) -> None:
+    realtime.detach(request.sid)
+
+
+def _actor_from_session(auth) -> Actor:
+    if not isinstance(auth, dict) or type(auth.get("workshop")) is not int:
+        raise ConnectionRefusedError("unauthorized")
+    workshop_id, view = auth["workshop"], auth.get("view")
+    if view in (STAFF, SCREEN):
+        try:
+            workshop = services.workshop_for_staff(current_user, workshop_id)
+        except NotFound:
+            raise ConnectionRefusedError("unauthorized") from None
+        if can_run(current_user, workshop):
+            return Actor(workshop_id, view, user_id=current_user.id)
+    if view == PARTICIPANT:
+        pid = session.get("pt", {}).get(str(workshop_id))
+        if services.participant_in(workshop_id, pid):
+            return Actor(workshop_id, PARTICIPANT, participant_id=pid)
+    raise ConnectionRefusedError("unauthorized")
+
+
+def _snapshot(actor: Actor) -> dict:
+    try:
+        return views.snapshot(actor)
+    finally:
+        db.session.remove()
+
+
+@socketio.on("get_snapshot", namespace=NS)
+def get_snapshot(data=None) -> dict:
+    """Any screen, after a version gap: the ack is the whole workshop as it may see it."""
+    actor = realtime.actor_for(request.sid)
+    if actor is None:
+        return {"ok": False, "error": "not connected"}
+    return {"ok": True, "snapshot": _snapshot(actor)}
+
+
+@socketio.on("propose_item", namespace=NS)
+@realtime.command(PARTICIPANT)
+def propose_item(actor: Actor, data: dict, op_id: str) -> dict:
+    """A participant proposes an idea or a market; broadcasts item_changed."""
+    form = from_payload(ItemForm, data)
+    return services.propose_item(
+        actor, op_id, kind=form.kind.data, text=form.text.data, country=form.country.data or None
+    )
+
+
+@socketio.on("edit_item", namespace=NS)
+@realtime.command(PARTICIPANT, STAFF)
+def edit_item(actor: Actor, data: dict, op_id: str) -> dict:
+    """The author (while submissions are open) or the facilitator edits an item; broadcasts item_changed."""
+    form = from_payload(EditItemForm, data)
+    return services.edit_item(
+        actor, op_id, data.get("item_id"), text=form.text.data, country=form.country.data or None
+    )
+
+
+@socketio.on("withdraw_item", namespace=NS)
+@realtime.command(PARTICIPANT)
+def withdraw_item(actor: Actor, data: dict, op_id: str) -> dict:
+    """The author withdraws their item; broadcasts item_removed."""
+    return services.withdraw_item(actor, op_id, data.get("item_id"))
+
+
+@socketio.on("hide_item", namespace=NS)
+@realtime.command(STAFF)
+def hide_item(actor: Actor, data: dict, op_id: str) -> dict:
+    """The facilitator hides or shows an item; item_removed to the room, item_changed to staff."""
+    return services.set_item_hidden(actor, op_id, data.get("item_id"), data.get("hidden"))
+
+
+@socketio.on("set_submissions", namespace=NS)
+@realtime.command(STAFF)
+def set_submissions(actor: Actor, data: dict, op_id: str) -> dict:
+    """The facilitator locks or unlocks submissions; broadcasts workshop_changed."""
+    return services.set_submissions_open(actor, op_id, _flag(data, "open"))
+
+
+@socketio.on("set_private", namespace=NS)
+@realtime.command(STAFF)
+def set_private(actor: Actor, data: dict, op_id: str) -> dict:
+    """Private ideation on, or off (reveal all); staff get workshop_changed, the room a resync."""
+    return services.set_private_ideation(actor, op_id, _flag(data, "private"))
+
+
+def _flag(data: dict, name: str) -> bool:
+    from flask_babel import gettext as _
+
+    from app.errors import Invalid
+
+    if type(data.get(name)) is not bool:
+        raise Invalid(_("The request was not understood."), field=name)
+    return data[name]

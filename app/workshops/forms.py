@@ -1,0 +1,124 @@
+"""Forms for workshops, joining and items. ItemForm also validates socket payloads."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from app.extensions import db
+from app.forms import no_nul, strip
+from app.models import Cluster, ItemKind, Sector
+from app.workshops.countries import is_country
+
+TEXT_MAX = 500
+
+
+def cluster_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(sa.select(Cluster).order_by(Cluster.id))
+    ]
+
+
+class WorkshopForm(FlaskForm):
+    title = StringField(
+        _l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200), no_nul]
+    )
+    question = TextAreaField(
+        _l("Guiding question"),
+        filters=[strip],
+        validators=[Optional(), Length(max=500), no_nul],
+        description=_l("Shown on every phone and on the projector."),
+    )
+    cluster_id = SelectField(_l("Host cluster"), coerce=int)
+    language = SelectField(_l("Language"))
+    anonymous = BooleanField(
+        _l("Anonymous contributions"),
+        description=_l("Names are optional and never shown next to items."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cluster_id.choices = cluster_choices()
+        self.language.choices = [
+            SelectChoice(*pair) for pair in current_app.config["LANGUAGES"].items()
+        ]
+
+    def settings(self) -> dict:
+        from app.workshops.services.workshops import SETTINGS
+
+        data = {name: getattr(self, name).data for name in SETTINGS}
+        data["question"] = data["question"] or ""
+        return data
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Workshop code"), filters=[strip], validators=[DataRequired(), Length(max=20), no_nul]
+    )
+
+
+class JoinForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name as others will see it"), filters=[strip], validators=[Length(max=60), no_nul]
+    )
+    organisation = StringField(
+        _l("Organisation (optional)"), filters=[strip], validators=[Length(max=120), no_nul]
+    )
+    cluster_id = SelectField(_l("Your cluster (optional)"), coerce=int, default=0)
+    sector = SelectField(
+        _l("Your field (optional)"),
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice(Sector.AI, _l("Artificial intelligence")),
+            SelectChoice(Sector.BLOCKCHAIN, _l("Blockchain")),
+            SelectChoice(Sector.BOTH, _l("Both")),
+            SelectChoice(Sector.OTHER, _l("Other")),
+        ],
+        default="",
+    )
+    consent = BooleanField(
+        _l("I have read what is stored and agree"),
+        validators=[InputRequired(_l("Please accept the notice to take part."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cluster_id.choices = [SelectChoice(0, "—"), *cluster_choices()]
+
+
+class ItemForm(FlaskForm):
+    kind = RadioField(
+        _l("Kind"),
+        choices=[
+            SelectChoice(ItemKind.IDEA, _l("Strategy idea")),
+            SelectChoice(ItemKind.MARKET, _l("Target market")),
+        ],
+        default=ItemKind.IDEA,
+    )
+    text = TextAreaField(
+        _l("Your idea"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Please write something first.")),
+            Length(max=TEXT_MAX),
+            no_nul,
+        ],
+    )
+    country = StringField(_l("Country"), filters=[strip], validators=[Optional(), Length(max=2)])
+
+    def validate_country(self, field) -> None:
+        if self.kind.data == ItemKind.MARKET and not is_country(field.data):
+            raise ValidationError(_l("Please choose a country from the list."))
+
+
+class EditItemForm(ItemForm):
+    kind = None  # the kind of an item never changes
+
+    def validate_country(self, field) -> None:
+        if field.data and not is_country(field.data):
+            raise ValidationError(_l("Please choose a country from the list."))

@@ -1,0 +1,145 @@
+"""HTTP pages: home and join, the facilitator's list and forms, cockpit and projector."""
+
+from __future__ import annotations
+
+import segno
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from app.auth.policy import facilitator_required
+from app.errors import NotFound
+from app.extensions import limiter
+from app.models import Role
+from app.workshops import bp, services
+from app.workshops.countries import countries
+from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
+
+# Wrong codes are counted, right ones are free: a whole room shares one venue address.
+wrong_codes = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_JOIN"],
+    scope="join-code",
+    deduct_when=lambda response: response.status_code == 404,
+)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@wrong_codes
+def home() -> ResponseReturnValue:
+    """Participants type the code here; staff find their way to the workshop list."""
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            workshop = services.find_by_code(form.code.data)
+        except NotFound as e:
+            form.code.errors = [e.message]
+            return render_template("workshops/home.html", form=form), 404
+        return redirect(url_for("workshops.join", code=workshop.join_code))
+    return render_template("workshops/home.html", form=form)
+
+
+@bp.route("/j/<code>", methods=["GET", "POST"])
+@wrong_codes
+def join(code: str) -> ResponseReturnValue:
+    """The join URL: the join form first, then the participant's live room."""
+    workshop = services.find_by_code(code)
+    g.language = workshop.language
+    if workshop.join_code != code:
+        return redirect(url_for("workshops.join", code=workshop.join_code))
+    joined = session.get("pt", {})
+    if services.participant_in(workshop.id, joined.get(str(workshop.id))):
+        return render_template(
+            "workshops/room.html", workshop=workshop, item_form=ItemForm(), countries=countries()
+        )
+    form = JoinForm()
+    if form.validate_on_submit():
+        participant = services.join(
+            workshop,
+            display_name=form.display_name.data,
+            organisation=form.organisation.data,
+            cluster_id=form.cluster_id.data or None,
+            sector=form.sector.data or None,
+        )
+        session["pt"] = joined | {str(workshop.id): participant.id}
+        session.permanent = True
+        return redirect(url_for("workshops.join", code=workshop.join_code))
+    return render_template("workshops/join.html", workshop=workshop, form=form)
+
+
+@bp.route("/workshops")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    if current_user.role == Role.COORDINATOR:
+        return render_template("workshops/overview.html", workshops=services.all_workshops())
+    return render_template(
+        "workshops/dashboard.html",
+        workshops=services.list_workshops(current_user),
+        archived=services.list_workshops(current_user, archived=True),
+    )
+
+
+@bp.route("/workshops/new", methods=["GET", "POST"])
+@facilitator_required
+def new() -> ResponseReturnValue:
+    form = WorkshopForm()
+    if form.validate_on_submit():
+        workshop = services.create_workshop(current_user, **form.settings())
+        flash(_("Workshop created. The join code is %(code)s.", code=workshop.join_code), "ok")
+        return redirect(url_for("workshops.cockpit", workshop_id=workshop.id))
+    return render_template("workshops/form.html", form=form, workshop=None)
+
+
+@bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+@facilitator_required
+def edit(workshop_id: int) -> ResponseReturnValue:
+    workshop = services.workshop_for_staff(current_user, workshop_id)
+    form = WorkshopForm(obj=workshop)
+    if form.validate_on_submit():
+        services.update_workshop(current_user, workshop_id, **form.settings())
+        flash(_("Changes saved."), "ok")
+        return redirect(url_for("workshops.cockpit", workshop_id=workshop_id))
+    return render_template("workshops/form.html", form=form, workshop=workshop)
+
+
+@bp.route("/workshops/<int:workshop_id>/duplicate", methods=["POST"])
+@facilitator_required
+def duplicate(workshop_id: int) -> ResponseReturnValue:
+    copy = services.duplicate_workshop(current_user, workshop_id)
+    flash(_("Copied. The new workshop's code is %(code)s.", code=copy.join_code), "ok")
+    return redirect(url_for("workshops.edit", workshop_id=copy.id))
+
+
+@bp.route("/workshops/<int:workshop_id>/archive", methods=["GET", "POST"])
+@facilitator_required
+def archive(workshop_id: int) -> ResponseReturnValue:
+    """GET asks for confirmation; POST archives."""
+    workshop = services.workshop_for_staff(current_user, workshop_id)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        services.archive_workshop(current_user, workshop_id)
+        flash(_("“%(title)s” is archived; its code no longer works.", title=workshop.title), "ok")
+        return redirect(url_for("workshops.dashboard"))
+    return render_template("workshops/archive.html", workshop=workshop)
+
+
+@bp.route("/workshops/<int:workshop_id>")
+@facilitator_required
+def cockpit(workshop_id: int) -> ResponseReturnValue:
+    workshop = services.workshop_for_staff(current_user, workshop_id)
+    return render_template("workshops/cockpit.html", workshop=workshop, join_url=join_url(workshop))
+
+
+@bp.route("/workshops/<int:workshop_id>/projector")
+@facilitator_required
+def projector(workshop_id: int) -> ResponseReturnValue:
+    workshop = services.workshop_for_staff(current_user, workshop_id)
+    url = join_url(workshop)
+    qr = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff")
+    return render_template(
+        "workshops/projector.html", workshop=workshop, join_url=url, qr=Markup(qr)
+    )
+
+
+def join_url(workshop) -> str:
+    return current_app.config["PUBLIC_URL"] + url_for("workshops.join", code=workshop.join_code)

@@ -1,0 +1,54 @@
+"""The end of every change: bump the version, remember the op id, commit, broadcast."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app import realtime
+from app.auth.actor import Actor
+from app.errors import Conflict
+from app.extensions import db
+from app.models import Operation, Workshop
+
+
+def replay(actor: Actor, op_id: str | None) -> dict | None:
+    """The ack already given for this op id, if the command was applied before."""
+    if not op_id:
+        return None
+    return db.session.scalar(
+        sa.select(Operation.ack).where(
+            Operation.workshop_id == actor.workshop_id,
+            Operation.actor == actor.key,
+            Operation.op_id == op_id,
+        )
+    )
+
+
+def bump(workshop: Workshop) -> int:
+    """Take the next version inside this transaction (a row lock on PostgreSQL)."""
+    workshop.version = Workshop.version + 1
+    db.session.flush()
+    db.session.refresh(workshop, ["version"])
+    return workshop.version
+
+
+def finish(
+    actor: Actor | None, op_id: str | None, ack: dict, messages: list[realtime.Message]
+) -> dict:
+    """Commit the change with its op id, then broadcast it. The ack follows the commit."""
+    if actor and op_id:
+        db.session.add(
+            Operation(workshop_id=actor.workshop_id, actor=actor.key, op_id=op_id, ack=ack)
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same op id committed by a concurrent retry: answer as it was answered.
+        db.session.rollback()
+        stored = replay(actor, op_id) if actor else None
+        if stored is None:
+            raise Conflict() from None
+        return stored
+    realtime.broadcast(messages)
+    return ack

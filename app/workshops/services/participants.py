@@ -1,0 +1,67 @@
+"""Joining a workshop from a phone: no account, a server-side record behind a signed cookie."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.errors import Invalid, NotFound
+from app.extensions import db
+from app.models import Participant, Workshop
+from app.workshops.services.workshops import CODE_ALPHABET, CODE_LENGTH
+
+
+def normalise_code(code: str) -> str:
+    """What people type: lower case, spaces or a dash in the middle."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def find_by_code(code: str) -> Workshop:
+    """The open workshop with this join code, or an error that says what is wrong."""
+    code = normalise_code(code)
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        raise NotFound(_("No workshop has this code. Please check it on the projector."))
+    workshops = db.session.scalars(
+        sa.select(Workshop).where(Workshop.join_code == code).order_by(Workshop.status.desc())
+    ).all()
+    open_ = [w for w in workshops if w.is_open]
+    if open_:
+        return open_[0]
+    if workshops:
+        raise NotFound(_("This workshop has ended. Thank you for taking part!"))
+    raise NotFound(_("No workshop has this code. Please check it on the projector."))
+
+
+def join(
+    workshop: Workshop,
+    *,
+    display_name: str,
+    organisation: str = "",
+    cluster_id: int | None = None,
+    sector: str | None = None,
+) -> Participant:
+    """Record a participant who accepted the notice; a name is needed unless contributions are anonymous."""
+    if not workshop.is_open:
+        raise NotFound(_("This workshop has ended. Thank you for taking part!"))
+    if not display_name and not workshop.anonymous:
+        raise Invalid(_("Please enter the name others will see."), field="display_name")
+    participant = Participant(
+        workshop_id=workshop.id,
+        display_name=display_name,
+        organisation=organisation,
+        cluster_id=cluster_id,
+        sector=sector,
+    )
+    db.session.add(participant)
+    db.session.commit()
+    return participant
+
+
+def participant_in(workshop_id: int, participant_id: int | None) -> Participant | None:
+    """The participant if it belongs to this open workshop (TENANT)."""
+    if participant_id is None:
+        return None
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.workshop_id != workshop_id:
+        return None
+    return participant if participant.workshop.is_open else None

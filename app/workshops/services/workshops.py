@@ -1,0 +1,124 @@
+"""Creating, editing, duplicating and archiving workshops; the facilitator's switches."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.actor import Actor
+from app.errors import NotFound
+from app.extensions import db
+from app.models import Role, User, Workshop
+from app.workshops import views
+from app.workshops.services.changes import bump, finish, replay
+
+# No 0/O, 1/I/L: a code read off a projector across a room must not be misread.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+SETTINGS = ("title", "question", "cluster_id", "language", "anonymous")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def create_workshop(user: User, **settings) -> Workshop:
+    """A new open workshop owned by this facilitator, with a fresh join code."""
+    return _insert_with_code(
+        lambda code: Workshop(facilitator_id=user.id, join_code=code, **settings)
+    )
+
+
+def duplicate_workshop(user: User, workshop_id: int) -> Workshop:
+    """A copy of a workshop's settings (not its items), with a new code, owned by the caller."""
+    source = workshop_for_staff(user, workshop_id)
+    settings = {name: getattr(source, name) for name in SETTINGS}
+    settings["title"] = _("%(title)s (copy)", title=source.title)[:200]
+    return create_workshop(user, **settings)
+
+
+def _insert_with_code(build) -> Workshop:
+    # The partial unique index settles a race between two new workshops.
+    for _attempt in range(10):
+        workshop = build(new_code())
+        db.session.add(workshop)
+        try:
+            db.session.commit()
+            return workshop
+        except IntegrityError:
+            db.session.rollback()
+    raise RuntimeError("no free join code after 10 attempts")
+
+
+def list_workshops(user: User, *, archived: bool = False) -> list[Workshop]:
+    """The facilitator's own workshops (an administrator sees all), newest first."""
+    query = sa.select(Workshop).where(Workshop.status == ("archived" if archived else "open"))
+    if user.role != Role.ADMIN:
+        query = query.where(Workshop.facilitator_id == user.id)
+    return list(db.session.scalars(query.order_by(Workshop.created_at.desc(), Workshop.id.desc())))
+
+
+def all_workshops() -> list[Workshop]:
+    """Every workshop of every cluster, for coordinators (read-only)."""
+    return list(db.session.scalars(sa.select(Workshop).order_by(Workshop.created_at.desc())))
+
+
+def workshop_for_staff(user: User, workshop_id: int) -> Workshop:
+    """The workshop if this user runs it; another's workshop behaves as one that does not exist."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not can_run(user, workshop):
+        raise NotFound(_("This workshop does not exist."))
+    return workshop
+
+
+def can_run(user: User, workshop: Workshop) -> bool:
+    if not user.is_authenticated or not user.active:
+        return False
+    return user.role == Role.ADMIN or (
+        user.role == Role.FACILITATOR and workshop.facilitator_id == user.id
+    )
+
+
+def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
+    """Edit a workshop's settings; every screen follows."""
+    workshop = workshop_for_staff(user, workshop_id)
+    for name in SETTINGS:
+        if name in settings:
+            setattr(workshop, name, settings[name])
+    bump(workshop)
+    finish(None, None, {}, views.workshop_messages(workshop, resync=True))
+    return workshop
+
+
+def archive_workshop(user: User, workshop_id: int) -> Workshop:
+    """Close a workshop for good: its code stops working and phones are told."""
+    workshop = workshop_for_staff(user, workshop_id)
+    workshop.status = "archived"
+    bump(workshop)
+    finish(None, None, {}, views.workshop_messages(workshop))
+    return workshop
+
+
+def set_submissions_open(actor: Actor, op_id: str, open_: bool) -> dict:
+    """Lock or unlock new items and edits from participants."""
+    return _switch(actor, op_id, submissions_open=open_)
+
+
+def set_private_ideation(actor: Actor, op_id: str, private: bool) -> dict:
+    """Private ideation: participants see only their own items until the facilitator reveals all."""
+    return _switch(actor, op_id, private_ideation=private)
+
+
+def _switch(actor: Actor, op_id: str, **values: bool) -> dict:
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = db.session.get(Workshop, actor.workshop_id)
+    resync = any(getattr(workshop, k) != v for k, v in values.items() if k == "private_ideation")
+    for name, value in values.items():
+        setattr(workshop, name, value)
+    bump(workshop)
+    ack = {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()}
+    return finish(actor, op_id, ack, views.workshop_messages(workshop, resync=resync))

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Refresh the pinned third-party browser files in app/static/vendor/ from the npm
+# registry. Each package keeps its licence beside the files we serve.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SOCKET_IO_CLIENT=4.8.4   # matches python-socketio 5 (Socket.IO protocol v5)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fetch() {  # fetch NAME VERSION DEST FILE...
+  local name=$1 version=$2 dest=$3; shift 3
+  (cd "$tmp" && npm pack --silent "$name@$version" >/dev/null && mkdir -p "$name" && tar xzf ./*.tgz -C "$name" && rm ./*.tgz)
+  mkdir -p "$dest"
+  for f in "$@"; do cp "$tmp/$name/package/$f" "$dest/"; done
+  cp "$tmp/$name/package/LICENSE" "$dest/LICENSE"
+  echo "$name $version" > "$dest/VERSION"
+}
+fetch socket.io-client "$SOCKET_IO_CLIENT" app/static/vendor/socket.io dist/socket.io.esm.min.js
+echo "vendored files refreshed"

@@ -1,0 +1,151 @@
+"""Fixtures: an app on a freshly migrated SQLite database, clients, and builders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from itertools import count
+
+import pytest
+
+from app import create_app
+from app.extensions import db, socketio
+from app.models import Role, User, Workshop
+
+NS = "/live"
+_seq = count(1)
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> str:
+    """Run the real Alembic migrations once; each test gets a copy of the result."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    app = create_app(_config(f"sqlite:///{path}"))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()  # closing the last connection folds the WAL into the file
+    return str(path)
+
+
+def _config(url: str, **extra) -> dict:
+    return {
+        "APP_ENV": "testing",
+        "ASYNC_MODE": "threading",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        **extra,
+    } | ({"PUBLIC_URL": "http://127.0.0.1:5000"})
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated_db, tmp_path, app_config):
+    path = tmp_path / "test.sqlite"
+    shutil.copy(migrated_db, path)
+    app = create_app(_config(f"sqlite:///{path}", **app_config))
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- builders ------------------------------------------------------------------------
+
+
+def make_user(
+    role: str = Role.FACILITATOR, email: str | None = None, password="correct horse battery"
+) -> User:
+    user = User(email=email or f"user{next(_seq)}@example.org", name="Test User", role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_workshop(user: User | None = None, **settings) -> Workshop:
+    from app.workshops.services import create_workshop
+
+    user = user or make_user()
+    defaults = {
+        "title": "Going to Asia",
+        "question": "Which markets first?",
+        "cluster_id": 1,
+        "language": "en",
+        "anonymous": False,
+    }
+    return create_workshop(user, **(defaults | settings))
+
+
+def login(client, user: User, password="correct horse battery"):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.text
+    return client
+
+
+def join(app, workshop: Workshop, name="Ada", **fields):
+    """A phone: an HTTP client that joined the workshop (its cookie now names the participant)."""
+    http = app.test_client()
+    response = http.post(
+        f"/j/{workshop.join_code}",
+        data={"display_name": name, "consent": "y", "cluster_id": "0", **fields},
+    )
+    assert response.status_code == 302, response.text
+    return http
+
+
+def connect(app, http, workshop: Workshop, view: str = "participant"):
+    """A socket for the HTTP client's session, with its initial snapshot already read."""
+    sock = socketio.test_client(
+        app, namespace=NS, flask_test_client=http, auth={"workshop": workshop.id, "view": view}
+    )
+    assert sock.is_connected(NS)
+    return sock
+
+
+def phone(app, workshop: Workshop, name="Ada"):
+    return connect(app, join(app, workshop, name), workshop)
+
+
+def staff_socket(app, workshop: Workshop, user: User, view="staff"):
+    return connect(app, login(app.test_client(), user), workshop, view)
+
+
+def op() -> str:
+    return f"op-{next(_seq):08d}-test"
+
+
+def events(sock, name: str) -> list[dict]:
+    return [e["args"][0] for e in sock.get_received(NS) if e["name"] == name]
+
+
+def require_tool(path: str, what: str) -> None:
+    """In CI a missing tool fails the test; on a developer's machine it skips."""
+    if shutil.which(path) or os.path.exists(path):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} ({path}) is missing; .ci/run must install it")
+    pytest.skip(f"{what} ({path}) is not installed")
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app as a subprocess on 127.0.0.1 (gevent, like `make run`)."""
+    from tests import live
+
+    server = live.start(tmp_path)
+    yield server
+    server.stop()
