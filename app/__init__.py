@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -36,6 +36,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def select_locale() -> str | None:
     """The workshop's language on its pages, else what the browser asks for."""
+    if not has_request_context():  # the CLI, background tasks: the default language
+        return None
     supported = list(current_app.config["LANGUAGES"])
     return g.get("language") or request.accept_languages.best_match(supported)
 

@@ -71,6 +71,8 @@ def load(app, overrides: dict | None) -> None:
     cfg.setdefault("SQLALCHEMY_DATABASE_URI", cfg.get("DATABASE_URL") or _sqlite_url(app))
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _secret_key(app)
+    elif cfg["APP_ENV"] == "production" and len(cfg["SECRET_KEY"]) < 24:
+        raise RuntimeError("SECRET_KEY is too short to be secret: use at least 24 random characters.")
 
 
 def _sqlite_url(app) -> str:

@@ -11,9 +11,18 @@ from app.errors import Invalid
 
 
 def no_nul(_form, field) -> None:
-    """A NUL byte makes PostgreSQL drivers raise: refuse it before the database."""
-    if isinstance(field.data, str) and "\x00" in field.data:
+    """A NUL byte makes PostgreSQL drivers raise, a lone surrogate cannot be stored:
+    refuse both before the database."""
+    if isinstance(field.data, str) and ("\x00" in field.data or not _encodable(field.data)):
         raise ValidationError(_l("This text contains a character that is not allowed."))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def strip(value):

@@ -76,14 +76,16 @@ def start(tmp: Path, async_mode: str = "gevent", **extra_env: str) -> LiveServer
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))}
     env.update(
-        APP_ENV="production",
-        SECRET_KEY="live-test-secret-key-not-for-production",
-        DATABASE_URL=f"sqlite:///{tmp / 'live.sqlite'}",
-        PUBLIC_URL=url,
-        HOST="127.0.0.1",
-        PORT=str(port),
-        ASYNC_MODE=async_mode,
-        **extra_env,
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "live-test-secret-key-not-for-production",
+            "DATABASE_URL": f"sqlite:///{tmp / 'live.sqlite'}",
+            "PUBLIC_URL": url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "ASYNC_MODE": async_mode,
+        }
+        | extra_env
     )
     server = LiveServer(url=url, env=env, log_path=tmp / f"server-{port}.log")
     server.flask("db", "upgrade")

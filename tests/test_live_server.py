@@ -129,3 +129,16 @@ def test_oversize_message_refused(live_server):
     snap = sio2.call("get_snapshot", {}, namespace="/live", timeout=5)
     assert snap["ok"] and snap["snapshot"]["items"] == []
     sio2.disconnect()
+
+
+def test_smoke_postgresql(tmp_path):
+    """The same road on PostgreSQL through psycopg 3: migrations, join, propose, idempotent retry."""
+    from tests.services import postgres
+
+    with postgres() as url:
+        server = live.start(tmp_path, DATABASE_URL=url)
+        try:
+            _smoke(server)
+            assert "Traceback" not in server.log()
+        finally:
+            server.stop()

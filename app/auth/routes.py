@@ -42,7 +42,7 @@ def _setup_done() -> bool:
 @bp.route("/setup", methods=["GET", "POST"])
 def setup() -> ResponseReturnValue:
     if services.any_user():
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login_page"))
     form = FirstRunForm()
     if form.validate_on_submit():
         try:
@@ -72,7 +72,7 @@ def login_page() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
     logout_user()
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.login_page"))
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])

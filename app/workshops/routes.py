@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.auth.policy import facilitator_required
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.extensions import limiter
 from app.models import Role
 from app.workshops import bp, services
@@ -55,13 +55,18 @@ def join(code: str) -> ResponseReturnValue:
         )
     form = JoinForm()
     if form.validate_on_submit():
-        participant = services.join(
-            workshop,
-            display_name=form.display_name.data,
-            organisation=form.organisation.data,
-            cluster_id=form.cluster_id.data or None,
-            sector=form.sector.data or None,
-        )
+        try:
+            participant = services.join(
+                workshop,
+                display_name=form.display_name.data,
+                organisation=form.organisation.data,
+                cluster_id=form.cluster_id.data or None,
+                sector=form.sector.data or None,
+            )
+        except Invalid as e:
+            # Back to the form with what was typed, not to an error page without it.
+            getattr(form, e.field or "display_name").errors.append(e.message)
+            return render_template("workshops/join.html", workshop=workshop, form=form)
         session["pt"] = joined | {str(workshop.id): participant.id}
         session.permanent = True
         return redirect(url_for("workshops.join", code=workshop.join_code))

@@ -58,13 +58,12 @@ def item_messages(workshop: Workshop, item: Item) -> list[realtime.Message]:
 
 
 def workshop_messages(workshop: Workshop, *, resync: bool = False) -> list[realtime.Message]:
-    """A settings change; with resync, what the public may see changed wholesale."""
+    """A settings change; with resync, what screens may see changed wholesale and they reload it."""
+    rooms = (realtime.room_staff(workshop.id), realtime.room_public(workshop.id))
+    if resync:
+        return [(room, "resync", {"v": workshop.version}) for room in rooms]
     payload = {"v": workshop.version, "workshop": workshop.to_dict()}
-    public = ("resync", {"v": workshop.version}) if resync else ("workshop_changed", payload)
-    return [
-        (realtime.room_staff(workshop.id), "workshop_changed", payload),
-        (realtime.room_public(workshop.id), *public),
-    ]
+    return [(room, "workshop_changed", payload) for room in rooms]
 
 
 def snapshot(actor: Actor) -> dict:

@@ -96,7 +96,12 @@ export class Live {
       this.inFlight.add(id);
       this.socket.timeout(ACK_TIMEOUT_MS).emit(command.event, command.payload, (err, ack) => {
         this.inFlight.delete(id);
-        if (err) return; // no answer: stays queued, resent with the same op id
+        if (err) {
+          // No answer in time: it stays queued and goes again with the same op id,
+          // now if the connection is up, else after the reconnect's snapshot.
+          if (this.socket.connected) this.flush();
+          return;
+        }
         this.queue = this.queue.filter((c) => c.payload.op_id !== id);
         this.save();
         if (ack.ok && ack.item) this.state.items.set(ack.item.id, ack.item);

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.actor import Actor
-from app.errors import NotFound
+from app.errors import NotFound, NotNow
 from app.extensions import db
 from app.models import Role, User, Workshop
 from app.workshops import views
@@ -104,21 +104,21 @@ def archive_workshop(user: User, workshop_id: int) -> Workshop:
 
 def set_submissions_open(actor: Actor, op_id: str, open_: bool) -> dict:
     """Lock or unlock new items and edits from participants."""
-    return _switch(actor, op_id, submissions_open=open_)
+    return _switch(actor, op_id, "submissions_open", open_)
 
 
 def set_private_ideation(actor: Actor, op_id: str, private: bool) -> dict:
     """Private ideation: participants see only their own items until the facilitator reveals all."""
-    return _switch(actor, op_id, private_ideation=private)
+    return _switch(actor, op_id, "private_ideation", private, resync=True)
 
 
-def _switch(actor: Actor, op_id: str, **values: bool) -> dict:
+def _switch(actor: Actor, op_id: str, name: str, value: bool, *, resync: bool = False) -> dict:
     if stored := replay(actor, op_id):
         return stored
     workshop = db.session.get(Workshop, actor.workshop_id)
-    resync = any(getattr(workshop, k) != v for k, v in values.items() if k == "private_ideation")
-    for name, value in values.items():
-        setattr(workshop, name, value)
+    if not workshop.is_open:
+        raise NotNow(_("This workshop has ended."))
+    setattr(workshop, name, value)
     bump(workshop)
     ack = {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()}
     return finish(actor, op_id, ack, views.workshop_messages(workshop, resync=resync))

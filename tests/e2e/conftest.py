@@ -1,0 +1,199 @@
+"""Real-browser fixtures: one Chromium for the session, contexts per screen, screenshots.
+
+The server under test is the `live_server` subprocess (tests/live.py); Playwright
+runs in this process with its sync API. Debian's Chromium is used because
+`playwright install` cannot download browsers here.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests import live
+from tests.conftest import require_tool
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+# The connection indicator (the page's <body> carries data-conn="<state>" too).
+CONN = ".conn[data-conn]"
+SCREENSHOTS = live.ROOT / "test-artifacts" / "screenshots"
+
+# A phone held in portrait, a facilitator's laptop, and a projector at the
+# resolution most venue beamers still run at.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+LAPTOP = {"viewport": {"width": 1366, "height": 768}}
+PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    require_tool(CHROMIUM, "Chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's outcome on the test, so fixtures know if it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _test_name(request) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+
+@pytest.fixture
+def shot(request) -> Callable:
+    """shot(page, "screen"): save test-artifacts/screenshots/<test>-<screen>.png (whole page)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = _test_name(request)
+
+    def save(page, screen: str) -> Path:
+        path = SCREENSHOTS / f"{name}-{screen}.png"
+        page.screenshot(path=str(path), full_page=True, animations="disabled", caret="initial")
+        return path
+
+    return save
+
+
+@dataclass
+class Screens:
+    """The browser contexts of one test, opened against the live server."""
+
+    browser: object
+    base_url: str
+    contexts: list = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # uncaught JavaScript exceptions
+
+    def new(self, kind: dict, label: str):
+        context = self.browser.new_context(base_url=self.base_url, **kind)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("page", lambda page: self._watch(page, label))
+        self.contexts.append(context)
+        return context
+
+    def phone(self, label: str):
+        return self.new(PHONE, label)
+
+    def laptop(self, label: str):
+        return self.new(LAPTOP, label)
+
+    def _watch(self, page, label: str) -> None:
+        page.on("pageerror", lambda exc: self.errors.append(f"{label}: {exc}"))
+        # Confirmations (hide an item, withdraw) are accepted, as a user would.
+        page.on("dialog", lambda dialog: dialog.accept())
+
+    def pages(self):
+        return [page for context in self.contexts for page in context.pages]
+
+
+@pytest.fixture
+def screens(browser, live_server, request) -> Iterator[Screens]:
+    screens = Screens(browser, live_server.url)
+    yield screens
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        # What every screen showed when the test failed, for the CI artifact.
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for i, page in enumerate(screens.pages()):
+            try:
+                page.screenshot(path=str(SCREENSHOTS / f"{_test_name(request)}-failure-{i}.png"))
+            except Exception:  # a page that crashed is part of the story, not a new failure
+                pass
+    for context in screens.contexts:
+        context.close()
+
+
+# --- steps every test takes ------------------------------------------------------------
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(live.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/workshops")
+
+
+def create_workshop(page, title: str, question: str = "") -> tuple[int, str]:
+    """Through the 'New workshop' form; returns (workshop id, join code) from the cockpit."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="New workshop").click()
+    page.get_by_label("Title").fill(title)
+    if question:
+        page.get_by_label("Guiding question").fill(question)
+    page.get_by_role("button", name="Create workshop").click()
+    page.wait_for_url(re.compile(r"/workshops/\d+$"))
+    code = page.locator("[data-code]").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code), code
+    expect(page.locator(".flash")).to_contain_text(code)
+    expect(page.locator(CONN)).to_have_attribute("data-state", "live")
+    return int(page.url.rstrip("/").rsplit("/", 1)[1]), code
+
+
+def join(page, name: str) -> None:
+    """Fill the join form the phone is on: a name, the notice accepted."""
+    page.get_by_label("Your name as others will see it").fill(name)
+    page.get_by_label("I have read what is stored and agree").check()
+    page.get_by_role("button", name="Take part").click()
+    from playwright.sync_api import expect
+
+    expect(page.locator(CONN)).to_have_attribute("data-state", "live")
+
+
+def propose(page, text: str, country: str | None = None) -> None:
+    """Send an idea, or with a country a target market picked by typing its name."""
+    form = page.locator("[data-propose]")
+    form.locator("label", has_text="Target market" if country else "Strategy idea").click()
+    if country:
+        field = form.locator("[data-country]")
+        field.click()
+        field.press_sequentially(country)
+    form.locator("[data-text]").fill(text)
+    form.locator("[data-submit]").click()
+
+
+def items_with(page, text: str, where: str = "[data-items]"):
+    """The item cards in a list whose text is exactly `text`."""
+    return page.locator(f"{where} li.item").filter(
+        has=page.locator(".item-text", has_text=re.compile(f"^{re.escape(text)}$"))
+    )
+
+
+def db_items(server: live.LiveServer, workshop_id: int) -> list[tuple]:
+    """(text, kind, country, state) of every item the database holds for a workshop."""
+    path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return conn.execute(
+            "SELECT text, kind, country, state FROM items WHERE workshop_id = ? ORDER BY id",
+            (workshop_id,),
+        ).fetchall()
