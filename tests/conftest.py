@@ -7,6 +7,7 @@ import shutil
 from itertools import count
 
 import pytest
+from flask import g
 
 from app import create_app
 from app.extensions import db, socketio
@@ -53,9 +54,38 @@ def app(migrated_db, tmp_path, app_config):
     path = tmp_path / "test.sqlite"
     shutil.copy(migrated_db, path)
     app = create_app(_config(f"sqlite:///{path}", **app_config))
+    _fresh_g_per_request(app)
     with app.app_context():
         yield app
         db.session.remove()
+
+
+def _fresh_g_per_request(app) -> None:
+    """Give every request and socket event an empty `g`, as in production.
+
+    The test holds an app context open, and Flask reuses it for each request the
+    test makes, so `g` would be shared: Flask-Login caches the user there, and one
+    client would act as whoever logged in last.
+    """
+    make = app.request_context
+
+    def request_context(environ):
+        g.__dict__.clear()
+        return make(environ)
+
+    app.request_context = request_context
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch):
+    """One-round hashes for tests that are not about passwords: scrypt costs 0.1 s per login."""
+    from werkzeug.security import generate_password_hash
+
+    from app import models
+
+    monkeypatch.setattr(
+        models, "generate_password_hash", lambda p: generate_password_hash(p, method="pbkdf2:sha256:1")
+    )
 
 
 @pytest.fixture

@@ -37,19 +37,33 @@ def postgres():
     root.chmod(0o777)
     data, port = root / "data", free_port()
     try:
-        subprocess.run(_as_postgres(f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "bridge"),
-                       check=True, capture_output=True)
         subprocess.run(
-            _as_postgres(f"{bindir}/pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-                         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"),
-            check=True, capture_output=True,
+            _as_postgres(f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "bridge"),
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            _as_postgres(
+                f"{bindir}/pg_ctl",
+                "-D",
+                str(data),
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
         )
         url = f"postgresql+psycopg://bridge@127.0.0.1:{port}/postgres"
         _wait_for(url)
         yield url
     finally:
-        subprocess.run(_as_postgres(f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres(f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"), capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -118,9 +118,7 @@ def test_oversize_message_refused(live_server):
     sio = _client(live_server, cookies, workshop_id)
     try:
         big = {"op_id": "live-op-0002", "kind": "idea", "text": "x" * 100_000}
-        with pytest.raises(
-            (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError)
-        ):
+        with pytest.raises((socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError)):
             sio.call("propose_item", big, namespace="/live", timeout=3)
     finally:
         sio.disconnect()

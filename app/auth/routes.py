@@ -115,4 +115,7 @@ def _safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
+    # Browsers read "/\\host" as "//host" and drop tabs and newlines: "/\t/host" too.
+    if "\\" in target or any(ord(ch) < 0x21 for ch in target):
+        return None
     return target
