@@ -50,6 +50,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    from app.workshops.phases import phase_labels
+
+    app.jinja_env.globals["phase_labels"] = phase_labels
     limiter.init_app(app)
     from app import sqlite  # noqa: F401  (pragmas for every SQLite connection)
 

@@ -48,6 +48,20 @@ class ItemState(enum.StrEnum):
     LIVE = "live"
     HIDDEN = "hidden"
     WITHDRAWN = "withdrawn"
+    MERGED = "merged"  # folded into another item; kept as that item's history
+
+
+class Phase(enum.StrEnum):
+    LOBBY = "lobby"
+    PROPOSE = "propose"
+    DISCUSS = "discuss"
+    CLUSTER = "cluster"
+    VOTE = "vote"
+    RESULTS = "results"
+    CLOSED = "closed"
+
+
+PHASE_ORDER = tuple(Phase)
 
 
 class User(UserMixin, db.Model):
@@ -101,6 +115,16 @@ class Workshop(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="open")
     submissions_open: so.Mapped[bool] = so.mapped_column(default=True)
     private_ideation: so.Mapped[bool] = so.mapped_column(default=False)
+    phase: so.Mapped[str] = so.mapped_column(sa.String(10), default=Phase.LOBBY)
+    # The phases this workshop runs through, in order (a template's choice, editable).
+    phases: so.Mapped[list] = so.mapped_column(sa.JSON, default=lambda: list(PHASE_ORDER))
+    participants_cluster: so.Mapped[bool] = so.mapped_column(default=False)
+    spotlight_item_id: so.Mapped[int | None] = so.mapped_column()
+    # The countdown: running while ends_at is set; paused with remaining_s; server clock only.
+    timer_duration_s: so.Mapped[int] = so.mapped_column(default=0)
+    timer_ends_at: so.Mapped[datetime | None] = so.mapped_column()
+    timer_remaining_s: so.Mapped[float] = so.mapped_column(default=0)
+    timer_lock_at_zero: so.Mapped[bool] = so.mapped_column(default=False)
     # Bumped in the transaction of every change that screens must follow.
     version: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -124,6 +148,34 @@ class Workshop(db.Model):
             "status": self.status,
             "submissions_open": self.submissions_open,
             "private_ideation": self.private_ideation,
+            "phase": self.phase,
+            "phases": list(self.phases),
+            "participants_cluster": self.participants_cluster,
+            "spotlight_item_id": self.spotlight_item_id,
+            "timer": self.timer_dict(),
+        }
+
+    def timer_left(self, now: datetime | None = None) -> float:
+        """Seconds left on the countdown, by the server's clock."""
+        if self.timer_ends_at is None:
+            return self.timer_remaining_s
+        return max(0.0, (self.timer_ends_at - (now or utcnow())).total_seconds())
+
+    def timer_expired(self, now: datetime | None = None) -> bool:
+        return self.timer_ends_at is not None and self.timer_left(now) <= 0
+
+    def timer_dict(self) -> dict:
+        """Time left as a duration, never a clock time: phones' clocks are often wrong."""
+        left = self.timer_left()
+        if self.timer_ends_at is not None:
+            state = "expired" if left <= 0 else "running"
+        else:
+            state = "paused" if 0 < left < self.timer_duration_s else ("set" if left > 0 else "idle")
+        return {
+            "state": state,
+            "remaining_ms": int(left * 1000),
+            "duration_s": self.timer_duration_s,
+            "lock_at_zero": self.timer_lock_at_zero,
         }
 
 
@@ -155,10 +207,17 @@ class Item(db.Model):
     text: so.Mapped[str] = so.mapped_column(sa.String(500))
     country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     state: so.Mapped[str] = so.mapped_column(sa.String(10), default=ItemState.LIVE)
+    theme_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("themes.id", ondelete="SET NULL"))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    merged_into_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("items.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     author: so.Mapped[Participant | None] = so.relationship()
+    # The duplicates merged into this item, kept as its history.
+    merged_from: so.Mapped[list[Item]] = so.relationship(
+        foreign_keys=[merged_into_id], lazy="selectin", order_by="Item.id"
+    )
 
     def to_dict(self, *, named: bool) -> dict:
         from app.workshops.countries import country_name
@@ -171,8 +230,65 @@ class Item(db.Model):
             "country_name": country_name(self.country) if self.country else None,
             "author": (self.author.display_name or None) if named and self.author else None,
             "state": self.state,
+            "theme_id": self.theme_id,
+            "position": self.position,
             "created_at": self.created_at.isoformat() + "Z",
         }
+
+
+class Theme(db.Model):
+    """A group of items on the clustering board."""
+
+    __tablename__ = "themes"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    color: so.Mapped[str] = so.mapped_column(sa.String(7), default="#1d4ed8")
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "color": self.color, "position": self.position}
+
+
+class Comment(db.Model):
+    """A comment on an item, or a reply to one (one level deep)."""
+
+    __tablename__ = "comments"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)
+    item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("items.id"), index=True)
+    parent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("comments.id"))
+    participant_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("participants.id"))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    text: so.Mapped[str] = so.mapped_column(sa.String(500))
+    hidden: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    author: so.Mapped[Participant | None] = so.relationship()
+
+    def to_dict(self, *, named: bool) -> dict:
+        return {
+            "id": self.id,
+            "item_id": self.item_id,
+            "parent_id": self.parent_id,
+            "text": self.text,
+            "author": (self.author.display_name or None) if named and self.author else None,
+            "by_facilitator": self.user_id is not None,
+            "hidden": self.hidden,
+            "created_at": self.created_at.isoformat() + "Z",
+        }
+
+
+class Reaction(db.Model):
+    """A participant's +1 on an item: one per participant and item."""
+
+    __tablename__ = "reactions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "participant_id"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("items.id"), index=True)
+    participant_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
 
 class Operation(db.Model):

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SOCKET_IO_CLIENT=4.8.4   # matches python-socketio 5 (Socket.IO protocol v5)
+SORTABLEJS=1.15.7        # drag and drop with mouse and touch for the clustering board
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -16,4 +17,5 @@ fetch() {  # fetch NAME VERSION DEST FILE...
   echo "$name $version" > "$dest/VERSION"
 }
 fetch socket.io-client "$SOCKET_IO_CLIENT" app/static/vendor/socket.io dist/socket.io.esm.min.js
+fetch sortablejs "$SORTABLEJS" app/static/vendor/sortablejs modular/sortable.esm.js
 echo "vendored files refreshed"

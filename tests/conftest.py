@@ -7,11 +7,12 @@ import shutil
 from itertools import count
 
 import pytest
+import sqlalchemy as sa
 from flask import g
 
 from app import create_app
 from app.extensions import db, socketio
-from app.models import Role, User, Workshop
+from app.models import Item, Participant, Role, Theme, User, Workshop
 
 NS = "/live"
 _seq = count(1)
@@ -106,7 +107,8 @@ def make_user(
     return user
 
 
-def make_workshop(user: User | None = None, **settings) -> Workshop:
+def make_workshop(user: User | None = None, phase: str = "propose", **settings) -> Workshop:
+    """A workshop running every phase, already in `phase` (propose: items can be sent)."""
     from app.workshops.services import create_workshop
 
     user = user or make_user()
@@ -117,7 +119,65 @@ def make_workshop(user: User | None = None, **settings) -> Workshop:
         "language": "en",
         "anonymous": False,
     }
-    return create_workshop(user, **(defaults | settings))
+    workshop = create_workshop(user, **(defaults | settings))
+    workshop.phase = phase
+    db.session.commit()
+    return workshop
+
+
+def make_participant(workshop: Workshop, name: str = "Ada") -> Participant:
+    """A participant record without a phone (for service tests)."""
+    participant = Participant(workshop_id=workshop.id, display_name=name)
+    db.session.add(participant)
+    db.session.commit()
+    return participant
+
+
+def make_theme(workshop: Workshop, name: str = "Theme", color: str = "#1d4ed8") -> Theme:
+    """A theme at the end of the workshop's board."""
+    count_ = db.session.scalar(sa.select(sa.func.count(Theme.id)).where(Theme.workshop_id == workshop.id))
+    theme = Theme(workshop_id=workshop.id, name=name, color=color, position=count_)
+    db.session.add(theme)
+    db.session.commit()
+    return theme
+
+
+def make_item(
+    workshop: Workshop,
+    participant_id: int | None = None,
+    text: str = "An idea",
+    *,
+    kind: str = "idea",
+    country: str | None = None,
+    theme_id: int | None = None,
+    state: str = "live",
+) -> Item:
+    """An item written straight to the database, at the end of its container (theme or unsorted)."""
+    same_place = Item.theme_id.is_(None) if theme_id is None else Item.theme_id == theme_id
+    count_ = db.session.scalar(
+        sa.select(sa.func.count(Item.id)).where(
+            Item.workshop_id == workshop.id, same_place, Item.state.in_(("live", "hidden"))
+        )
+    )
+    item = Item(
+        workshop_id=workshop.id,
+        participant_id=participant_id,
+        kind=kind,
+        text=text,
+        country=country,
+        theme_id=theme_id,
+        position=count_,
+        state=state,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def set_phase(workshop_id: int, phase: str) -> None:
+    """Move a workshop to a phase directly in the database (service tests; sockets use set_phase)."""
+    db.session.get(Workshop, workshop_id).phase = phase
+    db.session.commit()
 
 
 def login(client, user: User, password="correct horse battery"):

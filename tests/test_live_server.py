@@ -23,11 +23,13 @@ def _joined_phone(server: live.LiveServer) -> tuple[dict, int, str]:
             "question": "",
             "cluster_id": "1",
             "language": "en",
+            "phases": ["propose", "discuss"],
         },
         allow_redirects=False,
     )
     assert r.status_code == 302, r.text
     workshop_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    _start_phase(server, fac.cookies.get_dict(), workshop_id, "propose")
     cockpit = fac.get(server.url + f"/workshops/{workshop_id}").text
     code = cockpit.split("data-code>", 1)[1].split("<", 1)[0].strip()
     import requests
@@ -47,6 +49,26 @@ def _joined_phone(server: live.LiveServer) -> tuple[dict, int, str]:
     )
     assert r.status_code == 302, r.text
     return phone.cookies.get_dict(), workshop_id, code
+
+
+def _start_phase(server, cookies, workshop_id, phase):
+    """The facilitator's cockpit moves the room on, as the Next button does."""
+    sio = socketio.Client(reconnection=False)
+    sio.connect(
+        server.url,
+        namespaces=["/live"],
+        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+        auth={"workshop": workshop_id, "view": "staff"},
+        transports=["websocket"],
+        wait_timeout=5,
+    )
+    try:
+        ack = sio.call(
+            "set_phase", {"op_id": f"phase-{phase}-op", "phase": phase}, namespace="/live", timeout=5
+        )
+        assert ack["ok"], ack
+    finally:
+        sio.disconnect()
 
 
 def _client(server, cookies, workshop_id, origin=None):

@@ -783,7 +783,13 @@ def test_every_connection_starts_with_a_snapshot(app, room):
 
 
 def test_editing_settings_over_http_resyncs_the_room(app, room):
-    form = {"title": "Renamed", "question": "New question?", "cluster_id": "2", "language": "en"}
+    form = {
+        "title": "Renamed",
+        "question": "New question?",
+        "cluster_id": "2",
+        "language": "en",
+        "phases": ["propose"],
+    }
     assert room.laptop.post(f"/workshops/{room.workshop.id}/edit", data=form).status_code == 302
     for sock in room.all:
         assert [n for n, _ in received(sock)] == ["resync"]

@@ -22,6 +22,7 @@ FORM = {
     "cluster_id": "3",
     "language": "el",
     "anonymous": "y",
+    "phases": ["propose", "discuss", "cluster", "vote", "results"],
 }
 
 

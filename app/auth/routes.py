@@ -81,9 +81,7 @@ def users() -> ResponseReturnValue:
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(
-                form.email.data, form.name.data, form.password.data, form.role.data
-            )
+            user = services.create_user(form.email.data, form.name.data, form.password.data, form.role.data)
         except DomainError as e:
             form.form_errors.append(e.message)
         else:

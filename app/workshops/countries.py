@@ -10,9 +10,7 @@ import pycountry
 @cache
 def countries() -> list[dict]:
     """Every country as {code, name}, sorted by name, for the searchable picker."""
-    rows = [
-        {"code": c.alpha_2, "name": getattr(c, "common_name", c.name)} for c in pycountry.countries
-    ]
+    rows = [{"code": c.alpha_2, "name": getattr(c, "common_name", c.name)} for c in pycountry.countries]
     return sorted(rows, key=lambda r: r["name"])
 
 

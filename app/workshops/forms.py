@@ -6,28 +6,32 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import db
 from app.forms import no_nul, strip
-from app.models import Cluster, ItemKind, Sector
+from app.models import Cluster, ItemKind, Phase, Sector
 from app.workshops.countries import is_country
 
 TEXT_MAX = 500
 
 
 def cluster_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(c.id, c.name)
-        for c in db.session.scalars(sa.select(Cluster).order_by(Cluster.id))
-    ]
+    return [SelectChoice(c.id, c.name) for c in db.session.scalars(sa.select(Cluster).order_by(Cluster.id))]
 
 
 class WorkshopForm(FlaskForm):
-    title = StringField(
-        _l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200), no_nul]
-    )
+    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200), no_nul])
     question = TextAreaField(
         _l("Guiding question"),
         filters=[strip],
@@ -40,19 +44,33 @@ class WorkshopForm(FlaskForm):
         _l("Anonymous contributions"),
         description=_l("Names are optional and never shown next to items."),
     )
+    phases = SelectMultipleField(
+        _l("Phases"),
+        validators=[DataRequired(_l("Choose at least one phase."))],
+        description=_l("The room moves through these in this order; welcome and closed are always there."),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    participants_cluster = BooleanField(
+        _l("Participants may cluster too"),
+        description=_l("In the cluster phase everyone can drag items into themes from their phone."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cluster_id.choices = cluster_choices()
-        self.language.choices = [
-            SelectChoice(*pair) for pair in current_app.config["LANGUAGES"].items()
-        ]
+        self.language.choices = [SelectChoice(*pair) for pair in current_app.config["LANGUAGES"].items()]
+        from app.workshops.phases import PHASE_LABELS
+
+        optional = [p for p in Phase if p not in (Phase.LOBBY, Phase.CLOSED)]
+        self.phases.choices = [SelectChoice(p.value, PHASE_LABELS[p]) for p in optional]
 
     def settings(self) -> dict:
         from app.workshops.services.workshops import SETTINGS
 
         data = {name: getattr(self, name).data for name in SETTINGS}
         data["question"] = data["question"] or ""
+        data["phases"] = [p.value for p in Phase if p in {Phase.LOBBY, Phase.CLOSED, *data["phases"]}]
         return data
 
 
@@ -122,3 +140,24 @@ class EditItemForm(ItemForm):
     def validate_country(self, field) -> None:
         if field.data and not is_country(field.data):
             raise ValidationError(_l("Please choose a country from the list."))
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(
+        _l("Comment"),
+        filters=[strip],
+        validators=[DataRequired(_l("Please write something first.")), Length(max=TEXT_MAX), no_nul],
+    )
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(
+        _l("Theme"),
+        filters=[strip],
+        validators=[DataRequired(_l("Give the theme a name.")), Length(max=80), no_nul],
+    )
+    color = StringField(_l("Colour"), filters=[strip], validators=[Optional(), Length(max=7)])
+
+
+class RenameThemeForm(ThemeForm):
+    name = StringField(_l("Theme"), filters=[strip], validators=[Optional(), Length(max=80), no_nul])

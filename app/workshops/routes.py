@@ -16,6 +16,7 @@ from app.models import Role
 from app.workshops import bp, services
 from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
+from app.workshops.phases import TEMPLATES
 
 # Wrong codes are counted, right ones are free: a whole room shares one venue address.
 wrong_codes = limiter.shared_limit(
@@ -88,12 +89,17 @@ def dashboard() -> ResponseReturnValue:
 @bp.route("/workshops/new", methods=["GET", "POST"])
 @facilitator_required
 def new() -> ResponseReturnValue:
-    form = WorkshopForm()
+    """A new workshop, its form filled in from a ready-made template (?template=...)."""
+    chosen = request.args.get("template", "strategy")
+    template = TEMPLATES.get(chosen, TEMPLATES["strategy"])
+    form = WorkshopForm(data=None if request.method == "POST" else template["defaults"])
     if form.validate_on_submit():
         workshop = services.create_workshop(current_user, **form.settings())
         flash(_("Workshop created. The join code is %(code)s.", code=workshop.join_code), "ok")
         return redirect(url_for("workshops.cockpit", workshop_id=workshop.id))
-    return render_template("workshops/form.html", form=form, workshop=None)
+    return render_template(
+        "workshops/form.html", form=form, workshop=None, templates=TEMPLATES, chosen=chosen
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -140,10 +146,9 @@ def cockpit(workshop_id: int) -> ResponseReturnValue:
 def projector(workshop_id: int) -> ResponseReturnValue:
     workshop = services.workshop_for_staff(current_user, workshop_id)
     url = join_url(workshop)
-    qr = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff")
-    return render_template(
-        "workshops/projector.html", workshop=workshop, join_url=url, qr=Markup(qr)
-    )
+    # omitsize: a viewBox instead of a fixed width, so CSS can scale the QR to the screen.
+    qr = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff", omitsize=True)
+    return render_template("workshops/projector.html", workshop=workshop, join_url=url, qr=Markup(qr))
 
 
 def join_url(workshop) -> str:

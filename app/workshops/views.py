@@ -1,4 +1,4 @@
-"""Who sees what: the one place that decides an item's visibility for each audience.
+"""Who sees what: the one place that decides visibility for each audience.
 
 Snapshots and broadcasts both come from here, so a screen that follows the
 broadcasts shows what a fresh snapshot would show (CONVERGE).
@@ -6,12 +6,16 @@ broadcasts shows what a fresh snapshot would show (CONVERGE).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
 
 from app import realtime
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.extensions import db
-from app.models import Item, ItemState, Participant, Workshop
+from app.models import Comment, Item, ItemState, Participant, Reaction, Theme, Workshop
+
+ON_BOARD = (ItemState.LIVE, ItemState.HIDDEN)  # what staff see; the others are gone or history
 
 
 def publicly_visible(workshop: Workshop, item: Item) -> bool:
@@ -22,6 +26,7 @@ def publicly_visible(workshop: Workshop, item: Item) -> bool:
 def item_view(workshop: Workshop, item: Item, *, mine: bool = False) -> dict:
     data = item.to_dict(named=not workshop.anonymous)
     data["mine"] = mine
+    data["merged_from"] = [{"id": m.id, "text": m.text} for m in item.merged_from]
     return data
 
 
@@ -33,20 +38,10 @@ def item_messages(workshop: Workshop, item: Item) -> list[realtime.Message]:
     """
     v = workshop.version
     removed = {"v": v, "id": item.id}
-    staff = (
-        ("item_removed", removed)
-        if item.state == ItemState.WITHDRAWN
-        else ("item_changed", {"v": v, "item": item_view(workshop, item)})
-    )
-    public = (
-        ("item_changed", {"v": v, "item": item_view(workshop, item)})
-        if publicly_visible(workshop, item)
-        else ("item_removed", removed)
-    )
-    messages = [
-        (realtime.room_staff(workshop.id), *staff),
-        (realtime.room_public(workshop.id), *public),
-    ]
+    changed = {"v": v, "item": item_view(workshop, item)}
+    staff = ("item_changed", changed) if item.state in ON_BOARD else ("item_removed", removed)
+    public = ("item_changed", changed) if publicly_visible(workshop, item) else ("item_removed", removed)
+    messages = [(realtime.room_staff(workshop.id), *staff), (realtime.room_public(workshop.id), *public)]
     if item.participant_id:
         own = (
             ("item_changed", {"v": v, "item": item_view(workshop, item, mine=True)})
@@ -66,30 +61,118 @@ def workshop_messages(workshop: Workshop, *, resync: bool = False) -> list[realt
     return [(room, "workshop_changed", payload) for room in rooms]
 
 
+# --- discussion ----------------------------------------------------------------------
+
+
+def comment_view(workshop: Workshop, comment: Comment, *, mine: bool = False) -> dict:
+    return comment.to_dict(named=not workshop.anonymous) | {"mine": mine}
+
+
+def comment_messages(workshop: Workshop, comment: Comment) -> list[realtime.Message]:
+    """Staff see every comment (hidden ones marked); the room sees those not hidden."""
+    v = workshop.version
+    item = db.session.get(Item, comment.item_id)
+    changed = ("comment_changed", {"v": v, "comment": comment_view(workshop, comment)})
+    removed = ("comment_removed", {"v": v, "id": comment.id})
+    public = changed if not comment.hidden and publicly_visible(workshop, item) else removed
+    messages = [(realtime.room_staff(workshop.id), *changed), (realtime.room_public(workshop.id), *public)]
+    if comment.participant_id and not comment.hidden:
+        own = {"v": v, "comment": comment_view(workshop, comment, mine=True)}
+        messages.append((realtime.room_participant(comment.participant_id), "comment_changed", own))
+    return messages
+
+
+def reaction_messages(
+    workshop: Workshop, item_id: int, count: int, actor: Actor, mine: bool
+) -> list[realtime.Message]:
+    payload = {"v": workshop.version, "item_id": item_id, "count": count}
+    return [
+        (realtime.room_staff(workshop.id), "reaction_changed", payload),
+        (realtime.room_public(workshop.id), "reaction_changed", payload),
+        (realtime.room_participant(actor.participant_id), "reaction_changed", payload | {"mine": mine}),
+    ]
+
+
+# --- the clustering board ------------------------------------------------------------
+
+
+def board(workshop: Workshop, *, staff: bool) -> dict:
+    """Themes in order, and where each item the audience may see sits: [id, theme_id, position]."""
+    themes = db.session.scalars(
+        sa.select(Theme).where(Theme.workshop_id == workshop.id).order_by(Theme.position, Theme.id)
+    )
+    items = _items(workshop)
+    shown = [i for i in items if (i.state in ON_BOARD if staff else publicly_visible(workshop, i))]
+    return {
+        "themes": [t.to_dict() for t in themes],
+        "placement": [[i.id, i.theme_id, i.position] for i in shown],
+    }
+
+
+def board_messages(workshop: Workshop) -> list[realtime.Message]:
+    v = workshop.version
+    return [
+        (realtime.room_staff(workshop.id), "board_changed", {"v": v, **board(workshop, staff=True)}),
+        (realtime.room_public(workshop.id), "board_changed", {"v": v, **board(workshop, staff=False)}),
+    ]
+
+
+# --- snapshot ------------------------------------------------------------------------
+
+
+def _items(workshop: Workshop) -> list[Item]:
+    return list(
+        db.session.scalars(
+            sa.select(Item).where(Item.workshop_id == workshop.id, Item.state.in_(ON_BOARD)).order_by(Item.id)
+        )
+    )
+
+
 def snapshot(actor: Actor) -> dict:
     """The whole workshop as this actor may see it, with the version it reflects."""
     workshop = db.session.get(Workshop, actor.workshop_id)
-    items = db.session.scalars(
-        sa.select(Item)
-        .where(Item.workshop_id == workshop.id, Item.state != ItemState.WITHDRAWN)
-        .order_by(Item.id)
-    )
+    staff = actor.role == STAFF
     visible = []
-    for item in items:
+    for item in _items(workshop):
         mine = actor.participant_id is not None and item.participant_id == actor.participant_id
-        if (
-            actor.role == STAFF
-            or publicly_visible(workshop, item)
-            or (mine and item.state == ItemState.LIVE)
-        ):
+        if staff or publicly_visible(workshop, item) or (mine and item.state == ItemState.LIVE):
             visible.append(item_view(workshop, item, mine=mine))
+    ids = {i["id"] for i in visible}
     data = {
         "v": workshop.version,
         "workshop": workshop.to_dict(),
         "items": visible,
+        "themes": board(workshop, staff=staff)["themes"],
+        "comments": _comments(workshop, actor, ids),
+        "reactions": _reaction_counts(ids),
         "connected": realtime.presence.count(workshop.id),
         "role": actor.role,
     }
     if actor.role == PARTICIPANT:
         data["me"] = db.session.get(Participant, actor.participant_id).to_dict()
+        data["my_reactions"] = list(
+            db.session.scalars(
+                sa.select(Reaction.item_id).where(Reaction.participant_id == actor.participant_id)
+            )
+        )
     return data
+
+
+def _comments(workshop: Workshop, actor: Actor, item_ids: set[int]) -> list[dict]:
+    rows = db.session.scalars(
+        sa.select(Comment).where(Comment.workshop_id == workshop.id).order_by(Comment.id)
+    )
+    return [
+        comment_view(
+            workshop, c, mine=actor.participant_id is not None and c.participant_id == actor.participant_id
+        )
+        for c in rows
+        if c.item_id in item_ids and (actor.role == STAFF or not c.hidden)
+    ]
+
+
+def _reaction_counts(item_ids: set[int]) -> dict[str, int]:
+    if not item_ids:
+        return {}
+    counts = Counter(db.session.scalars(sa.select(Reaction.item_id).where(Reaction.item_id.in_(item_ids))))
+    return {str(item_id): n for item_id, n in counts.items()}

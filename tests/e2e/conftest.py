@@ -7,6 +7,7 @@ runs in this process with its sync API. Debian's Chromium is used because
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests import live
 from tests.conftest import require_tool
@@ -49,8 +51,6 @@ PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     require_tool(CHROMIUM, "Chromium")
-    from playwright.sync_api import expect, sync_playwright
-
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -68,6 +68,13 @@ def pytest_runtest_makereport(item, call):
 
 def _test_name(request) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_screenshots(request) -> None:
+    """A test's screenshots are all from its latest run (no failure shot from an older one)."""
+    for old in SCREENSHOTS.glob(f"{_test_name(request)}-*.png"):
+        old.unlink()
 
 
 @pytest.fixture
@@ -93,8 +100,8 @@ class Screens:
     contexts: list = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # uncaught JavaScript exceptions
 
-    def new(self, kind: dict, label: str):
-        context = self.browser.new_context(base_url=self.base_url, **kind)
+    def new(self, kind: dict, label: str, **options):
+        context = self.browser.new_context(base_url=self.base_url, **kind, **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.on("page", lambda page: self._watch(page, label))
         self.contexts.append(context)
@@ -105,6 +112,14 @@ class Screens:
 
     def laptop(self, label: str):
         return self.new(LAPTOP, label)
+
+    def projector(self, logged_in) -> object:
+        """The projector as its own window, logged in as the cockpit's context is.
+
+        A second tab of the cockpit's context would be a background tab, where
+        Chromium stops animation frames and Playwright's clicks on the cockpit stall.
+        """
+        return self.new(PROJECTOR, "projector", storage_state=logged_in.storage_state())
 
     def _watch(self, page, label: str) -> None:
         page.on("pageerror", lambda exc: self.errors.append(f"{label}: {exc}"))
@@ -124,10 +139,9 @@ def screens(browser, live_server, request) -> Iterator[Screens]:
         # What every screen showed when the test failed, for the CI artifact.
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for i, page in enumerate(screens.pages()):
-            try:
+            # A page that crashed is part of the story, not a new failure.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(SCREENSHOTS / f"{_test_name(request)}-failure-{i}.png"))
-            except Exception:  # a page that crashed is part of the story, not a new failure
-                pass
     for context in screens.contexts:
         context.close()
 
@@ -145,8 +159,6 @@ def log_in(page, email: str) -> None:
 
 def create_workshop(page, title: str, question: str = "") -> tuple[int, str]:
     """Through the 'New workshop' form; returns (workshop id, join code) from the cockpit."""
-    from playwright.sync_api import expect
-
     page.get_by_role("link", name="New workshop").click()
     page.get_by_label("Title").fill(title)
     if question:
@@ -157,7 +169,14 @@ def create_workshop(page, title: str, question: str = "") -> tuple[int, str]:
     assert re.fullmatch(r"[A-Z0-9]{6}", code), code
     expect(page.locator(".flash")).to_contain_text(code)
     expect(page.locator(CONN)).to_have_attribute("data-state", "live")
+    set_phase(page, "Propose")
     return int(page.url.rstrip("/").rsplit("/", 1)[1]), code
+
+
+def set_phase(page, label: str) -> None:
+    """The cockpit's phase bar: move the room to the phase with this label."""
+    page.locator("[data-phases]").get_by_role("button", name=label, exact=True).click()
+    expect(page.locator("[data-phases] [aria-current=step]")).to_have_text(label)
 
 
 def join(page, name: str) -> None:
@@ -165,8 +184,6 @@ def join(page, name: str) -> None:
     page.get_by_label("Your name as others will see it").fill(name)
     page.get_by_label("I have read what is stored and agree").check()
     page.get_by_role("button", name="Take part").click()
-    from playwright.sync_api import expect
-
     expect(page.locator(CONN)).to_have_attribute("data-state", "live")
 
 
@@ -191,9 +208,13 @@ def items_with(page, text: str, where: str = "[data-items]"):
 
 def db_items(server: live.LiveServer, workshop_id: int) -> list[tuple]:
     """(text, kind, country, state) of every item the database holds for a workshop."""
-    path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    url = server.env["DATABASE_URL"]
+    assert url.startswith("sqlite:///"), "db_items reads the live server's SQLite file"
+    conn = sqlite3.connect(f"file:{url.removeprefix('sqlite:///')}?mode=ro", uri=True)
+    try:
         return conn.execute(
             "SELECT text, kind, country, state FROM items WHERE workshop_id = ? ORDER BY id",
             (workshop_id,),
         ).fetchall()
+    finally:
+        conn.close()

@@ -23,20 +23,30 @@ IDEAS = {
     "Chiara": ("Blockchain pilots with ports in Singapore", None),
 }
 OFFLINE_IDEA = "Written in a dead zone, sent when back"
+# The live connection's HTTP endpoint (long-polling handshake), not the vendored client
+# under /static/vendor/socket.io/.
+SOCKET_ENDPOINT = re.compile(r"/socket\.io/\?")
 
 
 def _facilitator(screens, live_server, title: str):
-    """A logged-in facilitator with a new workshop open in the cockpit, plus the projector."""
+    """A logged-in facilitator with a new workshop open in the cockpit, and the projector
+    window of the same login (the cockpit's "Open the projector view", on the beamer)."""
     email = live_server.create_user("fac@example.org", "facilitator")
     laptop = screens.laptop("cockpit")
     cockpit = laptop.new_page()
     log_in(cockpit, email)
     workshop_id, code = create_workshop(cockpit, title, "Which third countries first?")
-    projector = laptop.new_page()
-    projector.set_viewport_size(PROJECTOR["viewport"])
+    projector = screens.projector(laptop).new_page()
     projector.goto(f"/workshops/{workshop_id}/projector")
     expect(projector.locator(CONN)).to_have_attribute("data-state", "live")
     return cockpit, projector, workshop_id, code
+
+
+def _assert_qr_encodes(projector, url: str) -> None:
+    """The QR's modules are those of the join URL (segno draws the same path for the same data)."""
+    expected = segno.make(url, error="m").svg_inline(scale=8, border=2, omitsize=True)
+    modules = re.search(r'class="qrline"[^>]* d="([^"]+)"', expected).group(1)
+    expect(projector.locator(".qr svg path.qrline")).to_have_attribute("d", modules)
 
 
 def _phone_by_url(screens, code: str, name: str):
@@ -60,19 +70,21 @@ def _phone_by_code(screens, code: str, name: str):
 def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot):
     cockpit, projector, workshop_id, code = _facilitator(screens, live_server, "Going beyond Europe")
 
-    # The projector shows the code in large type and a QR of the join link.
+    # The projector shows the code in large type and a QR of the join link, large enough
+    # to read and scan from the back of the room, without scrolling.
     expect(projector.locator(".proj-code")).to_have_text(code)
-    join_url = f"{live_server.url}/j/{code}"
-    expected_qr = segno.make(join_url, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff")
-    qr_path = re.search(r' d="([^"]+)"', expected_qr).group(1)
-    expect(projector.locator(".qr svg path").first).to_have_attribute("d", qr_path)
+    _assert_qr_encodes(projector, f"{live_server.url}/j/{code}")
+    vp = PROJECTOR["viewport"]
     code_box = projector.locator(".proj-code").bounding_box()
     qr_box = projector.locator(".qr svg").bounding_box()
-    assert code_box["height"] >= 50, code_box  # readable from the back of the room
-    assert qr_box["width"] >= 250 and qr_box["height"] >= 250, qr_box  # scannable from a seat
-    vp = PROJECTOR["viewport"]
-    assert qr_box["y"] + qr_box["height"] <= vp["height"], "QR must fit above the fold"
-    assert code_box["x"] + code_box["width"] <= vp["width"], "code must not overflow"
+    modules = projector.locator(".qr svg path.qrline").bounding_box()  # the black squares
+    assert code_box["height"] >= 0.07 * vp["height"], code_box
+    assert code_box["x"] + code_box["width"] <= vp["width"], "the code overflows the screen"
+    assert modules["width"] >= 0.2 * vp["width"], f"QR drawn at {modules['width']}px only"
+    assert modules["width"] >= 0.8 * qr_box["width"], "the QR does not fill its white box"
+    left, right = modules["x"] - qr_box["x"], qr_box["x"] + qr_box["width"] - modules["x"] - modules["width"]
+    assert abs(left - right) <= 4, f"QR not centred in its white box ({left=}, {right=})"
+    assert qr_box["y"] + qr_box["height"] <= vp["height"], "the QR is below the fold"
     shot(projector, "projector-empty")
 
     ada = _phone_by_code(screens, code, "Ada")
@@ -119,14 +131,15 @@ def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot
     expect(chiara.locator(CONN)).to_have_attribute("data-state", "live", timeout=15_000)
     expect(waiting.locator(".pending")).to_have_count(0)
     # The queue is empty once the server acknowledged; from here on nothing is in flight.
-    chiara.wait_for_function(
-        f"localStorage.getItem('bridge:queue:{workshop_id}:participant') === '[]'"
-    )
+    chiara.wait_for_function(f"localStorage.getItem('bridge:queue:{workshop_id}:participant') === '[]'")
     rows = [row for row in db_items(live_server, workshop_id) if row[0] == OFFLINE_IDEA]
     assert rows == [(OFFLINE_IDEA, "idea", None, "live")]
     for screen, page in every_screen.items():
         expect(items_with(page, OFFLINE_IDEA), f"offline item on {screen}").to_have_count(1)
         expect(page.locator("[data-items] li.item"), f"all items on {screen}").to_have_count(4)
+    for page in phones.values():
+        expect(page.locator("[data-count-all]")).to_have_text("4 items")
+    expect(cockpit.locator("[data-count-all]")).to_have_text("4 items")
     expect(items_with(chiara, OFFLINE_IDEA, "[data-mine]")).to_have_count(1)
     assert len(db_items(live_server, workshop_id)) == 4
 
@@ -136,3 +149,131 @@ def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot
     shot(bo, "phone-other-after-reconnect")
     assert screens.errors == []
     assert "Traceback" not in live_server.log()
+
+
+def test_unsent_text_survives_a_reload(screens, live_server, shot):
+    cockpit, projector, workshop_id, code = _facilitator(screens, live_server, "Drafts")
+    phone = _phone_by_url(screens, code, "Ada")
+    form = phone.locator("[data-propose]")
+    country_field = form.locator("[data-country]")
+    expect(country_field).to_be_hidden()  # an idea needs no country
+    form.locator("label", has_text="Target market").click()
+    expect(country_field).to_be_visible()
+    country_field.press_sequentially("Japan")
+    draft = "Half a thought about Osaka, to be fin"
+    form.locator("[data-text]").press_sequentially(draft)
+
+    phone.reload()
+    expect(phone.locator(CONN)).to_have_attribute("data-state", "live")
+    expect(form.locator("[data-text]")).to_have_value(draft)
+    expect(form.locator("input[name=kind][value=market]")).to_be_checked()
+    expect(country_field).to_be_visible()
+    expect(country_field).to_have_value("Japan")
+    expect(form.locator("[data-count]")).to_have_text(str(len(draft)))
+    expect(form.locator("[data-text-label]")).to_have_text("Why this market?")
+    shot(phone, "phone-draft-restored")
+
+    form.locator("[data-text]").press_sequentially("ished")
+    form.locator("[data-submit]").click()
+    sent = draft + "ished"
+    expect(items_with(phone, sent, "[data-mine]").locator(".country")).to_have_text("Japan")
+    expect(items_with(cockpit, sent)).to_have_count(1)
+    expect(items_with(projector, sent)).to_have_count(1)
+    # Once sent, the draft is gone: a reload starts from an empty form.
+    phone.reload()
+    expect(phone.locator(CONN)).to_have_attribute("data-state", "live")
+    expect(form.locator("[data-text]")).to_have_value("")
+    expect(country_field).to_have_value("")
+    expect(items_with(phone, sent, "[data-mine]")).to_have_count(1)
+    assert db_items(live_server, workshop_id) == [(sent, "market", "JP", "live")]
+    assert screens.errors == []
+
+
+def test_command_queued_while_unreachable_survives_a_reload(screens, live_server, shot):
+    """Chromium's offline mode cannot reload a page (ERR_INTERNET_DISCONNECTED), so the
+    phone here loads pages but cannot reach the live connection, as behind a venue
+    proxy that drops WebSockets and long-polling, or a server restarting."""
+    cockpit, projector, workshop_id, code = _facilitator(screens, live_server, "Queue")
+    phone = _phone_by_url(screens, code, "Ada")
+    queue_key = f"bridge:queue:{workshop_id}:participant"
+    text = "Queued, reloaded, then sent exactly once"
+
+    phone.context.route(SOCKET_ENDPOINT, lambda route: route.abort("internetdisconnected"))
+    phone.reload()  # drops the open WebSocket; the new page cannot connect
+    expect(phone.locator(CONN)).not_to_have_attribute("data-state", "live")
+    propose(phone, text)
+    pending = items_with(phone, text, "[data-mine]")
+    expect(pending.locator(".pending")).to_have_text("Waiting for the connection")
+
+    phone.reload()
+    expect(pending).to_have_count(1)  # still queued, from localStorage
+    expect(pending.locator(".pending")).to_have_text("Waiting for the connection")
+    queued = phone.evaluate(f"JSON.parse(localStorage.getItem('{queue_key}'))")
+    assert [c["payload"]["text"] for c in queued] == [text]
+    shot(phone, "phone-queued-after-reload")
+    assert db_items(live_server, workshop_id) == []
+    expect(items_with(cockpit, text)).to_have_count(0)
+
+    phone.context.unroute(SOCKET_ENDPOINT)
+    expect(phone.locator(CONN)).to_have_attribute("data-state", "live", timeout=15_000)
+    phone.wait_for_function(f"localStorage.getItem('{queue_key}') === '[]'")
+    for screen, page in {"cockpit": cockpit, "projector": projector, "phone": phone}.items():
+        expect(items_with(page, text), screen).to_have_count(1)
+    expect(pending.locator(".pending")).to_have_count(0)
+    assert db_items(live_server, workshop_id) == [(text, "idea", None, "live")]
+    # A further reload sends nothing again.
+    phone.reload()
+    expect(phone.locator(CONN)).to_have_attribute("data-state", "live")
+    expect(items_with(phone, text, "[data-mine]")).to_have_count(1)
+    assert len(db_items(live_server, workshop_id)) == 1
+    shot(phone, "phone-queued-delivered")
+    assert screens.errors == []
+
+
+def test_facilitator_hides_an_item_and_locks_submissions(screens, live_server, shot):
+    cockpit, projector, workshop_id, code = _facilitator(screens, live_server, "Moderation")
+    ada = _phone_by_url(screens, code, "Ada")
+    bo = _phone_by_url(screens, code, "Bo")
+    rude, fine = "Off-topic rant to be hidden", "Trade mission to Seoul"
+    propose(ada, rude)
+    propose(bo, fine)
+    room = {"projector": projector, "Ada": ada, "Bo": bo}
+    for screen, page in {"cockpit": cockpit, **room}.items():
+        expect(items_with(page, rude), screen).to_have_count(1)
+        expect(items_with(page, fine), screen).to_have_count(1)
+
+    items_with(cockpit, rude).get_by_role("button", name="Hide").click()  # confirm() accepted
+    for screen, page in room.items():
+        expect(items_with(page, rude), screen).to_have_count(0)
+        expect(items_with(page, fine), screen).to_have_count(1)
+    expect(items_with(ada, rude, "[data-mine]")).to_have_count(0)  # its author too
+    hidden = items_with(cockpit, rude)
+    expect(hidden).to_have_class(re.compile(r"\bis-hidden\b"))
+    expect(hidden.locator(".tag.warn")).to_have_text("Hidden")
+    expect(hidden.get_by_role("button", name="Show")).to_be_visible()
+    assert (rude, "idea", None, "hidden") in db_items(live_server, workshop_id)
+
+    lock = cockpit.locator("[data-toggle-submissions]")
+    expect(lock).to_have_text("Lock submissions")
+    lock.click()
+    expect(lock).to_have_text("Unlock submissions")
+    expect(lock).to_have_attribute("aria-pressed", "true")
+    for page in (ada, bo):
+        expect(page.locator("[data-banner]")).to_be_visible()
+        expect(page.locator("[data-banner]")).to_have_text("Submissions are closed for the moment.")
+        expect(page.locator("[data-text]")).to_be_disabled()
+        expect(page.locator("[data-submit]")).to_be_disabled()
+        expect(page.locator("input[name=kind]").first).to_be_disabled()
+    expect(items_with(bo, fine, "[data-mine]").get_by_role("button")).to_have_count(0)
+    expect(cockpit.locator("[data-connected]")).to_have_text("2 people connected")
+    expect(projector.locator("[data-connected]")).to_have_text("2 people connected")
+    shot(cockpit, "cockpit-hidden-locked")
+    shot(projector, "projector-after-hide")
+    shot(bo, "phone-locked")
+
+    lock.click()
+    for page in (ada, bo):
+        expect(page.locator("[data-banner]")).to_be_hidden()
+        expect(page.locator("[data-text]")).to_be_enabled()
+        expect(page.locator("[data-submit]")).to_be_enabled()
+    assert screens.errors == []

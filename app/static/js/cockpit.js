@@ -10,6 +10,7 @@ const connected = document.querySelector("[data-connected]");
 const errorBox = document.querySelector("[data-error]");
 const toggleSubmissions = document.querySelector("[data-toggle-submissions]");
 const togglePrivate = document.querySelector("[data-toggle-private]");
+const phaseBar = document.querySelector("[data-phases]");
 const editing = new Map();
 
 const live = new Live(boot, render);
@@ -47,9 +48,26 @@ const actionsFor = (item) => [
   }],
 ];
 
+function renderPhases(ws) {
+  const buttons = ws.phases.map((phase) => {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `button small phase${phase === ws.phase ? " is-current" : ""}`;
+    button.textContent = boot.phases[phase];
+    button.dataset.phase = phase;
+    if (phase === ws.phase) button.setAttribute("aria-current", "step");
+    button.addEventListener("click", () => phase !== live.state.workshop.phase && command("set_phase", { phase }));
+    li.append(button);
+    return li;
+  });
+  phaseBar.replaceChildren(...buttons);
+}
+
 function render(state) {
   const ws = state.workshop;
   if (!ws) return;
+  renderPhases(ws);
   toggleSubmissions.textContent = ws.submissions_open ? t.lock : t.unlock;
   toggleSubmissions.setAttribute("aria-pressed", String(!ws.submissions_open));
   togglePrivate.textContent = ws.private_ideation ? t.reveal : t.make_private;

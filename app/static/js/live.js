@@ -37,8 +37,16 @@ export class Live {
   wire() {
     const s = this.socket;
     s.on("connect", () => this.showConnection("live"));
-    s.on("disconnect", () => this.showConnection("offline"));
+    s.on("disconnect", () => {
+      this.showConnection("offline");
+      this.onChange(this.state); // a command that was "sending" is now "waiting"
+    });
     s.on("connect_error", () => this.showConnection(navigator.onLine ? "connecting" : "offline"));
+    // Back on the network: reconnect now, not at the end of the backoff (up to 6 s later),
+    // so what was queued offline goes out while the person still looks at the screen.
+    window.addEventListener("online", () => {
+      if (!s.connected) s.disconnect().connect();
+    });
     s.on("snapshot", (snap) => this.applySnapshot(snap));
     s.on("item_changed", (ev) => this.versioned(ev, () => this.state.items.set(ev.item.id, ev.item)));
     s.on("item_removed", (ev) => this.versioned(ev, () => this.state.items.delete(ev.id)));

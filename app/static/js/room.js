@@ -28,6 +28,7 @@ const kindKey = `${draftKey}:kind`;
 
 const live = new Live(boot, render);
 live.showError = showError;
+render(live.state); // commands queued before a reload show at once, connected or not
 
 function kind() {
   return form.querySelector("input[name=kind]:checked").value;
@@ -95,8 +96,11 @@ function mineActions() {
   ];
 }
 
+// Before the first snapshot (a page loaded while the server is unreachable) only the
+// person's own queued items can be shown; they must not vanish from view meanwhile.
 function render(state) {
   const ws = state.workshop;
+  renderMine(state);
   if (!ws) return;
   const ended = ws.status !== "open";
   const closed = ended || !ws.submissions_open;
@@ -106,15 +110,21 @@ function render(state) {
   submit.disabled = closed;
 
   const items = [...state.items.values()];
-  const mine = items.filter((i) => i.mine);
+  const shown = items.filter((i) => !i.mine || !ws.private_ideation);
+  countAll.textContent = plural(t, "items_one", "items_many", shown.length);
+  renderList(allList, shown.reverse(), (item) => itemCard(item, t), ws.private_ideation ? t.private : t.none_yet);
+}
+
+function renderMine(state) {
+  const mine = [...state.items.values()].filter((i) => i.mine);
   const pending = live.pending("propose_item").map((c) => ({ ...c.payload, id: c.payload.op_id, pending: true, mine: true, country_name: countries.find((x) => x.code === c.payload.country)?.name }));
   renderList(mineList, [...pending, ...mine.reverse()], (item) => {
     if (editing.has(item.id)) return editing.get(item.id);
     const card = itemCard(item, t, { actions: item.pending ? [] : mineActions() });
-    if (item.pending) card.append(el("p", "pending", live.socket.connected ? t.sending : t.waiting));
+    if (item.pending) {
+      card.classList.add("is-pending");
+      card.append(el("p", "pending", live.socket.connected ? t.sending : t.waiting));
+    }
     return card;
   });
-  const shown = items.filter((i) => !i.mine || !ws.private_ideation);
-  countAll.textContent = plural(t, "items_one", "items_many", shown.length);
-  renderList(allList, shown.reverse(), (item) => itemCard(item, t), ws.private_ideation ? t.private : t.none_yet);
 }

@@ -33,14 +33,10 @@ def bump(workshop: Workshop) -> int:
     return workshop.version
 
 
-def finish(
-    actor: Actor | None, op_id: str | None, ack: dict, messages: list[realtime.Message]
-) -> dict:
+def finish(actor: Actor | None, op_id: str | None, ack: dict, messages: list[realtime.Message]) -> dict:
     """Commit the change with its op id, then broadcast it. The ack follows the commit."""
     if actor and op_id:
-        db.session.add(
-            Operation(workshop_id=actor.workshop_id, actor=actor.key, op_id=op_id, ack=ack)
-        )
+        db.session.add(Operation(workshop_id=actor.workshop_id, actor=actor.key, op_id=op_id, ack=ack))
     try:
         db.session.commit()
     except IntegrityError:
@@ -52,3 +48,26 @@ def finish(
         return stored
     realtime.broadcast(messages)
     return ack
+
+
+def is_id(value: object) -> bool:
+    """A JSON id: an int (not a bool) that fits the database's integer."""
+    return type(value) is int and 0 < value < 2**31
+
+
+def fetch(model, value: object, workshop_id: int):
+    """The row of this workshop with that id; another workshop's ids behave as missing (TENANT)."""
+    row = db.session.get(model, value) if is_id(value) else None
+    return row if row is not None and row.workshop_id == workshop_id else None
+
+
+def open_workshop(actor: Actor) -> Workshop:
+    """The actor's workshop, while it is open; commands on an archived one are refused."""
+    from flask_babel import gettext as _
+
+    from app.errors import NotNow
+
+    workshop = db.session.get(Workshop, actor.workshop_id)
+    if workshop is None or not workshop.is_open:
+        raise NotNow(_("This workshop has ended."))
+    return workshop

@@ -5,20 +5,19 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.auth.actor import Actor
-from app.errors import Forbidden, Invalid, NotFound, NotNow
+from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import Item, ItemKind, ItemState, Workshop
-from app.workshops import views
-from app.workshops.services.changes import bump, finish, replay
+from app.workshops import phases, views
+from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay
 
 
 def propose_item(actor: Actor, op_id: str, *, kind: str, text: str, country: str | None) -> dict:
     """A participant's new strategy idea or target market: stored, acknowledged, then shown to the room."""
     if stored := replay(actor, op_id):
         return stored
-    workshop = _open_workshop(actor)
-    if not workshop.submissions_open:
-        raise NotNow(_("Submissions are closed for the moment."))
+    workshop = open_workshop(actor)
+    phases.require(workshop, "propose")
     _check_content(kind, text, country)
     item = Item(
         workshop_id=workshop.id,
@@ -35,10 +34,10 @@ def edit_item(actor: Actor, op_id: str, item_id: object, *, text: str, country: 
     """Change an item's text (and country): its author while submissions are open, or the facilitator."""
     if stored := replay(actor, op_id):
         return stored
-    workshop = _open_workshop(actor)
+    workshop = open_workshop(actor)
     item = _item_for(actor, item_id, own=True)
-    if not actor.is_staff and not workshop.submissions_open:
-        raise NotNow(_("Submissions are closed, so items cannot be changed now."))
+    if not actor.is_staff:
+        phases.require(workshop, "edit_own")
     _check_content(item.kind, text, country)
     item.text = text
     if item.kind == ItemKind.MARKET:
@@ -50,12 +49,11 @@ def withdraw_item(actor: Actor, op_id: str, item_id: object) -> dict:
     """The author takes their own item back while submissions are open."""
     if stored := replay(actor, op_id):
         return stored
-    workshop = _open_workshop(actor)
+    workshop = open_workshop(actor)
     item = _item_for(actor, item_id, own=True)
     if actor.is_staff:
         raise Forbidden(_("Hide the item instead: only its author can withdraw it."))
-    if not workshop.submissions_open:
-        raise NotNow(_("Submissions are closed, so items cannot be withdrawn now."))
+    phases.require(workshop, "edit_own")
     item.state = ItemState.WITHDRAWN
     return _commit(actor, op_id, workshop, item)
 
@@ -66,7 +64,7 @@ def set_item_hidden(actor: Actor, op_id: str, item_id: object, hidden: object) -
         return stored
     if type(hidden) is not bool:
         raise Invalid(_("The request was not understood."), field="hidden")
-    workshop = _open_workshop(actor)
+    workshop = open_workshop(actor)
     item = _item_for(actor, item_id, own=False)
     item.state = ItemState.HIDDEN if hidden else ItemState.LIVE
     return _commit(actor, op_id, workshop, item)
@@ -79,17 +77,10 @@ def _commit(actor: Actor, op_id: str, workshop: Workshop, item: Item) -> dict:
     return finish(actor, op_id, ack, views.item_messages(workshop, item))
 
 
-def _open_workshop(actor: Actor) -> Workshop:
-    workshop = db.session.get(Workshop, actor.workshop_id)
-    if workshop is None or not workshop.is_open:
-        raise NotNow(_("This workshop has ended."))
-    return workshop
-
-
 def _item_for(actor: Actor, item_id: object, *, own: bool) -> Item:
     """An item of the actor's workshop; another workshop's ids behave as ids that do not exist."""
-    item = db.session.get(Item, item_id) if type(item_id) is int and 0 < item_id < 2**31 else None
-    if item is None or item.workshop_id != actor.workshop_id or item.state == ItemState.WITHDRAWN:
+    item = fetch(Item, item_id, actor.workshop_id)
+    if item is None or item.state not in (ItemState.LIVE, ItemState.HIDDEN):
         raise NotFound(_("This item does not exist (any more)."))
     if not actor.is_staff and (not own or item.participant_id != actor.participant_id):
         raise Forbidden(_("You can only change your own items."))

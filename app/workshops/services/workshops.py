@@ -9,16 +9,16 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.actor import Actor
-from app.errors import NotFound, NotNow
+from app.errors import NotFound
 from app.extensions import db
-from app.models import Role, User, Workshop
+from app.models import Phase, Role, User, Workshop
 from app.workshops import views
-from app.workshops.services.changes import bump, finish, replay
+from app.workshops.services.changes import bump, finish, open_workshop, replay
 
 # No 0/O, 1/I/L: a code read off a projector across a room must not be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
-SETTINGS = ("title", "question", "cluster_id", "language", "anonymous")
+SETTINGS = ("title", "question", "cluster_id", "language", "anonymous", "phases", "participants_cluster")
 
 
 def new_code() -> str:
@@ -27,9 +27,7 @@ def new_code() -> str:
 
 def create_workshop(user: User, **settings) -> Workshop:
     """A new open workshop owned by this facilitator, with a fresh join code."""
-    return _insert_with_code(
-        lambda code: Workshop(facilitator_id=user.id, join_code=code, **settings)
-    )
+    return _insert_with_code(lambda code: Workshop(facilitator_id=user.id, join_code=code, **settings))
 
 
 def duplicate_workshop(user: User, workshop_id: int) -> Workshop:
@@ -77,9 +75,7 @@ def workshop_for_staff(user: User, workshop_id: int) -> Workshop:
 def can_run(user: User, workshop: Workshop) -> bool:
     if not user.is_authenticated or not user.active:
         return False
-    return user.role == Role.ADMIN or (
-        user.role == Role.FACILITATOR and workshop.facilitator_id == user.id
-    )
+    return user.role == Role.ADMIN or (user.role == Role.FACILITATOR and workshop.facilitator_id == user.id)
 
 
 def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
@@ -88,6 +84,8 @@ def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
     for name in SETTINGS:
         if name in settings:
             setattr(workshop, name, settings[name])
+    if workshop.phase not in workshop.phases:  # a phase taken out while the room was in it
+        workshop.phase = Phase.LOBBY
     bump(workshop)
     finish(None, None, {}, views.workshop_messages(workshop, resync=True))
     return workshop
@@ -104,21 +102,23 @@ def archive_workshop(user: User, workshop_id: int) -> Workshop:
 
 def set_submissions_open(actor: Actor, op_id: str, open_: bool) -> dict:
     """Lock or unlock new items and edits from participants."""
-    return _switch(actor, op_id, "submissions_open", open_)
+    return change_room(actor, op_id, lambda w: setattr(w, "submissions_open", open_))
 
 
 def set_private_ideation(actor: Actor, op_id: str, private: bool) -> dict:
     """Private ideation: participants see only their own items until the facilitator reveals all."""
-    return _switch(actor, op_id, "private_ideation", private, resync=True)
+    return change_room(actor, op_id, lambda w: setattr(w, "private_ideation", private), resync=True)
 
 
-def _switch(actor: Actor, op_id: str, name: str, value: bool, *, resync: bool = False) -> dict:
+def change_room(actor: Actor, op_id: str, change, *, resync: bool = False) -> dict:
+    """Apply a facilitator's change to the open workshop; every screen follows.
+
+    With resync, what screens may see changed wholesale and they take a snapshot.
+    """
     if stored := replay(actor, op_id):
         return stored
-    workshop = db.session.get(Workshop, actor.workshop_id)
-    if not workshop.is_open:
-        raise NotNow(_("This workshop has ended."))
-    setattr(workshop, name, value)
+    workshop = open_workshop(actor)
+    change(workshop)
     bump(workshop)
     ack = {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()}
     return finish(actor, op_id, ack, views.workshop_messages(workshop, resync=resync))

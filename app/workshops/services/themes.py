@@ -1,0 +1,221 @@
+"""The clustering board: themes, moving items between them, merging duplicates, suggestions."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.auth.actor import Actor
+from app.errors import Forbidden, Invalid, NotFound
+from app.extensions import db
+from app.models import Comment, Item, ItemState, Reaction, Theme, Workshop
+from app.workshops import phases, views
+from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+PALETTE = ("#1d4ed8", "#7c3aed", "#0f766e", "#b45309", "#be123c", "#4d7c0f", "#0369a1", "#a21caf")
+MAX_THEMES = 60
+
+
+def create_theme(
+    actor: Actor, op_id: str, name: str, color: str | None = None, item_ids: object = ()
+) -> dict:
+    """A new theme at the end of the board, optionally with items (an accepted suggestion)."""
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = _board(actor)
+    themes = _themes(workshop)
+    if len(themes) >= MAX_THEMES:
+        raise Invalid(_("That is as many themes as a board can hold."))
+    theme = Theme(workshop_id=workshop.id, name=name, color=_color(color, len(themes)), position=len(themes))
+    db.session.add(theme)
+    db.session.flush()
+    items = _items(workshop, item_ids)
+    for item in items:
+        _place(workshop, item, theme.id, None)
+    return _done(actor, op_id, workshop, {"theme": theme.to_dict()})
+
+
+def update_theme(actor: Actor, op_id: str, theme_id: object, name: str | None, color: str | None) -> dict:
+    """Rename or recolour a theme."""
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = _board(actor)
+    theme = _theme(workshop, theme_id)
+    if name:
+        theme.name = name
+    if color:
+        theme.color = _color(color, 0)
+    return _done(actor, op_id, workshop, {"theme": theme.to_dict()})
+
+
+def delete_theme(actor: Actor, op_id: str, theme_id: object) -> dict:
+    """Delete a theme; its items go back to unsorted, in their order."""
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = _board(actor)
+    theme = _theme(workshop, theme_id)
+    for item in _container(workshop, theme.id):
+        _place(workshop, item, None, None)
+    db.session.delete(theme)
+    db.session.flush()
+    _renumber_themes(_themes(workshop))
+    return _done(actor, op_id, workshop, {})
+
+
+def order_themes(actor: Actor, op_id: str, theme_ids: object) -> dict:
+    """Put the themes in the given order (all of them, each once)."""
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = _board(actor)
+    themes = {t.id: t for t in _themes(workshop)}
+    if not isinstance(theme_ids, list) or sorted(theme_ids, key=str) != sorted(themes, key=str):
+        raise Invalid(_("The board changed meanwhile. Please try again."), field="theme_ids")
+    _renumber_themes([themes[i] for i in theme_ids])
+    return _done(actor, op_id, workshop, {})
+
+
+def move_item(actor: Actor, op_id: str, item_id: object, theme_id: object, index: object) -> dict:
+    """Move an item into a theme (or back to unsorted) at a place in its order.
+
+    The workshop row is locked first, so two people moving at once are applied one
+    after the other and every screen ends on the same board.
+    """
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = _board(actor, action="cluster")
+    if index is not None and (type(index) is not int or index < 0):
+        raise Invalid(_("The request was not understood."), field="index")
+    item = _items(workshop, [item_id])[0]
+    target = _theme(workshop, theme_id).id if theme_id is not None else None
+    _place(workshop, item, target, index)
+    return _done(actor, op_id, workshop, {})
+
+
+def merge_items(actor: Actor, op_id: str, target_id: object, item_ids: object) -> dict:
+    """Merge duplicates into one item: comments and +1s move to it, the others become its history."""
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = _board(actor)
+    if not isinstance(item_ids, list) or not item_ids or target_id in item_ids:
+        raise Invalid(_("Choose the item to keep and at least one other."), field="item_ids")
+    target = _items(workshop, [target_id])[0]
+    others = _items(workshop, item_ids)
+    kept = set(db.session.scalars(sa.select(Reaction.participant_id).where(Reaction.item_id == target.id)))
+    for other in others:
+        _place(workshop, other, None, None)
+        other.theme_id = None
+        other.state = ItemState.MERGED
+        other.merged_into_id = target.id
+        db.session.execute(sa.update(Comment).where(Comment.item_id == other.id).values(item_id=target.id))
+        for reaction in db.session.scalars(sa.select(Reaction).where(Reaction.item_id == other.id)):
+            if reaction.participant_id in kept:
+                db.session.delete(reaction)
+            else:
+                kept.add(reaction.participant_id)
+                reaction.item_id = target.id
+    db.session.flush()
+    return _done(actor, op_id, workshop, {"item_id": target.id}, resync=True)
+
+
+def suggest(actor: Actor) -> list[dict]:
+    """Proposed themes for the unsorted items, by the similarity of their text (nothing is written)."""
+    from app.workshops.suggest import suggest_themes
+
+    workshop = _board(actor, lock=False)
+    unsorted = [(item.id, item.text) for item in _container(workshop, None)]
+    return [
+        {"name": s.name[:80], "item_ids": list(s.item_ids), "keywords": list(s.keywords)}
+        for s in suggest_themes(unsorted)
+    ]
+
+
+# --- the board's order -------------------------------------------------------------
+
+
+def _place(workshop: Workshop, item: Item, theme_id: int | None, index: int | None) -> None:
+    """Put an item into a container at index (None: at the end) and renumber both containers."""
+    source = item.theme_id
+    item.theme_id = theme_id
+    target = [i for i in _container(workshop, theme_id) if i.id != item.id]
+    target.insert(len(target) if index is None else min(index, len(target)), item)
+    for position, each in enumerate(target):
+        each.position = position
+    if source != theme_id:
+        for position, each in enumerate(i for i in _container(workshop, source) if i.id != item.id):
+            each.position = position
+    db.session.flush()
+
+
+def _container(workshop: Workshop, theme_id: int | None) -> list[Item]:
+    return list(
+        db.session.scalars(
+            sa.select(Item)
+            .where(
+                Item.workshop_id == workshop.id,
+                Item.theme_id.is_(None) if theme_id is None else Item.theme_id == theme_id,
+                Item.state.in_((ItemState.LIVE, ItemState.HIDDEN)),
+            )
+            .order_by(Item.position, Item.id)
+        )
+    )
+
+
+def _themes(workshop: Workshop) -> list[Theme]:
+    return list(
+        db.session.scalars(
+            sa.select(Theme).where(Theme.workshop_id == workshop.id).order_by(Theme.position, Theme.id)
+        )
+    )
+
+
+def _renumber_themes(themes: list[Theme]) -> None:
+    for position, theme in enumerate(themes):
+        theme.position = position
+
+
+def _board(actor: Actor, *, action: str | None = None, lock: bool = True) -> Workshop:
+    """The open workshop, locked for this change (its version is taken first)."""
+    workshop = open_workshop(actor)
+    if not actor.is_staff:
+        if action is None or not workshop.participants_cluster:
+            raise Forbidden()
+        phases.require(workshop, action)
+    if lock:
+        bump(workshop)
+    return workshop
+
+
+def _theme(workshop: Workshop, theme_id: object) -> Theme:
+    theme = fetch(Theme, theme_id, workshop.id)
+    if theme is None:
+        raise NotFound(_("This theme does not exist (any more)."), field="theme_id")
+    return theme
+
+
+def _items(workshop: Workshop, item_ids: object) -> list[Item]:
+    if not isinstance(item_ids, list | tuple) or not all(is_id(i) for i in item_ids):
+        raise Invalid(_("The request was not understood."), field="item_ids")
+    items = []
+    for item_id in dict.fromkeys(item_ids):
+        item = fetch(Item, item_id, workshop.id)
+        if item is None or item.state not in (ItemState.LIVE, ItemState.HIDDEN):
+            raise NotFound(_("This item does not exist (any more)."))
+        items.append(item)
+    return items
+
+
+def _color(color: str | None, n: int) -> str:
+    if not color:
+        return PALETTE[n % len(PALETTE)]
+    if not isinstance(color, str) or not COLOR.match(color):
+        raise Invalid(_("Choose a colour like #1d4ed8."), field="color")
+    return color.lower()
+
+
+def _done(actor: Actor, op_id: str, workshop: Workshop, extra: dict, *, resync: bool = False) -> dict:
+    ack = {"ok": True, "v": workshop.version, **extra}
+    messages = views.workshop_messages(workshop, resync=True) if resync else views.board_messages(workshop)
+    return finish(actor, op_id, ack, messages)

@@ -1,0 +1,338 @@
+"""Suggest themes: grouping quality on labelled fixtures, edge cases, names, determinism, speed.
+
+Scoring: the adjusted Rand index (ARI) between the proposals and the fixture's themes, with each
+unsorted idea as a group of its own. That is the fair reading: leaving an idea unsorted claims nothing
+about it, while lumping all unsorted ideas into one group would score a claim the suggestion never
+made. It would also reward leaving ideas unsorted, so the tests also require a minimum coverage.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from app.workshops import suggest
+from app.workshops.suggest import Suggestion, normalise, suggest_themes
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(name: str) -> list[dict]:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def predicted(suggestions: list[Suggestion], ids: list[int]) -> list[str]:
+    """Each item's proposed theme, an unsorted item alone in its own group."""
+    theme = {item_id: f"theme {k}" for k, s in enumerate(suggestions) for item_id in s.item_ids}
+    return [theme.get(i, f"unsorted {i}") for i in ids]
+
+
+def score(rows: list[dict]) -> tuple[float, list[Suggestion]]:
+    suggestions = suggest_themes([(i, row["text"]) for i, row in enumerate(rows)])
+    labels = [row["theme"] for row in rows]
+    return adjusted_rand_score(labels, predicted(suggestions, list(range(len(rows))))), suggestions
+
+
+def luck(rows: list[dict], suggestions: list[Suggestion], runs: int = 200) -> float:
+    """The best ARI the same proposals get against shuffled themes."""
+    rng = np.random.default_rng(0)
+    guess = predicted(suggestions, list(range(len(rows))))
+    labels = [row["theme"] for row in rows]
+    return max(adjusted_rand_score(rng.permutation(labels), guess) for _ in range(runs))
+
+
+# --- the fixtures ----------------------------------------------------------------------
+
+
+def test_fixtures_are_what_the_issue_asks_for():
+    english, mixed = load("ideas_en.json"), load("ideas_multilingual.json")
+    heldout = load("ideas_en_heldout.json")
+    for rows in (english, heldout):
+        assert len(rows) >= 60 and len({row["theme"] for row in rows}) == 6
+        assert len({row["text"] for row in rows}) == len(rows)
+    assert not {row["text"] for row in english} & {row["text"] for row in heldout}
+    assert {row["lang"] for row in mixed} == {"de", "it", "el", "bg"}
+    assert len({row["theme"] for row in mixed}) == 3
+
+
+def test_english_fixture_reaches_the_issue_target():
+    """The issue's bar. The concept lexicon and the two weights were chosen on this fixture."""
+    rows = load("ideas_en.json")
+    ari, suggestions = score(rows)
+    assert ari >= 0.5
+    assert ari > 2 * luck(rows, suggestions)
+    assert sum(len(s.item_ids) for s in suggestions) >= 0.75 * len(rows)
+
+
+def test_held_out_fixture_is_grouped_far_better_than_chance():
+    """Ideas written before the method was tuned, on other themes (pilots, IP, tenders, payments...).
+
+    It scores 0.40, below the issue's 0.5: its themes are less like the lexicon's concepts (one of
+    them is payments and logistics, two concepts) and it is split into more proposals than themes.
+    This guards that level; the lexical method alone scored 0.05 here.
+    """
+    rows = load("ideas_en_heldout.json")
+    ari, suggestions = score(rows)
+    assert ari >= 0.3
+    assert ari > 2 * luck(rows, suggestions)
+    assert sum(len(s.item_ids) for s in suggestions) >= 0.75 * len(rows)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="held-out ARI is 0.40: the concept lexicon groups ideas it was not tuned on far better "
+    "than words alone (0.05), but not to the issue's 0.5 (see scripts/suggest_ari.py)",
+)
+def test_held_out_fixture_reaches_the_issue_target():
+    ari, _ = score(load("ideas_en_heldout.json"))
+    assert ari >= 0.5
+
+
+def test_each_workshop_language_is_grouped_better_than_chance():
+    """A workshop runs in one language, so the multilingual fixture is scored one language at a time."""
+    mixed = load("ideas_multilingual.json")
+    scores = {}
+    for lang in ("de", "it", "el", "bg"):
+        scores[lang], _ = score([row for row in mixed if row["lang"] == lang])
+    assert min(scores.values()) >= 0.3, scores
+    assert sum(scores.values()) / len(scores) >= 0.6, scores
+
+
+def test_mixed_languages_still_give_sound_proposals():
+    rows = load("ideas_multilingual.json")
+    _, suggestions = score(rows)
+    assert suggestions
+    assert all(len(s.item_ids) >= 2 and s.name for s in suggestions)
+
+
+# --- the mechanism, on ideas that do share words ------------------------------------------
+
+SHARED_WORDS = [
+    ("investors", "Investor days with venture funds from the US"),
+    ("investors", "Meet investors from the Gulf in one trip"),
+    ("investors", "Pitch training before we meet investors"),
+    ("investors", "A database of investors in Asia"),
+    ("visas", "Faster visas for the engineers we hire"),
+    ("visas", "Visa support for developers coming from India"),
+    ("visas", "Help with visas and work permits"),
+    ("visas", "One visa desk for all new hires"),
+    ("distributors", "Find distributors in Brazil"),
+    ("distributors", "Contract templates for distributors"),
+    ("distributors", "Distributor matchmaking in Japan"),
+    ("distributors", "Local distributors for the Gulf states"),
+]
+
+# Each theme shares a stem in different inflections, never the same word form.
+INFLECTED = {
+    "de": [
+        ("investors", "Investoren aus Amerika treffen"),
+        ("investors", "Investorentage in Stuttgart organisieren"),
+        ("investors", "Ein Investor für jedes Startup"),
+        ("visas", "Visum für Fachkräfte schneller beantragen"),
+        ("visas", "Visa dauern viel zu lange"),
+        ("visas", "Visumsantrag vereinfachen"),
+    ],
+    "it": [
+        ("investors", "Incontri con investitori americani"),
+        ("investors", "Un investitore per ogni startup"),
+        ("investors", "Giornata dell'investitore a Torino"),
+        ("training", "Formazione interculturale per i commerciali"),
+        ("training", "Formare i tecnici alla vendita"),
+        ("training", "Formatori esperti di mercati asiatici"),
+    ],
+    "el": [
+        ("investors", "Ημέρα επενδυτών στην Αθήνα"),
+        ("investors", "Γνωριμία με επενδυτες από τις ΗΠΑ"),  # typed without accents
+        ("investors", "Ένας επενδυτής για κάθε startup"),
+        ("visas", "Βίζα για μηχανικούς από την Ινδία"),
+        ("visas", "Οι βίζες αργούν πολύ"),
+        ("visas", "Γρηγορότερες βιζες εργασίας"),
+    ],
+    "bg": [
+        ("investors", "Среща с инвеститори от САЩ"),
+        ("investors", "Инвеститорите искат пилотни клиенти"),
+        ("investors", "Един инвеститор за всеки стартъп"),
+        ("visas", "Визи за инженери от Индия"),
+        ("visas", "Визата отнема месеци"),
+        ("visas", "Бързи визите за програмисти"),
+    ],
+}
+
+
+def labelled_ari(labelled: list[tuple[str, str]]) -> float:
+    suggestions = suggest_themes([(i, text) for i, (_, text) in enumerate(labelled)])
+    return adjusted_rand_score(
+        [theme for theme, _ in labelled], predicted(suggestions, list(range(len(labelled))))
+    )
+
+
+def test_ideas_that_share_words_are_grouped_by_theme():
+    assert labelled_ari(SHARED_WORDS) >= 0.8
+
+
+@pytest.mark.parametrize("lang", sorted(INFLECTED))
+def test_inflected_forms_are_grouped_through_character_ngrams(lang, monkeypatch):
+    """Long stems (investor-) group fully; short ones (Visa / Visum) may leave an idea unsorted."""
+    rows = INFLECTED[lang]
+    suggestions = suggest_themes([(i, text) for i, (_, text) in enumerate(rows)])
+    assert all(len({rows[i][0] for i in s.item_ids}) == 1 for s in suggestions)  # no mixed proposal
+    assert labelled_ari(rows) >= 0.6
+    monkeypatch.setattr(suggest, "CHAR_WEIGHT", 0.0)  # words alone cannot see the shared stems
+    monkeypatch.setattr(suggest, "CONCEPT_WEIGHT", 0.0)  # (the lexicon knows investors and visas)
+    assert labelled_ari(rows) <= 0.2
+
+
+# --- edge cases ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("texts", [[], [(1, "Investor days in Singapore")]])
+def test_fewer_than_two_items_give_no_proposal(texts):
+    assert suggest_themes(texts) == []
+
+
+def test_two_similar_items_make_one_theme_two_unrelated_none():
+    similar = suggest_themes([(1, "Investor days in Singapore"), (2, "Meet investors in Singapore")])
+    assert [s.item_ids for s in similar] == [[1, 2]]
+    unrelated = [(1, "Investor days in Singapore"), (2, "Hire data scientists from Brazil")]
+    assert suggest_themes(unrelated) == []
+
+
+def test_identical_texts_are_one_theme():
+    suggestions = suggest_themes([(i, "Joint trade mission to Japan") for i in (4, 2, 9)])
+    assert [s.item_ids for s in suggestions] == [[2, 4, 9]]
+    assert suggestions[0].name == "Joint Trade · Mission to Japan"
+
+
+def test_empty_or_stop_word_only_items_stay_unsorted():
+    junk = [(1, ""), (2, "   "), (3, "?!"), (4, "the and of"), (5, "a"), (6, "und der die")]
+    assert suggest_themes(junk) == []
+    ideas = [(10, "Visa support for engineers"), (11, "Visa desk for engineers"), *junk]
+    assert [s.item_ids for s in suggest_themes(ideas)] == [[10, 11]]
+
+
+def test_max_themes_keeps_the_largest_proposals():
+    texts = [(i, row["text"]) for i, row in enumerate(load("ideas_en.json"))]
+    everything = suggest_themes(texts)
+    assert len(everything) > 3
+    assert suggest_themes(texts, max_themes=3) == everything[:3]
+    assert suggest_themes(texts, max_themes=0) == []
+
+
+# --- names, order, speed -------------------------------------------------------------------
+
+
+def test_names_come_from_the_members_own_words():
+    rows = load("ideas_en.json") + load("ideas_multilingual.json")
+    for suggestion in suggest_themes([(i, row["text"]) for i, row in enumerate(rows)]):
+        members = " ".join(rows[i]["text"] for i in suggestion.item_ids).casefold()
+        assert suggestion.name and suggestion.keywords
+        assert all(keyword.casefold() in members for keyword in suggestion.keywords)
+        parts = suggestion.name.casefold().split(" · ")
+        assert parts == [keyword.casefold() for keyword in suggestion.keywords[: len(parts)]]
+
+
+def test_names_prefer_bigrams_and_title_case_sensibly():
+    suggestions = suggest_themes(
+        [
+            (1, "Guide to data protection in Brazil"),
+            (2, "data protection rules for GDPR and LGPD"),
+            (3, "Checklist for data protection before the first customer"),
+        ]
+    )
+    assert suggestions[0].name.startswith("Data Protection")
+    assert suggest._title("rules for GDPR") == "Rules for GDPR"  # stop words low, acronyms kept
+    assert suggest._title("εξαγωγές στην Ινδία") == "Εξαγωγές στην Ινδία"
+
+
+def test_same_input_gives_the_same_output():
+    texts = [(i, row["text"]) for i, row in enumerate(load("ideas_en.json"))]
+    assert suggest_themes(texts) == suggest_themes(list(texts))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_shuffled_ideas_with_new_ids_are_grouped_the_same(seed):
+    """New ids change the order the algorithm sees, so ties could fall differently: they must not matter."""
+    rows = load("ideas_en.json")
+    original = predicted(
+        suggest_themes([(i, row["text"]) for i, row in enumerate(rows)]), list(range(len(rows)))
+    )
+    order = np.random.default_rng(seed).permutation(len(rows))  # new id k is the old idea order[k]
+    shuffled = suggest_themes([(k, rows[old]["text"]) for k, old in enumerate(order)])
+    back = dict(zip(order.tolist(), predicted(shuffled, list(range(len(rows)))), strict=True))
+    assert adjusted_rand_score(original, [back[i] for i in range(len(rows))]) >= 0.9
+
+
+def test_two_hundred_items_take_well_under_a_second():
+    rows = load("ideas_en.json") + load("ideas_multilingual.json")
+    texts = [(i, f"{rows[i % len(rows)]['text']} ({i})") for i in range(200)]
+    suggest_themes(texts[:2])
+    started = time.perf_counter()
+    suggest_themes(texts)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_normalise_strips_accents_but_not_from_cyrillic_letters():
+    assert normalise("Città São Straße") == "citta sao strasse"
+    assert normalise("Εταιρείες ΕΠΕΝΔΥΤΈΣ") == normalise("εταιρειες επενδυτες")  # tonos and final sigma
+    assert normalise("Май") == "май" and normalise("май") != "маи"  # й is a letter of its own
+
+
+def test_suggestion_to_dict():
+    assert Suggestion("Investors", [1, 2], ["investors"]).to_dict() == {
+        "name": "Investors",
+        "item_ids": [1, 2],
+        "keywords": ["investors"],
+    }
+
+
+# --- the domain concept lexicon --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Angel investors in Dubai", "<funding>"),
+        ("Investorentage mit US-Risikokapitalgebern", "<funding>"),  # inside a German compound
+        ("Un investitore per ogni startup", "<funding>"),
+        ("Γνωριμία με επενδυτες από τις ΗΠΑ", "<funding>"),
+        ("Инвеститорите искат пилотни клиенти", "<funding>"),
+        ("Register the trademark before the launch", "<ip>"),
+        ("Alerts for public tenders", "<public_tenders>"),
+        ("co-financing of the booth", "<funding>"),  # a hyphenated entry is a phrase
+        ("proof of concept with a retailer", "<customers>"),  # a phrase with a stop word
+        ("diritto d'autore sul software", "<ip>"),
+    ],
+)
+def test_lexicon_finds_concepts_in_every_language(text, concept):
+    assert concept in suggest._concepts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("the Indian market", "<marketing>"),  # German *marke* must not reach English words
+        ("an important step", "<logistics>"),  # import, not important
+        ("Preise in Japan", "<market_entry>"),  # Reise, not Preise
+        ("campagna di pubblicità", "<public_tenders>"),  # pubblicità is no public buyer
+        ("a fundamental question", "<funding>"),
+    ],
+)
+def test_lexicon_stems_do_not_catch_unrelated_words(text, concept):
+    assert concept not in suggest._concepts(text)
+
+
+def test_ideas_that_share_a_concept_but_no_word_are_grouped():
+    rows = [
+        ("funding", "Angel investors for our seed round"),
+        ("funding", "Which VCs fund deep tech in Boston?"),
+        ("funding", "Bridge loans and grants for big orders"),
+        ("ip", "Patent filings in China cost too much"),
+        ("ip", "Protect our trademark in the Gulf"),
+        ("ip", "NDA templates that hold up in court"),
+    ]
+    assert labelled_ari(rows) >= 0.6
