@@ -89,12 +89,14 @@ def committed(app) -> dict[str, list[tuple]]:
     """Every row that matters here, as another process would read it."""
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     with closing(sqlite3.connect(path)) as conn:
-        return {t: conn.execute(f"select {cols} from {t} order by 1, 2").fetchall() for t, cols in TABLES.items()}
+        return {
+            t: conn.execute(f"select {cols} from {t} order by 1, 2").fetchall() for t, cols in TABLES.items()
+        }
 
 
 def refused(code: str, sock, event: str, **payload) -> dict:
     ack = cmd(sock, event, **payload)
-    assert ack["ok"] is False and ack["code"] == code, (event, payload, ack)
+    assert ack["ok"] is False and ack.get("code") == code, (event, payload, ack)
     assert isinstance(ack["error"], str) and ack["error"]
     return ack
 
@@ -105,7 +107,7 @@ def assert_refused_and_unchanged(app, room, code: str, sock, event: str, **paylo
     drain(*room.all)
     ack = refused(code, sock, event, **payload)
     assert committed(app) == before, (event, payload)
-    assert [(s, received(s)) for s in room.all if received(s)] == []
+    assert [received(s) for s in room.all] == [[] for _ in room.all], (event, payload)
     return ack
 
 
@@ -116,12 +118,13 @@ class Room:
         self.app = app
         self.facilitator = make_user()
         self.workshop = make_workshop(self.facilitator, **settings)
-        self.id, self.code = self.workshop.id, self.workshop.join_code
+        self.id = self.workshop.id
         self.laptop = login(app.test_client(), self.facilitator)
         self.staff = connect(app, self.laptop, self.workshop, "staff")
         self.screen = connect(app, self.laptop, self.workshop, "screen")
         self.phones: list = []
         self.pid: dict = {}  # socket -> participant id
+        self.first: dict = {}  # socket -> the snapshot it got on connecting
         self.http: dict = {}  # socket -> its HTTP client (the phone's cookie)
         for name in phones:
             self.add_phone(name)
@@ -139,7 +142,7 @@ class Room:
         sock = connect(self.app, http, self.workshop)
         [snap] = events(sock, "snapshot")
         self.phones.append(sock)
-        self.pid[sock], self.http[sock] = snap["me"]["id"], http
+        self.pid[sock], self.http[sock], self.first[sock] = snap["me"]["id"], http, snap
         return sock
 
     def set_phase(self, phase: str) -> dict:
@@ -256,9 +259,9 @@ def test_staff_moderation_works_in_every_phase(app, phase):
     ok(room.staff, "delete_theme", theme_id=theme)
 
     state = committed(app)
-    assert [r[2:6] for r in state["items"]] == [
-        ("Ada's idea, tidied", "live", None, 0),
-        ("Bob's idea", "merged", None, 1),
+    assert [r[2:5] for r in state["items"]] == [
+        ("Ada's idea, tidied", "live", None),
+        ("Bob's idea", "merged", None),
     ]
     assert state["themes"] == [] and state["comments"][0][3:] == ("From the facilitator", 1)
     [workshop] = state["workshops"]
@@ -275,7 +278,7 @@ def test_every_screen_follows_the_phase_and_a_late_phone_starts_in_it(app):
     for sock in room.all:
         assert received(sock) == [("workshop_changed", {"v": ack["v"], "workshop": ack["workshop"]})]
     late = room.add_phone("Late Lucy")
-    [snap] = events(late, "snapshot")
+    snap = room.first[late]
     assert snap["workshop"]["phase"] == "discuss" and snap["v"] == ack["v"]
     assert snapshot(room.ada)["workshop"]["phase"] == "discuss"
 
@@ -295,7 +298,12 @@ def test_a_phase_the_workshop_does_not_run_is_invalid(app):
     room = Room(app, phases=["lobby", "vote", "results", "closed"])
     ack = assert_refused_and_unchanged(app, room, "Invalid", room.staff, "set_phase", phase="discuss")
     assert ack["field"] == "phase"
-    assert ok(room.staff, "set_phase", phase="vote")["workshop"]["phases"] == ["lobby", "vote", "results", "closed"]
+    assert ok(room.staff, "set_phase", phase="vote")["workshop"]["phases"] == [
+        "lobby",
+        "vote",
+        "results",
+        "closed",
+    ]
 
 
 @pytest.mark.parametrize("phase", ["bogus", "", None, 3, True, ["vote"], {"phase": "vote"}, "VOTE"], ids=repr)
@@ -393,7 +401,12 @@ def test_pause_holds_the_time_and_extend_adds_to_it(app, clock):
     clock.advance(5)
     assert timer_of(room.bob)["remaining_ms"] == 75_000
     ok(room.staff, "timer", action="extend", seconds=60)  # while running
-    assert timer_of(room.bob) == {"state": "running", "remaining_ms": 135_000, "duration_s": 150, "lock_at_zero": False}
+    assert timer_of(room.bob) == {
+        "state": "running",
+        "remaining_ms": 135_000,
+        "duration_s": 150,
+        "lock_at_zero": False,
+    }
 
     clock.advance(200)  # run out, then extend: the new time counts from now
     assert timer_of(room.bob)["state"] == "expired"
@@ -474,7 +487,12 @@ def test_bad_timer_input_is_invalid_and_changes_nothing(app, clock, payload):
     ok(room.staff, "timer", action="set", seconds=60)
     ack = assert_refused_and_unchanged(app, room, "Invalid", room.staff, "timer", **payload)
     assert ack["field"] in ("seconds", "action", "lock_at_zero")
-    assert timer_of(room.ada) == {"state": "set", "remaining_ms": 60_000, "duration_s": 60, "lock_at_zero": False}
+    assert timer_of(room.ada) == {
+        "state": "set",
+        "remaining_ms": 60_000,
+        "duration_s": 60,
+        "lock_at_zero": False,
+    }
 
 
 def test_the_longest_countdown_is_accepted(app):
@@ -618,7 +636,9 @@ def test_hide_comment_needs_a_boolean_and_a_comment_of_this_workshop(app):
     theirs = ok(other.ada, "add_comment", item_id=other.item(other.ada), text="Theirs")["comment"]["id"]
     mine = ok(room.ada, "add_comment", item_id=room.item(room.ada), text="Mine")["comment"]["id"]
     for hidden in ("true", 1, None):
-        assert_refused_and_unchanged(app, room, "Invalid", room.staff, "hide_comment", comment_id=mine, hidden=hidden)
+        assert_refused_and_unchanged(
+            app, room, "Invalid", room.staff, "hide_comment", comment_id=mine, hidden=hidden
+        )
     for comment_id in (theirs, 10**6, "1", True):
         assert_refused_and_unchanged(
             app, room, "NotFound", room.staff, "hide_comment", comment_id=comment_id, hidden=True
@@ -697,9 +717,12 @@ def board_of(snap: dict) -> dict:
 
 
 def last_board(sock) -> dict:
+    """The board this screen shows after applying what it received: the newest version wins
+    (a client ignores an event older than its state, whatever order they arrived in)."""
     boards = [p for n, p in received(sock) if n == "board_changed"]
     assert boards, "no board_changed arrived"
-    return {"themes": boards[-1]["themes"], "placement": sorted(boards[-1]["placement"])}
+    newest = max(boards, key=lambda p: p["v"])
+    return {"themes": newest["themes"], "placement": sorted(newest["placement"])}
 
 
 def assert_contiguous(workshop_id: int) -> None:
@@ -888,8 +911,16 @@ def test_merging_keeps_comments_and_reactions(app):
         snap = snapshot(sock)
         assert [i["id"] for i in snap["items"]] == [a, d]
         kept = snap["items"][0]
-        assert kept["merged_from"] == [{"id": b, "text": "A Tokyo office"}, {"id": c, "text": "Office in Japan"}]
-        assert {(x["id"], x["item_id"]) for x in snap["comments"]} == {(on_a, a), (on_b, a), (reply_b, a), (on_c, a)}
+        assert kept["merged_from"] == [
+            {"id": b, "text": "A Tokyo office"},
+            {"id": c, "text": "Office in Japan"},
+        ]
+        assert {(x["id"], x["item_id"]) for x in snap["comments"]} == {
+            (on_a, a),
+            (on_b, a),
+            (reply_b, a),
+            (on_c, a),
+        }
         assert next(x["parent_id"] for x in snap["comments"] if x["id"] == reply_b) == on_b
         assert snap["reactions"] == {str(a): 3}  # Ada's two +1s count once
     assert snapshot(room.ada)["my_reactions"] == [a]
@@ -908,7 +939,9 @@ def test_merging_keeps_comments_and_reactions(app):
     assert_contiguous(room.id)
     # The merged-away items are history: nobody can act on them any more.
     assert_refused_and_unchanged(app, room, "NotFound", room.ada, "toggle_reaction", item_id=b)
-    assert_refused_and_unchanged(app, room, "NotFound", room.staff, "move_item", item_id=c, theme_id=None, index=0)
+    assert_refused_and_unchanged(
+        app, room, "NotFound", room.staff, "move_item", item_id=c, theme_id=None, index=0
+    )
     assert ok(room.ada, "toggle_reaction", item_id=a)["count"] == 2
 
 
@@ -958,7 +991,9 @@ def test_bad_theme_names_are_invalid(app, name):
     ack = assert_refused_and_unchanged(app, room, "Invalid", room.staff, "create_theme", name=name)
     assert ack["field"] == "name"
     if name.strip() if isinstance(name, str) else True:  # a blank rename means "keep the name"
-        ack = assert_refused_and_unchanged(app, room, "Invalid", room.staff, "update_theme", theme_id=theme, name=name)
+        ack = assert_refused_and_unchanged(
+            app, room, "Invalid", room.staff, "update_theme", theme_id=theme, name=name
+        )
         assert ack["field"] == "name"
 
 
@@ -967,9 +1002,11 @@ def test_a_theme_name_may_be_80_characters(app):
     assert ok(room.staff, "create_theme", name="x" * 80)["theme"]["name"] == "x" * 80
 
 
-@pytest.mark.parametrize("color", ["red", "#12345", "#1234567", "#gggggg", "1d4ed8", "#1d4ed", 255, True], ids=repr)
+@pytest.mark.parametrize(
+    "color", ["red", "#12345", "#1234567", "#gggggg", "1d4ed8", "#1d4ed", 255, True], ids=repr
+)
 def test_bad_colours_are_invalid(app, color):
-    room = Room(app, phases=PHASES, phones=("Ada",))
+    room = Room(app, phones=("Ada",))
     theme = room.theme("Asia")
     for event, extra in (("create_theme", {"name": "Markets"}), ("update_theme", {"theme_id": theme})):
         ack = assert_refused_and_unchanged(app, room, "Invalid", room.staff, event, color=color, **extra)
@@ -985,13 +1022,17 @@ def test_moves_stay_within_the_workshop(app):
     )
     assert ack["field"] == "theme_id"
     for bad_theme in (10**6, "1", True, 0):
-        assert_refused_and_unchanged(app, room, "NotFound", room.staff, "move_item", item_id=mine, theme_id=bad_theme)
+        assert_refused_and_unchanged(
+            app, room, "NotFound", room.staff, "move_item", item_id=mine, theme_id=bad_theme
+        )
     for bad_item in (theirs, 10**6):
         assert_refused_and_unchanged(
             app, room, "NotFound", room.staff, "move_item", item_id=bad_item, theme_id=my_theme, index=0
         )
     for bad_item in ("1", None, True, [mine]):
-        assert_refused_and_unchanged(app, room, "Invalid", room.staff, "move_item", item_id=bad_item, theme_id=my_theme)
+        assert_refused_and_unchanged(
+            app, room, "Invalid", room.staff, "move_item", item_id=bad_item, theme_id=my_theme
+        )
     for index in (-1, "0", 1.5, True, [0]):
         ack = assert_refused_and_unchanged(
             app, room, "Invalid", room.staff, "move_item", item_id=mine, theme_id=my_theme, index=index
@@ -1000,7 +1041,9 @@ def test_moves_stay_within_the_workshop(app):
     assert_refused_and_unchanged(
         app, room, "NotFound", room.staff, "create_theme", name="Grab", item_ids=[mine, theirs]
     )
-    assert_refused_and_unchanged(app, room, "NotFound", room.staff, "update_theme", theme_id=their_theme, name="X")
+    assert_refused_and_unchanged(
+        app, room, "NotFound", room.staff, "update_theme", theme_id=their_theme, name="X"
+    )
     assert_refused_and_unchanged(app, room, "NotFound", room.staff, "delete_theme", theme_id=their_theme)
 
 
@@ -1010,7 +1053,9 @@ def test_merges_stay_within_the_workshop(app):
     theirs = other.item(other.ada, "Theirs")
     gone = room.item(room.ada, "Withdrawn", state="withdrawn")
     for target, others in ((a, [theirs]), (theirs, [a]), (a, [b, theirs]), (a, [gone]), (10**6, [b])):
-        assert_refused_and_unchanged(app, room, "NotFound", room.staff, "merge_items", target_id=target, item_ids=others)
+        assert_refused_and_unchanged(
+            app, room, "NotFound", room.staff, "merge_items", target_id=target, item_ids=others
+        )
     for target, others in ((a, []), (a, [a]), (a, b), (a, None), (a, [b, "3"]), (a, [True])):
         ack = assert_refused_and_unchanged(
             app, room, "Invalid", room.staff, "merge_items", target_id=target, item_ids=others
@@ -1103,6 +1148,15 @@ def test_without_participants_cluster_phones_cannot_move_items(app):
     ok(room.staff, "move_item", item_id=item, theme_id=theme, index=0)
 
 
+def test_a_phone_cannot_move_what_it_cannot_see(app):
+    room = Room(app, phase="cluster", participants_cluster=True)
+    theme = room.theme()
+    hidden = room.item(room.bob, "Hidden by the facilitator", state="hidden")
+    assert_refused_and_unchanged(app, room, "NotFound", room.ada, "move_item", item_id=hidden, theme_id=theme)
+    assert_refused_and_unchanged(app, room, "NotFound", room.bob, "move_item", item_id=hidden, theme_id=theme)
+    ok(room.staff, "move_item", item_id=hidden, theme_id=theme, index=0)
+
+
 def test_a_phone_may_move_any_item_when_participants_cluster(app):
     room = Room(app, phase="cluster", participants_cluster=True)
     bobs, theme = room.item(room.bob, "Bob's"), room.theme()
@@ -1126,3 +1180,139 @@ def test_an_archived_workshop_refuses_room_commands(app):
         (room.ada, "toggle_reaction", {"item_id": item}),
     ):
         assert_refused_and_unchanged(app, room, "NotNow", sock, event, **payload)
+
+
+# --- a real server, real sockets, real threads -----------------------------------------
+
+
+class LiveScreen:
+    """A python-socketio client on the live server that keeps every board_changed it receives."""
+
+    def __init__(self, server, cookies: dict, workshop_id: int, view: str):
+        import socketio as sio_client
+
+        self.boards: list[dict] = []
+        self.sio = sio_client.Client(reconnection=False)
+        self.sio.on("board_changed", self.boards.append, namespace=NS)
+        self.sio.connect(
+            server.url,
+            namespaces=[NS],
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+            auth={"workshop": workshop_id, "view": view},
+            transports=["websocket"],
+            wait_timeout=5,
+        )
+
+    def call(self, event: str, **payload) -> dict:
+        return self.sio.call(event, {"op_id": op(), **payload}, namespace=NS, timeout=10)
+
+    def ok(self, event: str, **payload) -> dict:
+        ack = self.call(event, **payload)
+        assert ack["ok"], (event, payload, ack)
+        return ack
+
+    def newest_board(self) -> dict:
+        newest = max(self.boards, key=lambda p: p["v"])
+        return {"themes": newest["themes"], "placement": sorted(newest["placement"])}
+
+
+def _live_workshop(server) -> tuple[dict, int]:
+    """A facilitator's workshop with participants clustering, made over HTTP."""
+    from tests import live
+
+    fac = live.http_login(server, server.create_user("runner@example.org"))
+    form = fac.get(server.url + "/workshops/new").text
+    response = fac.post(
+        server.url + "/workshops/new",
+        data={
+            "csrf_token": live.csrf_from(form),
+            "title": "Live board",
+            "question": "",
+            "cluster_id": "1",
+            "language": "en",
+            "phases": ["propose", "cluster"],
+            "participants_cluster": "y",
+        },
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.text
+    return fac.cookies.get_dict(), int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+def _live_phone(server, code: str, name: str) -> dict:
+    import requests
+
+    from tests import live
+
+    phone = requests.Session()
+    page = phone.get(f"{server.url}/j/{code}").text
+    data = {"csrf_token": live.csrf_from(page), "display_name": name, "cluster_id": "0", "consent": "y"}
+    response = phone.post(f"{server.url}/j/{code}", data=data, allow_redirects=False)
+    assert response.status_code == 302, response.text
+    return phone.cookies.get_dict()
+
+
+@pytest.mark.live
+def test_concurrent_moves_on_a_live_server_converge(live_server):
+    cookies, workshop_id = _live_workshop(live_server)
+    cockpit = LiveScreen(live_server, cookies, workshop_id, "staff")
+    screens = [cockpit]
+    try:
+        cockpit.ok("set_phase", phase="propose")
+        code = cockpit.sio.call("get_snapshot", {}, namespace=NS, timeout=5)["snapshot"]["workshop"][
+            "join_code"
+        ]
+        phones = [
+            LiveScreen(live_server, _live_phone(live_server, code, n), workshop_id, "participant")
+            for n in "AB"
+        ]
+        screens += [*phones, LiveScreen(live_server, cookies, workshop_id, "staff")]
+        screens.append(LiveScreen(live_server, cookies, workshop_id, "screen"))
+        items = [
+            phones[n % 2].ok("propose_item", kind="idea", text=f"Idea {n}")["item"]["id"] for n in range(6)
+        ]
+        cockpit.ok("set_phase", phase="cluster")
+        themes = [cockpit.ok("create_theme", name=f"Theme {n}")["theme"]["id"] for n in range(3)]
+        movers = screens[:4]  # the cockpit, both phones and a second cockpit tab
+        acks: list[dict] = []
+        start = threading.Barrier(len(movers))
+
+        def work(screen, seed: int) -> None:
+            rnd = random.Random(seed)
+            start.wait()
+            for _ in range(10):
+                target = rnd.choice([None, *themes])
+                acks.append(
+                    screen.call(
+                        "move_item",
+                        item_id=rnd.choice(items),
+                        theme_id=target,
+                        index=rnd.choice([None, 0, 1]),
+                    )
+                )
+
+        threads = [threading.Thread(target=work, args=(s, n)) for n, s in enumerate(movers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(acks) == 10 * len(movers) and all(a["ok"] for a in acks), [a for a in acks if not a["ok"]]
+        final = max(a["v"] for a in acks)
+        deadline = time.monotonic() + 10  # the broadcasts of other movers may still be on the way
+        while time.monotonic() < deadline and any(max(p["v"] for p in s.boards) < final for s in screens):
+            time.sleep(0.02)
+        for screen in screens:
+            snap = screen.sio.call("get_snapshot", {}, namespace=NS, timeout=5)["snapshot"]
+            assert snap["v"] == final
+            assert screen.newest_board() == board_of(snap)
+            by_theme = defaultdict(list)
+            for item in snap["items"]:
+                by_theme[item["theme_id"]].append(item["position"])
+            assert all(sorted(p) == list(range(len(p))) for p in by_theme.values()), by_theme
+    finally:
+        # A client's disconnect waits about 3 s for the websocket to close: close them all at once.
+        closing_ = [threading.Thread(target=s.sio.disconnect) for s in screens]
+        for t in closing_:
+            t.start()
+        for t in closing_:
+            t.join(10)

@@ -685,6 +685,18 @@ def test_private_ideation_shows_each_phone_only_its_own_items(room):
         assert item_ids(snap) == [ada_item, bob_item] and snap["v"] == ack["v"]
 
 
+def test_the_projector_reveals_with_its_r_key(room):
+    """The projector's keyboard (view "screen") may end private ideation, as the cockpit may."""
+    send(room.staff, "set_private", {"op_id": op(), "private": True})
+    item = propose(room.ada, "Revealed from the wall")["item"]["id"]
+    assert item_ids(snapshot(room.screen)) == []
+    drain(*room.all)
+    ack = send(room.screen, "set_private", {"op_id": op(), "private": False})
+    assert ack["ok"] and ack["workshop"]["private_ideation"] is False
+    assert item_ids(snapshot(room.bob)) == [item]
+    assert item_ids(snapshot(room.screen)) == [item]
+
+
 def test_an_edit_in_private_ideation_stays_private(room):
     send(room.staff, "set_private", {"op_id": op(), "private": True})
     item = propose(room.ada, "Draft")["item"]["id"]

@@ -115,9 +115,10 @@ def set_submissions(actor: Actor, data: dict, op_id: str) -> dict:
 
 
 @socketio.on("set_private", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command(STAFF, SCREEN)
 def set_private(actor: Actor, data: dict, op_id: str) -> dict:
-    """Private ideation on, or off (reveal all); staff get workshop_changed, the room a resync."""
+    """Private ideation on, or off (reveal all; the projector's R key too); staff get
+    workshop_changed, the room a resync."""
     return services.set_private_ideation(actor, op_id, _flag(data, "private"))
 
 

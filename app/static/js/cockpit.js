@@ -1,20 +1,32 @@
-// The facilitator's cockpit: the room's switches and moderation of every item.
+// The facilitator's cockpit: phases, the countdown, the room's switches, moderation of
+// every item and comment, the spotlight, and the clustering board.
 import { Live, bootData, plural } from "./live.js";
-import { editInline, itemCard, renderList } from "./items.js";
+import { editInline, el, itemCard } from "./items.js";
+import { renderBoard } from "./board.js";
+import { discussionFor } from "./discussion.js";
+import { mountCountdown } from "./timer.js";
 
 const boot = bootData();
 const t = boot.t;
-const list = document.querySelector("[data-items]");
-const countAll = document.querySelector("[data-count-all]");
-const connected = document.querySelector("[data-connected]");
-const errorBox = document.querySelector("[data-error]");
-const toggleSubmissions = document.querySelector("[data-toggle-submissions]");
-const togglePrivate = document.querySelector("[data-toggle-private]");
-const phaseBar = document.querySelector("[data-phases]");
+const $ = (selector) => document.querySelector(selector);
+const list = $("[data-items]");
+const listView = $("[data-list-view]");
+const boardView = $("[data-board-view]");
+const countAll = $("[data-count-all]");
+const connected = $("[data-connected]");
+const errorBox = $("[data-error]");
+const toggleSubmissions = $("[data-toggle-submissions]");
+const togglePrivate = $("[data-toggle-private]");
+const phaseBar = $("[data-phases]");
+const phaseNote = $("[data-phase-note]");
 const editing = new Map();
+const cards = new Map(); // item id -> {node, sig}: unchanged cards keep their node (and focus)
+let chosenView = null; // the facilitator's Board/List choice, until the phase changes
+let shownPhase = null;
 
 const live = new Live(boot, render);
 live.showError = showError;
+const countdown = mountCountdown($("[data-countdown]"), live, t, { hideIdle: false, onState: renderTimer });
 
 function showError(message) {
   errorBox.textContent = message || "";
@@ -24,37 +36,40 @@ function showError(message) {
 async function command(event, payload) {
   showError("");
   const ack = await live.send(event, payload);
-  if (!ack.ok) showError(ack.error);
+  if (!ack.ok) showError(ack.error || t.error);
   return ack;
 }
+
+// --- the room's switches and phases ------------------------------------------------
 
 toggleSubmissions.addEventListener("click", () =>
   command("set_submissions", { open: !live.state.workshop.submissions_open }));
 togglePrivate.addEventListener("click", () =>
   command("set_private", { private: !live.state.workshop.private_ideation }));
 
-const actionsFor = (item) => [
-  [t.edit, (item, li) => {
-    editing.set(item.id, li);
-    editInline(li, item, t, async (value) => {
-      const ack = await command("edit_item", { item_id: item.id, text: value.trim(), country: item.country });
-      if (ack.ok) editing.delete(item.id);
-      render(live.state);
-    });
-  }],
-  [item.state === "hidden" ? t.show : t.hide, (item) => {
-    const hidden = item.state !== "hidden";
-    if (!hidden || confirm(t.confirm_hide)) command("hide_item", { item_id: item.id, hidden });
-  }],
-];
+function neighbour(by) {
+  const ws = live.state.workshop;
+  return ws ? ws.phases[ws.phases.indexOf(ws.phase) + by] : undefined;
+}
+
+// A second click before the first answer counts from the phase asked for, not the old one.
+let phaseAsked = null;
+for (const [selector, by] of [["[data-phase-prev]", -1], ["[data-phase-next]", 1]]) {
+  $(selector).addEventListener("click", async () => {
+    const ws = live.state.workshop;
+    const phase = ws && ws.phases[ws.phases.indexOf(phaseAsked ?? ws.phase) + by];
+    if (!phase) return;
+    phaseAsked = phase;
+    await command("set_phase", { phase });
+    if (phaseAsked === phase) phaseAsked = null;
+  });
+}
 
 function renderPhases(ws) {
   const buttons = ws.phases.map((phase) => {
-    const li = document.createElement("li");
-    const button = document.createElement("button");
+    const li = el("li");
+    const button = el("button", `button small phase${phase === ws.phase ? " is-current" : ""}`, boot.phases[phase]);
     button.type = "button";
-    button.className = `button small phase${phase === ws.phase ? " is-current" : ""}`;
-    button.textContent = boot.phases[phase];
     button.dataset.phase = phase;
     if (phase === ws.phase) button.setAttribute("aria-current", "step");
     button.addEventListener("click", () => phase !== live.state.workshop.phase && command("set_phase", { phase }));
@@ -62,21 +77,188 @@ function renderPhases(ws) {
     return li;
   });
   phaseBar.replaceChildren(...buttons);
+  const prev = $("[data-phase-prev]");
+  const next = $("[data-phase-next]");
+  prev.disabled = !neighbour(-1);
+  next.disabled = !neighbour(1);
+  prev.title = neighbour(-1) ? boot.phases[neighbour(-1)] : "";
+  next.title = neighbour(1) ? boot.phases[neighbour(1)] : "";
 }
+
+// --- the countdown -----------------------------------------------------------------
+
+const minutes = $("[data-timer-minutes]");
+const seconds = $("[data-timer-seconds]");
+const lockBox = $("[data-timer-lock]");
+const toggleTimer = $("[data-timer-toggle]");
+
+function typedSeconds() {
+  const total = (Number.parseInt(minutes.value, 10) || 0) * 60 + (Number.parseInt(seconds.value, 10) || 0);
+  if (total < 1 || total > 4 * 3600) {
+    showError(t.timer_range);
+    return null;
+  }
+  return total;
+}
+
+$("[data-timer-set]").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const total = typedSeconds();
+  if (total) command("timer", { action: "set", seconds: total, lock_at_zero: lockBox.checked });
+});
+
+toggleTimer.addEventListener("click", async () => {
+  const state = countdown.state;
+  if (state === "running") return command("timer", { action: "pause" });
+  if (state === "set" || state === "paused") return command("timer", { action: "start", lock_at_zero: lockBox.checked });
+  // Nothing set, or run out: start afresh from the minutes typed.
+  const total = typedSeconds();
+  if (!total) return;
+  const ack = await command("timer", { action: "set", seconds: total, lock_at_zero: lockBox.checked });
+  if (ack.ok) command("timer", { action: "start" });
+});
+
+$("[data-timer-extend]").addEventListener("click", () => command("timer", { action: "extend", seconds: 60 }));
+$("[data-timer-clear]").addEventListener("click", () => command("timer", { action: "clear" }));
+
+// The lock changes on its own with an action that leaves the countdown as it is: "start"
+// does nothing to a running (or run-out) countdown, "pause" nothing to a stopped one.
+lockBox.addEventListener("change", () => {
+  const running = live.state.workshop?.timer?.state === "running";
+  command("timer", { action: running ? "start" : "pause", lock_at_zero: lockBox.checked });
+});
+
+function renderTimer(state, timer) {
+  toggleTimer.textContent = state === "running" ? t.pause : state === "paused" ? t.resume : t.start;
+  toggleTimer.setAttribute("aria-pressed", String(state === "running"));
+  if (timer && !live.pending("timer").length) lockBox.checked = Boolean(timer.lock_at_zero);
+  $("[data-timer-extend]").disabled = state === "idle";
+  $("[data-timer-clear]").disabled = state === "idle";
+}
+
+// --- the spotlight -----------------------------------------------------------------
+
+$("[data-spotlight-clear]").addEventListener("click", () => command("spotlight", { item_id: null }));
+
+function renderSpotlight(state) {
+  const item = state.items.get(state.workshop.spotlight_item_id);
+  $("[data-spotlight-bar]").hidden = !item;
+  $("[data-spotlight-text]").textContent = item ? item.text : "";
+}
+
+function spotlightButton(item) {
+  const on = live.state.workshop.spotlight_item_id === item.id;
+  const button = el("button", `button small spot${on ? " is-on" : ""}`, on ? t.spotlight_clear : t.spotlight_show);
+  button.type = "button";
+  button.dataset.spotlight = String(item.id);
+  button.setAttribute("aria-pressed", String(on));
+  button.disabled = item.state === "hidden";
+  button.addEventListener("click", () => command("spotlight", { item_id: on ? null : item.id }));
+  return button;
+}
+
+// --- items: the list and the board -------------------------------------------------
+
+const actionsFor = (item) => [
+  [t.edit, (item, li) => {
+    editing.set(item.id, li);
+    cards.delete(item.id); // the card becomes the editor: never reuse it as a plain card
+    editInline(li, item, t, async (value) => {
+      const ack = await command("edit_item", { item_id: item.id, text: value.trim(), country: item.country });
+      if (ack.ok) editing.delete(item.id);
+      render(live.state);
+    });
+    li.querySelector(".edit-inline .button:not(.primary)")?.addEventListener("click", () => editing.delete(item.id));
+  }],
+  [item.state === "hidden" ? t.show : t.hide, (item) => {
+    const hidden = item.state !== "hidden";
+    if (!hidden || confirm(t.confirm_hide)) command("hide_item", { item_id: item.id, hidden });
+  }],
+];
+
+const DISCUSSING = new Set(["discuss", "cluster", "vote", "results", "closed"]);
+
+function listCard(item, state) {
+  if (editing.has(item.id)) return editing.get(item.id);
+  const sig = JSON.stringify([item, state.workshop.spotlight_item_id === item.id]);
+  let cached = cards.get(item.id);
+  if (!cached || cached.sig !== sig) {
+    const node = itemCard(item, t, { actions: actionsFor(item) });
+    node.querySelector(".item-actions").append(spotlightButton(item));
+    cached = { node, sig };
+    cards.set(item.id, cached);
+  }
+  const talk = DISCUSSING.has(state.workshop.phase) || [...state.comments.values()].some((c) => c.item_id === item.id);
+  const discussion = talk ? discussionFor(item, live, t, { staff: true }) : null;
+  const old = cached.node.querySelector(":scope > .discussion");
+  if (old && old !== discussion) old.remove();
+  if (discussion && discussion.parentNode !== cached.node) cached.node.append(discussion);
+  return cached.node;
+}
+
+// In discussion and after, the most supported first; before, the newest first.
+function ordered(state) {
+  const items = [...state.items.values()];
+  if (!DISCUSSING.has(state.workshop.phase)) return items.sort((a, b) => b.id - a.id);
+  const plus = (item) => state.reactions.get(item.id) || 0;
+  return items.sort((a, b) => plus(b) - plus(a) || a.id - b.id);
+}
+
+function renderList(state) {
+  const items = ordered(state);
+  const nodes = items.map((item) => listCard(item, state));
+  if (!nodes.length) nodes.push(el("li", "empty muted", t.none_staff));
+  nodes.forEach((node, i) => {
+    if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+  });
+  while (list.children.length > nodes.length) list.lastElementChild.remove();
+  for (const id of cards.keys()) if (!state.items.has(id)) cards.delete(id);
+}
+
+function currentView(ws) {
+  if (ws.phase !== shownPhase) {
+    shownPhase = ws.phase;
+    chosenView = null;
+  }
+  return chosenView || (ws.phase === "cluster" ? "board" : "list");
+}
+
+for (const button of document.querySelectorAll("[data-view]")) {
+  button.addEventListener("click", () => {
+    chosenView = button.dataset.view;
+    render(live.state);
+  });
+}
+
+const NOTES = { lobby: "note_lobby", vote: "voting_here", results: "voting_here", closed: "note_closed" };
 
 function render(state) {
   const ws = state.workshop;
   if (!ws) return;
   renderPhases(ws);
+  countdown.update();
   toggleSubmissions.textContent = ws.submissions_open ? t.lock : t.unlock;
   toggleSubmissions.setAttribute("aria-pressed", String(!ws.submissions_open));
   togglePrivate.textContent = ws.private_ideation ? t.reveal : t.make_private;
   togglePrivate.setAttribute("aria-pressed", String(ws.private_ideation));
   connected.textContent = plural(t, "connected_one", "connected_many", state.connected);
-  const items = [...state.items.values()].reverse();
-  countAll.textContent = plural(t, "items_one", "items_many", items.length);
-  renderList(list, items, (item) => {
-    if (editing.has(item.id)) return editing.get(item.id);
-    return itemCard(item, t, { actions: actionsFor(item) });
-  }, t.none_staff);
+  countAll.textContent = plural(t, "items_one", "items_many", state.items.size);
+  renderSpotlight(state);
+  phaseNote.hidden = !NOTES[ws.phase];
+  phaseNote.textContent = NOTES[ws.phase] ? t[NOTES[ws.phase]] : "";
+  const view = currentView(ws);
+  for (const button of document.querySelectorAll("[data-view]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.view === view));
+  }
+  boardView.hidden = view !== "board";
+  listView.hidden = view !== "list";
+  if (view === "board") {
+    renderBoard(boardView, live, t, {
+      editable: true,
+      staff: true,
+      decorate: (card, item, controls) => controls.append(spotlightButton(item)),
+    });
+  } else {
+    renderList(state);
+  }
 }

@@ -22,7 +22,12 @@ export function newOpId() {
 export class Live {
   constructor({ workshop, view, namespace, t }, onChange) {
     this.t = t;
-    this.state = { v: -1, workshop: null, items: new Map(), connected: 0, me: null };
+    // The versioned copy of the workshop this screen may see. `workshopAt` is when the
+    // workshop (and so its countdown's remaining_ms) arrived, by this page's own clock.
+    this.state = {
+      v: -1, workshop: null, workshopAt: 0, items: new Map(), themes: [], comments: new Map(),
+      reactions: new Map(), myReactions: new Set(), connected: 0, me: null,
+    };
     this.onChange = onChange;
     this.queueKey = `bridge:queue:${workshop}:${view}`;
     this.queue = JSON.parse(localStorage.getItem(this.queueKey) || "[]");
@@ -50,7 +55,15 @@ export class Live {
     s.on("snapshot", (snap) => this.applySnapshot(snap));
     s.on("item_changed", (ev) => this.versioned(ev, () => this.state.items.set(ev.item.id, ev.item)));
     s.on("item_removed", (ev) => this.versioned(ev, () => this.state.items.delete(ev.id)));
-    s.on("workshop_changed", (ev) => this.versioned(ev, () => (this.state.workshop = ev.workshop)));
+    s.on("workshop_changed", (ev) => this.versioned(ev, () => this.setWorkshop(ev.workshop)));
+    s.on("board_changed", (ev) => this.versioned(ev, () => this.applyBoard(ev)));
+    s.on("comment_changed", (ev) => this.versioned(ev, () => this.state.comments.set(ev.comment.id, ev.comment)));
+    s.on("comment_removed", (ev) => this.versioned(ev, () => this.state.comments.delete(ev.id)));
+    s.on("reaction_changed", (ev) => this.versioned(ev, () => {
+      this.state.reactions.set(ev.item_id, ev.count);
+      if (ev.mine === true) this.state.myReactions.add(ev.item_id);
+      if (ev.mine === false) this.state.myReactions.delete(ev.item_id);
+    }));
     s.on("resync", () => this.resync());
     s.on("presence_changed", (ev) => {
       this.state.connected = ev.connected;
@@ -59,13 +72,41 @@ export class Live {
   }
 
   applySnapshot(snap) {
-    this.state.v = snap.v;
-    this.state.workshop = snap.workshop;
-    this.state.items = new Map(snap.items.map((item) => [item.id, item]));
-    this.state.connected = snap.connected;
-    this.state.me = snap.me || null;
-    this.onChange(this.state);
+    const st = this.state;
+    st.v = snap.v;
+    this.setWorkshop(snap.workshop);
+    st.items = new Map(snap.items.map((item) => [item.id, item]));
+    st.themes = snap.themes || [];
+    st.comments = new Map((snap.comments || []).map((c) => [c.id, c]));
+    st.reactions = new Map(Object.entries(snap.reactions || {}).map(([id, n]) => [Number(id), n]));
+    st.myReactions = new Set(snap.my_reactions || []);
+    st.connected = snap.connected;
+    st.me = snap.me || null;
+    this.onChange(st);
     this.flush();
+  }
+
+  setWorkshop(workshop) {
+    this.state.workshop = workshop;
+    this.state.workshopAt = performance.now();
+  }
+
+  // The whole board: themes in order and where each item sits.
+  applyBoard(ev) {
+    this.state.themes = ev.themes;
+    for (const [id, themeId, position] of ev.placement) {
+      const item = this.state.items.get(id);
+      if (item) this.state.items.set(id, { ...item, theme_id: themeId, position });
+    }
+  }
+
+  // Milliseconds left on the countdown now, counted from when the server said how many
+  // were left: the phone's wall clock plays no part.
+  timeLeft() {
+    const timer = this.state.workshop?.timer;
+    if (!timer) return 0;
+    if (timer.state !== "running") return timer.remaining_ms;
+    return Math.max(0, timer.remaining_ms - (performance.now() - this.state.workshopAt));
   }
 
   // Apply a change in version order. The same version may come twice (an author

@@ -1,18 +1,185 @@
-// The projector: the join code and the live board, in large type.
+// The projector: what the room looks at, in type read from the back of the room.
+// Per phase: a welcome with the join code and QR (lobby), the items (propose), the items
+// by support (discuss), the board (cluster), placeholders for voting, a thank-you (closed).
+// A spotlight shows one item very large. The facilitator drives the room from this page's
+// keyboard too (a presenter remote sends PageUp/PageDown): see keydown below.
 import { Live, bootData, plural } from "./live.js";
-import { itemCard, renderList } from "./items.js";
+import { el, itemCard } from "./items.js";
+import { renderBoard } from "./board.js";
+import { mountCountdown } from "./timer.js";
 
 const boot = bootData();
 const t = boot.t;
-const list = document.querySelector("[data-items]");
-const banner = document.querySelector("[data-banner]");
-const connected = document.querySelector("[data-connected]");
+const $ = (selector) => document.querySelector(selector);
+const views = {
+  welcome: $("[data-welcome]"),
+  items: $("[data-items]"),
+  ranked: $("[data-ranked]"),
+  cluster: $("[data-cluster]"),
+  message: $("[data-message]"),
+};
+const banner = $("[data-banner]");
+const connected = $("[data-connected]");
+const toast = $("[data-toast]");
+const help = $("[data-help]");
+const cards = new Map(); // item id -> {node, sig}
 
-new Live(boot, (state) => {
+const live = new Live(boot, render);
+live.showError = (message) => say(message || t.error, true);
+const countdown = mountCountdown($("[data-countdown]"), live, t);
+const spotCountdown = mountCountdown($("[data-spotlight-countdown]"), live, t);
+
+// Which view each phase shows, and whether the join panel stays large.
+const PHASES = {
+  lobby: { view: "welcome", join: true },
+  propose: { view: "items", join: true },
+  discuss: { view: "ranked" },
+  cluster: { view: "cluster" },
+  vote: { view: "message", text: "voting_here" },
+  results: { view: "message", text: "voting_here" },
+  closed: { view: "message", text: "thank_you" },
+};
+
+function render(state) {
   const ws = state.workshop;
   if (!ws) return;
+  countdown.update();
+  spotCountdown.update();
+  const phase = PHASES[ws.phase] || PHASES.propose;
+  const ended = ws.status !== "open";
+  document.body.dataset.phase = ws.phase;
+  document.body.classList.toggle("is-compact", !phase.join);
+  $("[data-join]").hidden = !phase.join;
+  $("[data-corner-code]").hidden = Boolean(phase.join) || ended || ws.phase === "closed";
+  $("[data-phase-name]").textContent = boot.phases[ws.phase] || "";
   connected.textContent = plural(t, "connected_one", "connected_many", state.connected);
-  banner.hidden = !(ws.private_ideation || ws.status !== "open");
-  banner.textContent = ws.status !== "open" ? t.ended : ws.private_ideation ? t.private_screen : "";
-  renderList(list, [...state.items.values()].reverse(), (item) => itemCard(item, t));
+  const secret = ws.private_ideation && ws.phase === "propose";
+  banner.hidden = !(secret || ended);
+  banner.textContent = ended ? t.ended : secret ? t.private_screen : "";
+  banner.classList.toggle("is-big", secret && !state.items.size);
+  for (const [name, node] of Object.entries(views)) node.hidden = name !== phase.view || ended;
+  if (ended) return renderSpotlight(state);
+  if (phase.view === "items") renderItems(state);
+  if (phase.view === "ranked") renderRanked(state);
+  if (phase.view === "cluster") renderBoard(views.cluster, live, t, { editable: false });
+  if (phase.view === "message") views.message.textContent = t[phase.text];
+  renderSpotlight(state);
+}
+
+function keyed(list, nodes) {
+  nodes.forEach((node, i) => {
+    if (list.children[i] !== node) list.insertBefore(node, list.children[i] || null);
+  });
+  while (list.children.length > nodes.length) list.lastElementChild.remove();
+}
+
+function card(item, extra) {
+  const sig = JSON.stringify([item, extra]);
+  const cached = cards.get(item.id);
+  if (cached && cached.sig === sig) return cached.node;
+  const node = itemCard(item, t);
+  if (extra) {
+    const meta = el("p", "proj-meta");
+    const plus = el("span", "proj-plus", `+${extra.plus}`);
+    plus.setAttribute("aria-label", t.plus_one_label.replace("{n}", String(extra.plus)));
+    meta.append(plus, el("span", "proj-ncomments", plural(t, "comments_one", "comments_many", extra.comments)));
+    node.prepend(meta);
+  }
+  cards.set(item.id, { node, sig });
+  return node;
+}
+
+function renderItems(state) {
+  // Newest first, so what was just sent shows at the top.
+  keyed(views.items, [...state.items.values()].reverse().map((item) => card(item, null)));
+}
+
+function renderRanked(state) {
+  const comments = new Map();
+  for (const c of state.comments.values()) comments.set(c.item_id, (comments.get(c.item_id) || 0) + 1);
+  const plus = (item) => state.reactions.get(item.id) || 0;
+  const items = [...state.items.values()].sort((a, b) => plus(b) - plus(a) || a.id - b.id);
+  keyed(views.ranked, items.map((item) => card(item, { plus: plus(item), comments: comments.get(item.id) || 0 })));
+}
+
+function renderSpotlight(state) {
+  const item = state.items.get(state.workshop.spotlight_item_id);
+  const box = $("[data-spotlight]");
+  box.hidden = !item;
+  if (!item) return;
+  $("[data-spotlight-text]").textContent = item.text;
+  $("[data-spotlight-author]").textContent = item.author ? `— ${item.author}` : "";
+  const n = state.reactions.get(item.id) || 0;
+  $("[data-spotlight-plus]").textContent = n ? `+1 × ${n}` : "";
+  box.dataset.itemId = String(item.id);
+}
+
+// --- the facilitator's keyboard ----------------------------------------------------
+
+let toastTimer = null;
+function say(message, isError = false) {
+  toast.textContent = message;
+  toast.hidden = false;
+  toast.classList.toggle("is-error", isError);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (toast.hidden = true), isError ? 6000 : 2500);
+}
+
+async function command(event, payload, done) {
+  const ack = await live.send(event, payload);
+  if (ack.ok) {
+    if (done) say(done);
+  } else {
+    say(ack.error || t.error, true);
+  }
+}
+
+// Quick presses count from the phase asked for last, not from the one the room was in:
+// → → moves two phases even if the first answer has not come back yet.
+let phaseAsked = null;
+async function step(by) {
+  const ws = live.state.workshop;
+  const from = phaseAsked ?? ws.phase;
+  const phase = ws.phases[ws.phases.indexOf(from) + by];
+  if (!phase) return;
+  phaseAsked = phase;
+  await command("set_phase", { phase }, boot.phases[phase]);
+  if (phaseAsked === phase) phaseAsked = null;
+}
+
+function startPause() {
+  const state = countdown.state;
+  if (state === "running") return command("timer", { action: "pause" }, t.timer_paused);
+  if (state === "set" || state === "paused") return command("timer", { action: "start" }, t.timer_started);
+  say(t.no_countdown, true);
+}
+
+function clearSpotlight() {
+  if (live.state.workshop.spotlight_item_id !== null) command("spotlight", { item_id: null });
+}
+
+function toggleHelp(show = help.hidden) {
+  help.hidden = !show;
+}
+
+const KEYS = {
+  ArrowRight: () => step(1),
+  PageDown: () => step(1),
+  ArrowLeft: () => step(-1),
+  PageUp: () => step(-1),
+  " ": startPause,
+  r: () => command("set_private", { private: false }, t.revealed),
+  s: clearSpotlight,
+  Escape: () => (help.hidden ? clearSpotlight() : toggleHelp(false)),
+  "?": () => toggleHelp(),
+};
+
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+  if (e.target.closest?.("input, textarea, select, [contenteditable]")) return;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  const action = KEYS[key];
+  if (!action || !live.state.workshop) return;
+  e.preventDefault(); // Space and PageDown would scroll the page
+  action();
 });

@@ -1,12 +1,18 @@
-// The participant's phone: propose, see the room's items live, edit or withdraw one's own.
+// The participant's phone: it follows the room's phase. Welcome in the lobby; propose, see
+// the room's items live, edit or withdraw one's own; +1 and comment in discuss (and cluster);
+// the themes in cluster; placeholders for the vote; thanks at the end. A countdown in the
+// top bar; what it locks at zero is disabled with "Time is up".
 import { Live, bootData, keepDraft, plural } from "./live.js";
 import { editInline, el, itemCard, renderList } from "./items.js";
+import { mountCountdown, timeIsUp } from "./timer.js";
+import { renderCluster, renderDiscuss } from "./room_stages.js";
 
 const boot = bootData();
 const t = boot.t;
 const countries = JSON.parse(document.getElementById("countries").textContent);
 const byName = new Map(countries.map((c) => [c.name.toLowerCase(), c.code]));
 
+const stages = document.querySelector("[data-stages]");
 const form = document.querySelector("[data-propose]");
 const text = form.querySelector("[data-text]");
 const textLabel = form.querySelector("[data-text-label]");
@@ -16,6 +22,7 @@ const counter = form.querySelector("[data-count]");
 const errorBox = form.querySelector("[data-error]");
 const submit = form.querySelector("[data-submit]");
 const banner = document.querySelector("[data-banner]");
+const roomError = document.querySelector("[data-room-error]");
 const mineList = document.querySelector("[data-mine]");
 const allList = document.querySelector("[data-items]");
 const countAll = document.querySelector("[data-count-all]");
@@ -26,8 +33,16 @@ const clearText = keepDraft(text, `${draftKey}:text`);
 const clearCountry = keepDraft(country, `${draftKey}:country`);
 const kindKey = `${draftKey}:kind`;
 
+// Which stage of the page shows each phase.
+const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster: "cluster", vote: "soon", results: "soon", closed: "closed" };
+
+let countdown = null; // mounted once the Live exists: it reads live.timeLeft()
 const live = new Live(boot, render);
-live.showError = showError;
+// An ack whose form is gone (sent before a reload) still says what went wrong.
+live.showError = (message) => showIn(stageOf(live.state) === "propose" ? errorBox : roomError, message);
+countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, {
+  onState: () => render(live.state), // at zero a lock_at_zero countdown disables what it locks
+});
 render(live.state); // commands queued before a reload show at once, connected or not
 
 function kind() {
@@ -41,9 +56,13 @@ function syncKind() {
   textLabel.textContent = market ? textLabel.dataset.market : textLabel.dataset.idea;
 }
 
+function showIn(box, message) {
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
 function showError(message) {
-  errorBox.textContent = message || "";
-  errorBox.hidden = !message;
+  showIn(errorBox, message);
 }
 
 form.querySelectorAll("input[name=kind]").forEach((radio) => {
@@ -65,6 +84,7 @@ form.addEventListener("submit", async (event) => {
   if (!payload.text) return text.focus();
   // Queued at once (and kept across a reload), so the form is cleared now.
   const done = live.send("propose_item", payload);
+  const typed = country.value;
   text.value = "";
   country.value = "";
   counter.textContent = "0";
@@ -72,40 +92,111 @@ form.addEventListener("submit", async (event) => {
   clearCountry();
   const ack = await done;
   if (!ack.ok) {
+    // Refused (time is up, not now...): what was typed comes back, with the reason.
     text.value = payload.text;
-    showError(ack.error);
+    country.value = typed;
+    counter.textContent = text.value.length;
+    text.dispatchEvent(new Event("input"));
+    country.dispatchEvent(new Event("input"));
+    showError(ack.error || t.error);
   }
 });
 
-function mineActions() {
+function mineActions(locked) {
   const open = live.state.workshop?.submissions_open && live.state.workshop?.status === "open";
-  if (!open) return [];
+  if (!open || locked) return [];
   return [
     [t.edit, (item, li) => {
       editing.set(item.id, li);
       editInline(li, item, t, async (value) => {
         const ack = await live.send("edit_item", { item_id: item.id, text: value.trim(), country: item.country });
-        if (!ack.ok) return showError(ack.error);
+        if (!ack.ok) return editError(li, ack.error || t.error); // the editor stays, with the text
         editing.delete(item.id);
         render(live.state);
       });
     }],
     [t.withdraw, (item) => {
-      if (confirm(t.confirm_withdraw)) live.send("withdraw_item", { item_id: item.id }).then((a) => a.ok || showError(a.error));
+      if (confirm(t.confirm_withdraw)) live.send("withdraw_item", { item_id: item.id }).then((a) => a.ok || showError(a.error || t.error));
     }, "danger"],
   ];
+}
+
+function editError(li, message) {
+  const editor = li.querySelector(".edit-inline");
+  if (!editor) return showError(message);
+  let box = editor.querySelector("[data-error]");
+  if (!box) {
+    box = el("p", "error");
+    box.dataset.error = "";
+    box.setAttribute("role", "alert");
+    editor.prepend(box);
+  }
+  showIn(box, message);
+}
+
+function stageOf(state) {
+  const ws = state.workshop;
+  if (!ws) return STAGE[stages.dataset.phase] || "propose"; // as the page was served
+  if (ws.status !== "open") return "closed";
+  return STAGE[ws.phase] || "propose";
 }
 
 // Before the first snapshot (a page loaded while the server is unreachable) only the
 // person's own queued items can be shown; they must not vanish from view meanwhile.
 function render(state) {
   const ws = state.workshop;
+  const stage = stageOf(state);
+  showStage(stage, ws);
+  if (stage === "propose") renderPropose(state);
+  if (!ws) return;
+  countdown?.update();
+  const locked = timeIsUp(live);
+  const talking = stage === "discuss" || stage === "cluster";
+  if (stage !== "propose") showBanner(talking && locked ? t.time_up_comment : talking && ws.private_ideation ? t.private : "");
+  // "Comment on them" would contradict the banner once time is up.
+  for (const hint of document.querySelectorAll("[data-hint]")) hint.hidden = talking && locked;
+  if (stage === "lobby") {
+    document.querySelector("[data-welcome]").textContent = state.me?.display_name ? t.welcome_name.replace("{name}", state.me.display_name) : t.welcome;
+  }
+  if (stage === "discuss") renderDiscuss(document.querySelector("[data-discuss-items]"), live, t, { locked });
+  if (stage === "cluster") renderCluster(document.querySelector("section[data-stage=cluster]"), live, t, { locked });
+  if (stage === "soon") {
+    const results = ws.phase === "results";
+    document.querySelector("[data-soon-title]").textContent = results ? t.results_soon : t.vote_soon;
+    document.querySelector("[data-soon-hint]").textContent = results ? t.results_soon_hint : t.vote_soon_hint;
+  }
+}
+
+function showStage(stage, ws) {
+  for (const section of document.querySelectorAll("section[data-stage]")) section.hidden = section.dataset.stage !== stage;
+  const phase = ws?.phase ?? stages.dataset.phase;
+  stages.dataset.phase = phase;
+  stages.dataset.current = stage;
+  document.body.dataset.phase = phase;
+  const name = document.querySelector("[data-phase-name]");
+  name.textContent = boot.phases[phase] || "";
+  const quiet = stage === "lobby" || stage === "closed";
+  name.hidden = quiet;
+  const question = document.querySelector("[data-question]");
+  if (question) question.hidden = quiet;
+  // An error belongs to the stage it was shown in.
+  if (ws && roomError.dataset.shownIn !== stage) showIn(roomError, "");
+  roomError.dataset.shownIn = stage;
+}
+
+function showBanner(message) {
+  banner.hidden = !message;
+  banner.textContent = message || "";
+}
+
+function renderPropose(state) {
+  const ws = state.workshop;
   renderMine(state);
   if (!ws) return;
+  const locked = timeIsUp(live);
   const ended = ws.status !== "open";
-  const closed = ended || !ws.submissions_open;
-  banner.hidden = !(ended || closed || ws.private_ideation);
-  banner.textContent = ended ? t.ended : closed ? t.closed : ws.private_ideation ? t.private : "";
+  const closed = ended || !ws.submissions_open || locked;
+  showBanner(ended ? t.ended : locked ? t.time_up_propose : !ws.submissions_open ? t.closed : ws.private_ideation ? t.private : "");
   for (const node of form.elements) node.disabled = closed;
   submit.disabled = closed;
 
@@ -117,10 +208,11 @@ function render(state) {
 
 function renderMine(state) {
   const mine = [...state.items.values()].filter((i) => i.mine);
+  const locked = state.workshop ? timeIsUp(live) : false;
   const pending = live.pending("propose_item").map((c) => ({ ...c.payload, id: c.payload.op_id, pending: true, mine: true, country_name: countries.find((x) => x.code === c.payload.country)?.name }));
   renderList(mineList, [...pending, ...mine.reverse()], (item) => {
     if (editing.has(item.id)) return editing.get(item.id);
-    const card = itemCard(item, t, { actions: item.pending ? [] : mineActions() });
+    const card = itemCard(item, t, { actions: item.pending ? [] : mineActions(locked) });
     if (item.pending) {
       card.classList.add("is-pending");
       card.append(el("p", "pending", live.socket.connected ? t.sending : t.waiting));

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.auth.actor import Actor
@@ -25,9 +26,20 @@ def propose_item(actor: Actor, op_id: str, *, kind: str, text: str, country: str
         kind=kind,
         text=text,
         country=country if kind == ItemKind.MARKET else None,
+        position=_end_of_unsorted(workshop),
     )
     db.session.add(item)
     return _commit(actor, op_id, workshop, item)
+
+
+def _end_of_unsorted(workshop: Workshop) -> int:
+    """A new item goes last among the unsorted ones, after any the board has already arranged."""
+    last = db.session.scalar(
+        sa.select(sa.func.max(Item.position)).where(
+            Item.workshop_id == workshop.id, Item.theme_id.is_(None), Item.state.in_(views.ON_BOARD)
+        )
+    )
+    return 0 if last is None else last + 1
 
 
 def edit_item(actor: Actor, op_id: str, item_id: object, *, text: str, country: str | None) -> dict:

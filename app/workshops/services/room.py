@@ -43,7 +43,7 @@ def timer(
     if lock_at_zero is not None and type(lock_at_zero) is not bool:
         raise Invalid(_("The request was not understood."), field="lock_at_zero")
     actions = {"set": _set, "start": _start, "pause": _pause, "extend": _extend, "clear": _clear_timer}
-    if action not in actions:
+    if not isinstance(action, str) or action not in actions:  # a list or object would not hash
         raise Invalid(_("The request was not understood."), field="action")
     if action in ("set", "extend") and (type(seconds) is not int or not 0 < seconds <= MAX_TIMER_S):
         raise Invalid(_("Choose between 1 second and 4 hours."), field="seconds")
@@ -79,7 +79,9 @@ def _pause(workshop: Workshop) -> None:
 def _extend(workshop: Workshop, seconds: int) -> None:
     workshop.timer_duration_s = min(MAX_TIMER_S, workshop.timer_duration_s + seconds)
     if workshop.timer_ends_at is not None:
-        workshop.timer_ends_at = max(workshop.timer_ends_at, utcnow()) + timedelta(seconds=seconds)
+        now = utcnow()
+        ends_at = max(workshop.timer_ends_at, now) + timedelta(seconds=seconds)
+        workshop.timer_ends_at = min(ends_at, now + timedelta(seconds=MAX_TIMER_S))  # as when paused
     else:
         workshop.timer_remaining_s = min(MAX_TIMER_S, workshop.timer_remaining_s + seconds)
 

@@ -89,6 +89,8 @@ def move_item(actor: Actor, op_id: str, item_id: object, theme_id: object, index
     if index is not None and (type(index) is not int or index < 0):
         raise Invalid(_("The request was not understood."), field="index")
     item = _items(workshop, [item_id])[0]
+    if not actor.is_staff and not views.publicly_visible(workshop, item):  # hidden from the room
+        raise NotFound(_("This item does not exist (any more)."))
     target = _theme(workshop, theme_id).id if theme_id is not None else None
     _place(workshop, item, target, index)
     return _done(actor, op_id, workshop, {})

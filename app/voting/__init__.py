@@ -1,0 +1,1 @@
+"""Voting rounds: dot votes, rankings and weighted scoring of target markets."""
