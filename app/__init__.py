@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import auth
+    from app.voting import events as voting_events  # noqa: F401  (registers the socket events)
     from app.workshops import bp as workshops_bp
 
     app.register_blueprint(auth.bp)

@@ -82,7 +82,7 @@ def fast_passwords(monkeypatch):
     """One-round hashes for tests that are not about passwords: scrypt costs 0.1 s per login."""
     from werkzeug.security import generate_password_hash
 
-    from app import models
+    from app.models import workshop as models
 
     monkeypatch.setattr(
         models, "generate_password_hash", lambda p: generate_password_hash(p, method="pbkdf2:sha256:1")

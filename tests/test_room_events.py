@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import models, realtime
+from app import realtime
 from app.extensions import db
 from app.models import Item, Phase, Role, Theme
+from app.models import workshop as models
 from app.workshops.services import room as room_services
 from tests.conftest import (
     NS,

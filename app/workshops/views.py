@@ -148,6 +148,9 @@ def snapshot(actor: Actor) -> dict:
         "connected": realtime.presence.count(workshop.id),
         "role": actor.role,
     }
+    from app.voting.views import snapshot_part
+
+    data |= snapshot_part(workshop, actor.participant_id, staff)
     if actor.role == PARTICIPANT:
         data["me"] = db.session.get(Participant, actor.participant_id).to_dict()
         data["my_reactions"] = list(

@@ -52,6 +52,13 @@ export class Live {
     window.addEventListener("online", () => {
       if (!s.connected) s.disconnect().connect();
     });
+    // A phone that slept may hold a dead connection that still looks alive: on waking,
+    // reconnect if it is down, else take a fresh snapshot in case broadcasts were missed.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState !== "visible") return;
+      if (!s.connected) s.disconnect().connect();
+      else this.resync();
+    });
     s.on("snapshot", (snap) => this.applySnapshot(snap));
     s.on("item_changed", (ev) => this.versioned(ev, () => this.state.items.set(ev.item.id, ev.item)));
     s.on("item_removed", (ev) => this.versioned(ev, () => this.state.items.delete(ev.id)));

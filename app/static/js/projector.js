@@ -64,7 +64,21 @@ function render(state) {
   if (phase.view === "cluster") renderBoard(views.cluster, live, t, { editable: false });
   if (phase.view === "message") views.message.textContent = t[phase.text];
   renderSpotlight(state);
+  fitToScreen();
 }
+
+// A projector cannot scroll: when the board outgrows the screen, shrink the type of
+// the cards step by step (down to 55 %) until it fits.
+function fitToScreen() {
+  const root = document.documentElement;
+  let scale = 1;
+  root.style.setProperty("--proj-scale", "1");
+  while (root.scrollHeight > window.innerHeight && scale > 0.55) {
+    scale = Math.round((scale - 0.05) * 100) / 100;
+    root.style.setProperty("--proj-scale", String(scale));
+  }
+}
+window.addEventListener("resize", fitToScreen);
 
 function keyed(list, nodes) {
   nodes.forEach((node, i) => {

@@ -1,0 +1,44 @@
+"""The workshop's records. Models hold columns, relationships and to_dict(); they never commit."""
+
+from app.models.discussion import Comment, Reaction, Theme
+from app.models.voting import Ballot, Criterion, Round, RoundOption
+from app.models.workshop import (
+    CLUSTERS,
+    PHASE_ORDER,
+    Cluster,
+    Item,
+    ItemKind,
+    ItemState,
+    Operation,
+    Participant,
+    Phase,
+    Role,
+    Sector,
+    User,
+    Workshop,
+    utcnow,
+)
+
+__all__ = [
+    "CLUSTERS",
+    "PHASE_ORDER",
+    "Ballot",
+    "Cluster",
+    "Comment",
+    "Criterion",
+    "Item",
+    "ItemKind",
+    "ItemState",
+    "Operation",
+    "Participant",
+    "Phase",
+    "Reaction",
+    "Role",
+    "Round",
+    "RoundOption",
+    "Sector",
+    "Theme",
+    "User",
+    "Workshop",
+    "utcnow",
+]

@@ -1,0 +1,152 @@
+"""Voting rounds: what is voted on, with which method and limits, and the ballots.
+
+Integrity lives in the database as much as in Python: one ballot per voter and round
+(a unique constraint), a ballot replaced only from the version it was built on (a
+conditional update), and point totals that cannot be negative (a check constraint).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models.workshop import utcnow
+
+
+class Method(enum.StrEnum):
+    DOTS = "dots"
+    RANKING = "ranking"
+    SCORES = "scores"
+
+
+class Target(enum.StrEnum):
+    ITEMS = "items"  # chosen items
+    THEME = "theme"  # the items of one theme
+    THEMES = "themes"  # the themes themselves
+    MARKETS = "markets"  # the target markets proposed
+
+
+# The criteria the joint strategy is built on, each scored 1-5.
+DEFAULT_CRITERIA = (
+    ("Market potential", 1.0),
+    ("Capital opportunities", 1.0),
+    ("Knowledge and expertise in AI and blockchain", 1.0),
+)
+
+
+class Round(db.Model):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        sa.UniqueConstraint("workshop_id", "number"),
+        sa.CheckConstraint("budget >= 1 AND cap >= 1", name="ck_rounds_limits"),
+    )
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)
+    number: so.Mapped[int] = so.mapped_column()
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    method: so.Mapped[str] = so.mapped_column(sa.String(10))
+    target: so.Mapped[str] = so.mapped_column(sa.String(10))
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="open")
+    budget: so.Mapped[int] = so.mapped_column(default=5)
+    cap: so.Mapped[int] = so.mapped_column(default=3)
+    allow_own: so.Mapped[bool] = so.mapped_column(default=True)
+    top_n: so.Mapped[int | None] = so.mapped_column()
+    anonymous: so.Mapped[bool] = so.mapped_column(default=False)
+    results_hidden: so.Mapped[bool] = so.mapped_column(default=True)
+    shuffle: so.Mapped[bool] = so.mapped_column(default=False)
+    rerun_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("rounds.id"))
+    opened_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    closed_at: so.Mapped[datetime | None] = so.mapped_column()
+
+    options: so.Mapped[list[RoundOption]] = so.relationship(
+        order_by="RoundOption.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+    criteria: so.Mapped[list[Criterion]] = so.relationship(
+        order_by="Criterion.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "title": self.title,
+            "method": self.method,
+            "target": self.target,
+            "status": self.status,
+            "budget": self.budget,
+            "cap": self.cap,
+            "allow_own": self.allow_own,
+            "top_n": self.top_n,
+            "anonymous": self.anonymous,
+            "results_hidden": self.results_hidden,
+            "shuffle": self.shuffle,
+            "rerun_of": self.rerun_of_id,
+            "options": [o.to_dict() for o in self.options],
+            "criteria": [c.to_dict() for c in self.criteria],
+        }
+
+
+class RoundOption(db.Model):
+    """One choice on the ballot: an item or a theme, with its label as it was when the round opened."""
+
+    __tablename__ = "round_options"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    item_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("items.id"))
+    theme_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("themes.id", ondelete="SET NULL"))
+    label: so.Mapped[str] = so.mapped_column(sa.String(500))
+    country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "item_id": self.item_id,
+            "theme_id": self.theme_id,
+            "label": self.label,
+            "country": self.country,
+        }
+
+
+class Criterion(db.Model):
+    """A criterion target markets are scored on (1-5), with its weight."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (sa.CheckConstraint("weight >= 0", name="ck_criteria_weight"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    weight: so.Mapped[float] = so.mapped_column(default=1.0)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "weight": self.weight}
+
+
+class Ballot(db.Model):
+    """A voter's whole ballot for a round, replaced whole on every change.
+
+    `voter` is "p<participant id>" in a named round. In an anonymous round it is a
+    keyed hash of the round and the participant, and participant_id stays empty, so
+    nothing stored beside the ballot names its owner (see docs/anonymity.md).
+    """
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "voter"),
+        sa.CheckConstraint("total >= 0", name="ck_ballots_total"),
+    )
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    round_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("rounds.id"), index=True)
+    voter: so.Mapped[str] = so.mapped_column(sa.String(64))
+    participant_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("participants.id"))
+    segment_cluster_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clusters.id"))
+    segment_sector: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    data: so.Mapped[dict | list] = so.mapped_column(sa.JSON)
+    total: so.Mapped[int] = so.mapped_column(default=0)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

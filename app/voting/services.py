@@ -1,0 +1,340 @@
+"""Voting round use cases: open, close, reveal, change limits, run again, and cast a ballot.
+
+One round is open at a time. A ballot is sent whole with the version it replaces;
+the database settles races between two tabs or two processes (unique voter per
+round, and an update that only applies to the version the ballot was built on).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.actor import Actor
+from app.errors import Conflict, Invalid, NotFound, NotNow
+from app.extensions import db
+from app.models import Ballot, Criterion, Item, ItemKind, ItemState, Participant, Round, RoundOption, Theme
+from app.models.voting import DEFAULT_CRITERIA, Method, Target
+from app.voting import tally, views
+from app.workshops import phases
+from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay
+
+MAX_POINTS = 100
+
+
+def open_round(actor: Actor, op_id: str, settings: dict) -> dict:
+    """Open a new round on the chosen items, a theme's items, the themes or the markets."""
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = open_workshop(actor)
+    bump(workshop)  # locks the workshop row: one open round at a time, numbers in order
+    if _open_round(workshop.id):
+        raise NotNow(_("Close the open round first."))
+    number = (
+        db.session.scalar(sa.select(sa.func.max(Round.number)).where(Round.workshop_id == workshop.id)) or 0
+    ) + 1
+    round_ = Round(workshop_id=workshop.id, number=number, **_round_settings(settings))
+    round_.options = _options(workshop.id, settings)
+    if round_.method == Method.SCORES:
+        round_.criteria = _criteria(settings.get("criteria"))
+    db.session.add(round_)
+    db.session.flush()
+    return finish(
+        actor,
+        op_id,
+        {"ok": True, "v": workshop.version, "round": round_.to_dict()},
+        views.round_messages(workshop, round_),
+    )
+
+
+def rerun_round(actor: Actor, op_id: str, round_id: object) -> dict:
+    """Run a round again as a new round with the same settings and choices, to compare them."""
+    if stored := replay(actor, op_id):
+        return stored
+    source = _round(actor, round_id)
+    settings = {
+        k: getattr(source, k)
+        for k in (
+            "method",
+            "target",
+            "budget",
+            "cap",
+            "allow_own",
+            "top_n",
+            "anonymous",
+            "results_hidden",
+            "shuffle",
+        )
+    }
+    settings["title"] = _("%(title)s (again)", title=source.title)[:200]
+    settings["option_ids"] = [o.id for o in source.options]
+    settings["criteria"] = [{"name": c.name, "weight": c.weight} for c in source.criteria]
+    settings["rerun_of_id"] = source.id
+    return open_round(actor, op_id, settings)
+
+
+def close_round(actor: Actor, op_id: str, round_id: object) -> dict:
+    """Close the open round: no more ballots, and its results stay viewable."""
+    return _change(actor, op_id, round_id, lambda r: _close(r))
+
+
+def reveal_results(actor: Actor, op_id: str, round_id: object, revealed: object) -> dict:
+    """Show (or hide again) a round's results on the projector and every phone."""
+    if type(revealed) is not bool:
+        raise Invalid(_("The request was not understood."), field="revealed")
+    return _change(actor, op_id, round_id, lambda r: setattr(r, "results_hidden", not revealed))
+
+
+def set_limits(actor: Actor, op_id: str, round_id: object, budget: object, cap: object) -> dict:
+    """Change a dot vote's budget or cap mid-round; ballots over the new limits are kept and marked."""
+    for name, value in (("budget", budget), ("cap", cap)):
+        if type(value) is not int or not 1 <= value <= MAX_POINTS:
+            raise Invalid(_("Choose a whole number from 1 to 100."), field=name)
+
+    def change(round_: Round) -> None:
+        if round_.method != Method.DOTS or round_.status != "open":
+            raise NotNow(_("Only an open dot vote has a budget and a cap."))
+        round_.budget, round_.cap = budget, cap
+
+    return _change(actor, op_id, round_id, change)
+
+
+def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object, ballot: object) -> dict:
+    """A participant's whole ballot, checked and stored; the ack follows the commit."""
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = open_workshop(actor)
+    phases.require(workshop, "vote")
+    round_ = _round(actor, round_id)
+    if round_.status != "open":
+        raise NotNow(_("This round is closed."))
+    if type(base_version) is not int or base_version < 0:
+        raise Invalid(_("The request was not understood."), field="base_version")
+    data, total = _checked(round_, actor, ballot)
+    voter = voter_key(round_, actor.participant_id)
+    version = _write(round_, voter, actor.participant_id, base_version, data, total)
+    ack = {
+        "ok": True,
+        "round_id": round_.id,
+        "version": version,
+        "ballot": data,
+        "over_limit": views.over_limit(round_, data),
+    }
+    result = finish(actor, op_id, ack, views.ballot_messages(round_, actor.participant_id, ack))
+    views.tally_pump.touch(round_.workshop_id, round_.id)
+    return result
+
+
+def voter_key(round_: Round, participant_id: int) -> str:
+    """Who a ballot belongs to: the participant in a named round, a keyed hash in an anonymous one."""
+    if not round_.anonymous:
+        return f"p{participant_id}"
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"ballot:{round_.id}:{participant_id}".encode(), hashlib.sha256).hexdigest()
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _write(round_: Round, voter: str, participant_id: int, base: int, data, total: int) -> int:
+    """Insert the first ballot, or replace exactly the version the voter saw (else Conflict)."""
+    stale = Conflict(
+        _("Your ballot changed elsewhere (another tab?). It has been reloaded: please check it.")
+    )
+    if base == 0:
+        ballot = Ballot(
+            round_id=round_.id,
+            voter=voter,
+            data=data,
+            total=total,
+            version=1,
+            participant_id=None if round_.anonymous else participant_id,
+            **_segment(participant_id),
+        )
+        db.session.add(ballot)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            raise stale from None
+        return 1
+    updated = db.session.execute(
+        sa.update(Ballot)
+        .where(Ballot.round_id == round_.id, Ballot.voter == voter, Ballot.version == base)
+        .values(data=data, total=total, version=base + 1)
+    )
+    if updated.rowcount != 1:
+        raise stale
+    return base + 1
+
+
+def _segment(participant_id: int) -> dict:
+    participant = db.session.get(Participant, participant_id)
+    return {"segment_cluster_id": participant.cluster_id, "segment_sector": participant.sector}
+
+
+def _checked(round_: Round, actor: Actor, ballot: object):
+    option_ids = {o.id for o in round_.options}
+    try:
+        if round_.method == Method.DOTS:
+            own = {o.id for o in round_.options if o.item_id and _author(o.item_id) == actor.participant_id}
+            data = tally.validate_dots(
+                ballot,
+                item_ids=option_ids,
+                budget=round_.budget,
+                cap=round_.cap,
+                own_item_ids=own,
+                allow_own=round_.allow_own,
+            )
+            return {str(k): v for k, v in data.items()}, sum(data.values())
+        if round_.method == Method.RANKING:
+            return tally.validate_ranking(ballot, item_ids=option_ids, top_n=round_.top_n), 0
+        data = tally.validate_scores(ballot, item_ids=option_ids, criteria=[c.id for c in round_.criteria])
+        return {str(k): {str(c): s for c, s in v.items()} for k, v in data.items()}, 0
+    except tally.BallotError as e:
+        raise Invalid(_ballot_message(e), field=e.field) from None
+
+
+def _ballot_message(error: tally.BallotError) -> str:
+    # tally.py speaks plain English; the voter reads it in the workshop's language.
+    return _("This ballot cannot be saved: %(reason)s", reason=error.message)
+
+
+def _author(item_id: int) -> int | None:
+    return db.session.scalar(sa.select(Item.participant_id).where(Item.id == item_id))
+
+
+def _round(actor: Actor, round_id: object) -> Round:
+    round_ = fetch(Round, round_id, actor.workshop_id)
+    if round_ is None:
+        raise NotFound(_("This round does not exist."), field="round_id")
+    return round_
+
+
+def _open_round(workshop_id: int) -> Round | None:
+    return db.session.scalar(sa.select(Round).where(Round.workshop_id == workshop_id, Round.status == "open"))
+
+
+def _close(round_: Round) -> None:
+    from app.models import utcnow
+
+    if round_.status != "open":
+        raise NotNow(_("This round is closed."))
+    round_.status, round_.closed_at = "closed", utcnow()
+
+
+def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
+    if stored := replay(actor, op_id):
+        return stored
+    workshop = open_workshop(actor)
+    round_ = _round(actor, round_id)
+    change(round_)
+    bump(workshop)
+    result = finish(
+        actor,
+        op_id,
+        {"ok": True, "v": workshop.version, "round": round_.to_dict()},
+        views.round_messages(workshop, round_),
+    )
+    views.tally_pump.touch(workshop.id, round_.id)
+    return result
+
+
+def _round_settings(settings: dict) -> dict:
+    method, target = settings.get("method"), settings.get("target")
+    if method not in set(Method):
+        raise Invalid(_("Choose a voting method."), field="method")
+    if target not in set(Target):
+        raise Invalid(_("Choose what to vote on."), field="target")
+    out = {"method": method, "target": target, "rerun_of_id": settings.get("rerun_of_id")}
+    title = settings.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > 200 or "\x00" in title:
+        raise Invalid(_("Give the round a title (up to 200 characters)."), field="title")
+    out["title"] = title.strip()
+    for name, default in (("budget", 5), ("cap", 3)):
+        value = settings.get(name, default)
+        if type(value) is not int or not 1 <= value <= MAX_POINTS:
+            raise Invalid(_("Choose a whole number from 1 to 100."), field=name)
+        out[name] = value
+    top_n = settings.get("top_n")
+    if top_n is not None and (type(top_n) is not int or top_n < 1):
+        raise Invalid(_("Choose a whole number of at least 1."), field="top_n")
+    out["top_n"] = top_n
+    for name, default in (
+        ("allow_own", True),
+        ("anonymous", False),
+        ("results_hidden", True),
+        ("shuffle", False),
+    ):
+        value = settings.get(name, default)
+        if type(value) is not bool:
+            raise Invalid(_("The request was not understood."), field=name)
+        out[name] = value
+    return out
+
+
+def _options(workshop_id: int, settings: dict) -> list[RoundOption]:
+    """The choices on the ballot, by target; at least two."""
+    target = settings["target"]
+    if "option_ids" in settings:  # a rerun: the same choices as before
+        sources = db.session.scalars(sa.select(RoundOption).where(RoundOption.id.in_(settings["option_ids"])))
+        rows = [
+            RoundOption(item_id=o.item_id, theme_id=o.theme_id, label=o.label, country=o.country)
+            for o in sorted(sources, key=lambda o: o.position)
+        ]
+    elif target == Target.THEMES:
+        themes = db.session.scalars(
+            sa.select(Theme).where(Theme.workshop_id == workshop_id).order_by(Theme.position)
+        )
+        rows = [RoundOption(theme_id=t.id, label=t.name) for t in themes]
+    else:
+        rows = [
+            RoundOption(item_id=i.id, label=i.text, country=i.country) for i in _items(workshop_id, settings)
+        ]
+    if len(rows) < 2:
+        raise Invalid(_("A round needs at least two choices."), field="item_ids")
+    for position, row in enumerate(rows):
+        row.position = position
+    return rows
+
+
+def _items(workshop_id: int, settings: dict) -> list[Item]:
+    query = sa.select(Item).where(Item.workshop_id == workshop_id, Item.state == ItemState.LIVE)
+    target = settings["target"]
+    if target == Target.MARKETS:
+        query = query.where(Item.kind == ItemKind.MARKET)
+    elif target == Target.THEME:
+        theme = fetch(Theme, settings.get("theme_id"), workshop_id)
+        if theme is None:
+            raise NotFound(_("This theme does not exist (any more)."), field="theme_id")
+        query = query.where(Item.theme_id == theme.id)
+    else:
+        ids = settings.get("item_ids")
+        if not isinstance(ids, list) or not all(type(i) is int for i in ids):
+            raise Invalid(_("Choose the items to vote on."), field="item_ids")
+        query = query.where(Item.id.in_(ids))
+    return list(db.session.scalars(query.order_by(Item.theme_id, Item.position, Item.id)))
+
+
+def _criteria(raw: object) -> list[Criterion]:
+    """The criteria markets are scored on: the joint strategy's three unless the facilitator changed them."""
+    if raw is None:
+        raw = [{"name": name, "weight": weight} for name, weight in DEFAULT_CRITERIA]
+    if not isinstance(raw, list) or not 1 <= len(raw) <= 8:
+        raise Invalid(_("Use from one to eight criteria."), field="criteria")
+    rows = []
+    for position, entry in enumerate(raw):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        weight = entry.get("weight", 1.0) if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip() or len(name) > 80 or "\x00" in name:
+            raise Invalid(_("Give each criterion a name (up to 80 characters)."), field="criteria")
+        if type(weight) not in (int, float) or not 0 <= weight <= 100 or weight != weight:
+            raise Invalid(_("Weights are numbers from 0 to 100."), field="criteria")
+        rows.append(Criterion(name=name.strip(), weight=float(weight), position=position))
+    if not any(c.weight > 0 for c in rows):
+        raise Invalid(_("At least one criterion needs a weight above zero."), field="criteria")
+    return rows

@@ -1,0 +1,154 @@
+"""Who sees what of the voting: rounds, one's own ballot, counts and results.
+
+Results are computed from the ballots, never from who cast them: nothing here puts
+a voter next to a ballot, for any audience (UNLINK, docs/anonymity.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app import realtime
+from app.extensions import db, socketio
+from app.models import Ballot, Participant, Round, Workshop
+from app.models.voting import Method
+from app.voting import tally
+
+log = logging.getLogger(__name__)
+
+
+def round_messages(workshop: Workshop, round_: Round) -> list[realtime.Message]:
+    payload = {"v": workshop.version, "round": round_.to_dict()}
+    return [
+        (realtime.room_staff(workshop.id), "round_changed", payload),
+        (realtime.room_public(workshop.id), "round_changed", payload),
+    ]
+
+
+def ballot_messages(round_: Round, participant_id: int, ack: dict) -> list[realtime.Message]:
+    """The voter's other tabs and devices learn their ballot's new version."""
+    payload = {k: ack[k] for k in ("round_id", "version", "ballot", "over_limit")}
+    return [(realtime.room_participant(participant_id), "ballot_changed", payload)]
+
+
+def over_limit(round_: Round, data) -> bool:
+    """A dot ballot over a budget or cap lowered after it was cast: kept, but its owner should trim it."""
+    if round_.method != Method.DOTS:
+        return False
+    return tally.over_limit({int(k): v for k, v in data.items()}, round_.budget, round_.cap)
+
+
+def results(round_: Round) -> dict:
+    """The round's results as every screen shows them: per choice, best first, and the count of voters."""
+    ballots = [b.data for b in db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id))]
+    option_ids = [o.id for o in round_.options]
+    out: dict = {"round_id": round_.id, "voted": len(ballots), "method": round_.method}
+    if round_.method == Method.DOTS:
+        rows = tally.tally_dots(
+            [{int(k): v for k, v in b.items()} for b in ballots], option_ids, cap=round_.cap
+        )
+        out["results"] = [r.to_dict() for r in rows]
+    elif round_.method == Method.RANKING:
+        out["results"] = [r.to_dict() for r in tally.tally_borda(ballots, option_ids, round_.top_n)]
+        out["schulze"] = tally.schulze(ballots, option_ids, round_.top_n).to_dict()
+    else:
+        weights = {c.id: c.weight for c in round_.criteria}
+        scored = [{int(k): {int(c): s for c, s in v.items()} for k, v in b.items()} for b in ballots]
+        out["results"] = [r.to_dict() for r in tally.tally_scores(scored, option_ids, weights)]
+    return out
+
+
+def eligible(workshop_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Participant.id)).where(Participant.workshop_id == workshop_id)
+    )
+
+
+def tally_payloads(round_: Round) -> tuple[dict, dict]:
+    """What staff see (always the results) and what the room sees (results once revealed)."""
+    full = results(round_) | {"eligible": eligible(round_.workshop_id)}
+    public = (
+        full
+        if not round_.results_hidden
+        else {k: full[k] for k in ("round_id", "voted", "eligible", "method")}
+    )
+    return full, public
+
+
+def snapshot_part(workshop: Workshop, participant_id: int | None, staff: bool) -> dict:
+    """Rounds, their tallies as this viewer may see them, and the viewer's own ballots."""
+    rounds = list(
+        db.session.scalars(sa.select(Round).where(Round.workshop_id == workshop.id).order_by(Round.number))
+    )
+    tallies = [tally_payloads(r)[0 if staff else 1] for r in rounds]
+    part = {"rounds": [r.to_dict() for r in rounds], "tallies": tallies}
+    if participant_id is not None:
+        from app.voting.services import voter_key
+
+        part["my_ballots"] = {str(r.id): _mine(r, voter_key(r, participant_id)) for r in rounds}
+    return part
+
+
+def _mine(round_: Round, voter: str) -> dict | None:
+    ballot = db.session.scalar(sa.select(Ballot).where(Ballot.round_id == round_.id, Ballot.voter == voter))
+    if ballot is None:
+        return None
+    return {"version": ballot.version, "ballot": ballot.data, "over_limit": over_limit(round_, ballot.data)}
+
+
+class TallyPump:
+    """Tallies reach the screens on a short timer, and only when they changed.
+
+    A broadcast per ballot would cost one delivery per screen per ballot; instead
+    each ballot marks its round, and a background task sends the round's tally at
+    most every `interval` seconds (longer for bigger rooms).
+    """
+
+    interval = 0.5
+
+    def __init__(self) -> None:
+        self._dirty: dict[int, int] = {}  # round id -> workshop id
+        self._lock = threading.Lock()
+        self._running = False
+
+    def touch(self, workshop_id: int, round_id: int) -> None:
+        with self._lock:
+            self._dirty[round_id] = workshop_id
+            start, self._running = not self._running, True
+        if start:
+            socketio.start_background_task(self._run, current_app._get_current_object())
+
+    def _run(self, app) -> None:
+        while True:
+            socketio.sleep(self.interval)
+            with self._lock:
+                dirty, self._dirty = self._dirty, {}
+                if not dirty:
+                    self._running = False
+                    return
+            with app.app_context():
+                try:
+                    self.flush(dirty)
+                except Exception:  # a failed tally must not stop the next ones
+                    log.exception("tally broadcast failed")
+                finally:
+                    db.session.remove()
+
+    @staticmethod
+    def flush(dirty: dict[int, int]) -> None:
+        for round_id, workshop_id in dirty.items():
+            round_ = db.session.get(Round, round_id)
+            staff, public = tally_payloads(round_)
+            realtime.broadcast(
+                [
+                    (realtime.room_staff(workshop_id), "tally_changed", staff),
+                    (realtime.room_public(workshop_id), "tally_changed", public),
+                ]
+            )
+
+
+tally_pump = TallyPump()
