@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app:create_app
 
-.PHONY: run test test-fast lint format migrate vendor clean
+.PHONY: run test test-fast lint format migrate vendor clean translations messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,17 +19,26 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 ## run: install, migrate, serve http://127.0.0.1:5000 (SQLite in instance/, one gevent process)
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime translations
 	APP_ENV=$${APP_ENV:-development} $(FLASK) db upgrade
 	APP_ENV=$${APP_ENV:-development} $(BIN)/python wsgi.py
 
 ## test: everything: unit, socket, live-server and real-browser tests
-test: $(VENV)/.dev
+test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## test-fast: without the real-browser tests
-test-fast: $(VENV)/.dev
+test-fast: $(VENV)/.dev translations
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+## translations: compile the catalogues (the .mo files are built, not committed)
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel -q compile -d app/translations
+
+## messages: re-extract the strings and update the catalogues, then translate what is new
+messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l --project="Bridge Co-Design" -o app/translations/messages.pot . \
+	  && $(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
