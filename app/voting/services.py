@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,6 +30,12 @@ MAX_POINTS = 100
 
 def open_round(actor: Actor, op_id: str, settings: dict) -> dict:
     """Open a new round on the chosen items, a theme's items, the themes or the markets."""
+    # How a rerun copies its round is not the client's to say: copied option ids were
+    # never checked against the workshop (TENANT).
+    return _open(actor, op_id, {k: v for k, v in settings.items() if k not in ("option_ids", "rerun_of_id")})
+
+
+def _open(actor: Actor, op_id: str, settings: dict) -> dict:
     if stored := replay(actor, op_id):
         return stored
     workshop = open_workshop(actor)
@@ -44,12 +51,15 @@ def open_round(actor: Actor, op_id: str, settings: dict) -> dict:
         round_.criteria = _criteria(settings.get("criteria"))
     db.session.add(round_)
     db.session.flush()
-    return finish(
+    result = finish(
         actor,
         op_id,
         {"ok": True, "v": workshop.version, "round": round_.to_dict()},
         views.round_messages(workshop, round_),
     )
+    # The screens learn at once how many may vote ("0 of 23 have voted"), not at the first ballot.
+    views.tally_pump.touch(workshop.id, round_.id)
+    return result
 
 
 def rerun_round(actor: Actor, op_id: str, round_id: object) -> dict:
@@ -75,7 +85,7 @@ def rerun_round(actor: Actor, op_id: str, round_id: object) -> dict:
     settings["option_ids"] = [o.id for o in source.options]
     settings["criteria"] = [{"name": c.name, "weight": c.weight} for c in source.criteria]
     settings["rerun_of_id"] = source.id
-    return open_round(actor, op_id, settings)
+    return _open(actor, op_id, settings)
 
 
 def close_round(actor: Actor, op_id: str, round_id: object) -> dict:
@@ -106,14 +116,15 @@ def set_limits(actor: Actor, op_id: str, round_id: object, budget: object, cap: 
 
 def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object, ballot: object) -> dict:
     """A participant's whole ballot, checked and stored; the ack follows the commit."""
-    if stored := replay(actor, op_id):
+    round_ = _round(actor, round_id)
+    filed_as = _filed_as(actor, round_)
+    if stored := replay(filed_as, op_id):
         return stored
     workshop = open_workshop(actor)
     phases.require(workshop, "vote")
-    round_ = _round(actor, round_id)
     if round_.status != "open":
         raise NotNow(_("This round is closed."))
-    if type(base_version) is not int or base_version < 0:
+    if type(base_version) is not int or not 0 <= base_version < 2**31:
         raise Invalid(_("The request was not understood."), field="base_version")
     data, total = _checked(round_, actor, ballot)
     voter = voter_key(round_, actor.participant_id)
@@ -125,7 +136,7 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
         "ballot": data,
         "over_limit": views.over_limit(round_, data),
     }
-    result = finish(actor, op_id, ack, views.ballot_messages(round_, actor.participant_id, ack))
+    result = finish(filed_as, op_id, ack, views.ballot_messages(round_, actor.participant_id, ack))
     views.tally_pump.touch(round_.workshop_id, round_.id)
     return result
 
@@ -139,6 +150,25 @@ def voter_key(round_: Round, participant_id: int) -> str:
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _AnonymousVoter:
+    """Stands in for the actor in the operations log (replay and finish read only these two)."""
+
+    workshop_id: int
+    key: str
+
+
+def _filed_as(actor: Actor, round_: Round) -> Actor | _AnonymousVoter:
+    """Whom a ballot command is remembered under for retries.
+
+    The log keeps each ack, and the ack holds the ballot: filed under "p<id>" it would
+    name the voter of an anonymous ballot (UNLINK). There it is filed under the voter key.
+    """
+    if not round_.anonymous:
+        return actor
+    return _AnonymousVoter(actor.workshop_id, "a" + voter_key(round_, actor.participant_id)[:23])
 
 
 def _write(round_: Round, voter: str, participant_id: int, base: int, data, total: int) -> int:

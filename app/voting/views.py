@@ -69,14 +69,16 @@ def eligible(workshop_id: int) -> int:
 
 
 def tally_payloads(round_: Round) -> tuple[dict, dict]:
-    """What staff see (always the results) and what the room sees (results once revealed)."""
+    """What staff see and what the room sees (results once revealed).
+
+    In an anonymous round nobody sees results while it is open, the facilitator
+    included: watching the bars move as one person votes would tell what they chose.
+    """
     full = results(round_) | {"eligible": eligible(round_.workshop_id)}
-    public = (
-        full
-        if not round_.results_hidden
-        else {k: full[k] for k in ("round_id", "voted", "eligible", "method")}
-    )
-    return full, public
+    counts = {k: full[k] for k in ("round_id", "voted", "eligible", "method")}
+    if round_.anonymous and round_.status == "open":
+        return counts | {"sealed": True}, counts | {"sealed": True}
+    return full, (counts if round_.results_hidden else full)
 
 
 def snapshot_part(workshop: Workshop, participant_id: int | None, staff: bool) -> dict:

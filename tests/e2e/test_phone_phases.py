@@ -229,13 +229,17 @@ def test_phone_follows_every_phase(screens, live_server, shot):
     _fits_the_phone(ada)
     shot(_top(ada), "cluster-board")
 
-    # Vote and results: placeholders until voting is built; closed: thanks.
-    placeholders = (("Vote", "Voting opens here soon"), ("Results", "Results appear here soon"))
-    for phase, title in placeholders:
+    # Vote and results before any round: a friendly card each (tests/e2e/test_phone_voting.py
+    # has the ballots); closed: thanks.
+    placeholders = (
+        ("Vote", "vote", "[data-vote-none]", "No round is open yet"),
+        ("Results", "results", "[data-results-none]", "Results appear here soon"),
+    )
+    for phase, stage, card, title in placeholders:
         set_phase(cockpit, phase)
-        _stage(ada, "soon")
-        expect(ada.locator("[data-soon-title]")).to_have_text(title)
-        expect(ada.locator("[data-soon-hint]")).to_contain_text("Keep this page open")
+        _stage(ada, stage)
+        expect(ada.locator(f"{card} h1")).to_have_text(title)
+        expect(ada.locator(card)).to_contain_text("Keep this page open")
         expect(ada.locator("[data-phase-name]")).to_have_text(phase)
         shot(_top(ada), phase.lower())
     set_phase(cockpit, "Closed")

@@ -135,11 +135,15 @@ class Board {
       e.preventDefault();
       const value = name.value.trim();
       if (!value) return this.showError(t.theme_name_needed);
+      // Cleared now, not when the ack comes: the room's broadcast can arrive first, and a
+      // quick facilitator may already be typing the next theme's name.
+      name.value = "";
       const ack = await this.send("create_theme", { name: value, color: color.value });
       if (ack.ok) {
-        name.value = "";
         this.colorPicked = false;
         this.render();
+      } else if (!name.value) {
+        name.value = value; // refused: the name comes back to be corrected
       }
     });
     const tools = el("div", "board-tools");

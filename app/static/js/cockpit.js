@@ -5,6 +5,7 @@ import { editInline, el, itemCard } from "./items.js";
 import { renderBoard } from "./board.js";
 import { discussionFor } from "./discussion.js";
 import { mountCountdown } from "./timer.js";
+import { mountRounds } from "./rounds.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -12,6 +13,7 @@ const $ = (selector) => document.querySelector(selector);
 const list = $("[data-items]");
 const listView = $("[data-list-view]");
 const boardView = $("[data-board-view]");
+const roundsView = $("[data-rounds-view]");
 const countAll = $("[data-count-all]");
 const connected = $("[data-connected]");
 const errorBox = $("[data-error]");
@@ -32,6 +34,8 @@ function showError(message) {
   errorBox.textContent = message || "";
   errorBox.hidden = !message;
 }
+
+const rounds = mountRounds(roundsView, live, t, command);
 
 async function command(event, payload) {
   showError("");
@@ -220,7 +224,8 @@ function currentView(ws) {
     shownPhase = ws.phase;
     chosenView = null;
   }
-  return chosenView || (ws.phase === "cluster" ? "board" : "list");
+  const byPhase = { cluster: "board", vote: "rounds", results: "rounds" };
+  return chosenView || byPhase[ws.phase] || "list";
 }
 
 for (const button of document.querySelectorAll("[data-view]")) {
@@ -230,7 +235,7 @@ for (const button of document.querySelectorAll("[data-view]")) {
   });
 }
 
-const NOTES = { lobby: "note_lobby", vote: "voting_here", results: "voting_here", closed: "note_closed" };
+const NOTES = { lobby: "note_lobby", closed: "note_closed" };
 
 function render(state) {
   const ws = state.workshop;
@@ -252,7 +257,12 @@ function render(state) {
   }
   boardView.hidden = view !== "board";
   listView.hidden = view !== "list";
-  if (view === "board") {
+  roundsView.hidden = view !== "rounds";
+  $("[data-main-title]").textContent = view === "rounds" ? t.rounds_title : t.items_title;
+  countAll.hidden = view === "rounds";
+  if (view === "rounds") {
+    rounds.render(state);
+  } else if (view === "board") {
     renderBoard(boardView, live, t, {
       editable: true,
       staff: true,

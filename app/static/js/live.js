@@ -27,6 +27,10 @@ export class Live {
     this.state = {
       v: -1, workshop: null, workshopAt: 0, items: new Map(), themes: [], comments: new Map(),
       reactions: new Map(), myReactions: new Set(), connected: 0, me: null,
+      // Voting. rounds: id -> ROUND (versioned, like the workshop). tallies: round id -> the
+      // latest tally_changed payload (not versioned: each one replaces the last). myBallots
+      // (participants): round id -> {version, ballot, over_limit}, the ballot the server holds.
+      rounds: new Map(), tallies: new Map(), myBallots: new Map(),
     };
     this.onChange = onChange;
     this.queueKey = `bridge:queue:${workshop}:${view}`;
@@ -71,6 +75,14 @@ export class Live {
       if (ev.mine === true) this.state.myReactions.add(ev.item_id);
       if (ev.mine === false) this.state.myReactions.delete(ev.item_id);
     }));
+    s.on("round_changed", (ev) => this.versioned(ev, () => this.state.rounds.set(ev.round.id, ev.round)));
+    s.on("tally_changed", (ev) => {
+      this.state.tallies.set(ev.round_id, ev);
+      this.onChange(this.state);
+    });
+    s.on("ballot_changed", (ev) => {
+      if (this.setMyBallot(ev)) this.onChange(this.state);
+    });
     s.on("resync", () => this.resync());
     s.on("presence_changed", (ev) => {
       this.state.connected = ev.connected;
@@ -89,6 +101,10 @@ export class Live {
     st.myReactions = new Set(snap.my_reactions || []);
     st.connected = snap.connected;
     st.me = snap.me || null;
+    st.rounds = new Map((snap.rounds || []).map((r) => [r.id, r]));
+    st.tallies = new Map((snap.tallies || []).map((tally) => [tally.round_id, tally]));
+    st.myBallots = new Map();
+    for (const [id, mine] of Object.entries(snap.my_ballots || {})) if (mine) st.myBallots.set(Number(id), mine);
     this.onChange(st);
     this.flush();
   }
@@ -105,6 +121,15 @@ export class Live {
       const item = this.state.items.get(id);
       if (item) this.state.items.set(id, { ...item, theme_id: themeId, position });
     }
+  }
+
+  // The ballot the server holds for a round (from ballot_changed or a cast_ballot ack); an
+  // older version arriving late (an ack after another tab's broadcast) is ignored.
+  setMyBallot({ round_id, version, ballot, over_limit }) {
+    const held = this.state.myBallots.get(round_id);
+    if (held && held.version > version) return false;
+    this.state.myBallots.set(round_id, { version, ballot, over_limit });
+    return true;
   }
 
   // Milliseconds left on the countdown now, counted from when the server said how many
@@ -161,6 +186,7 @@ export class Live {
         this.queue = this.queue.filter((c) => c.payload.op_id !== id);
         this.save();
         if (ack.ok && ack.item) this.state.items.set(ack.item.id, ack.item);
+        if (ack.ok && command.event === "cast_ballot") this.setMyBallot(ack);
         const resolve = this.waiters.get(id);
         this.waiters.delete(id);
         if (resolve) resolve(ack);

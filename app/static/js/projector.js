@@ -1,12 +1,15 @@
 // The projector: what the room looks at, in type read from the back of the room.
 // Per phase: a welcome with the join code and QR (lobby), the items (propose), the items
-// by support (discuss), the board (cluster), placeholders for voting, a thank-you (closed).
+// by support (discuss), the board (cluster), the open round's count and, once revealed, its
+// results as charts (vote; the latest revealed round in results), a thank-you (closed).
 // A spotlight shows one item very large. The facilitator drives the room from this page's
 // keyboard too (a presenter remote sends PageUp/PageDown): see keydown below.
 import { Live, bootData, plural } from "./live.js";
 import { el, itemCard } from "./items.js";
 import { renderBoard } from "./board.js";
 import { mountCountdown } from "./timer.js";
+import { BAR_ROW } from "./charts.js";
+import { methodName, renderResults, resultsShown, roundsOf, votedText } from "./round_results.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -17,6 +20,7 @@ const views = {
   ranked: $("[data-ranked]"),
   cluster: $("[data-cluster]"),
   message: $("[data-message]"),
+  vote: $("[data-vote]"),
 };
 const banner = $("[data-banner]");
 const connected = $("[data-connected]");
@@ -35,8 +39,8 @@ const PHASES = {
   propose: { view: "items", join: true },
   discuss: { view: "ranked" },
   cluster: { view: "cluster" },
-  vote: { view: "message", text: "voting_here" },
-  results: { view: "message", text: "voting_here" },
+  vote: { view: "vote", text: "voting_here" },
+  results: { view: "vote", text: "voting_here" },
   closed: { view: "message", text: "thank_you" },
 };
 
@@ -57,12 +61,15 @@ function render(state) {
   banner.hidden = !(secret || ended);
   banner.textContent = ended ? t.ended : secret ? t.private_screen : "";
   banner.classList.toggle("is-big", secret && !state.items.size);
-  for (const [name, node] of Object.entries(views)) node.hidden = name !== phase.view || ended;
+  const round = phase.view === "vote" ? shownRound(state, ws.phase) : null;
+  const view = phase.view === "vote" && !round ? "message" : phase.view;
+  for (const [name, node] of Object.entries(views)) node.hidden = name !== view || ended;
   if (ended) return renderSpotlight(state);
+  if (round) renderVote(state, round);
   if (phase.view === "items") renderItems(state);
   if (phase.view === "ranked") renderRanked(state);
   if (phase.view === "cluster") renderBoard(views.cluster, live, t, { editable: false });
-  if (phase.view === "message") views.message.textContent = t[phase.text];
+  if (view === "message") views.message.textContent = t[phase.text];
   renderSpotlight(state);
   fitToScreen();
 }
@@ -115,6 +122,56 @@ function renderRanked(state) {
   const items = [...state.items.values()].sort((a, b) => plus(b) - plus(a) || a.id - b.id);
   keyed(views.ranked, items.map((item) => card(item, { plus: plus(item), comments: comments.get(item.id) || 0 })));
 }
+
+// --- voting -----------------------------------------------------------------------
+
+// Vote: the open round (else the last one). Results: the latest revealed round (else the last).
+function shownRound(state, phase) {
+  const rounds = roundsOf(state);
+  const pick = phase === "vote" ? rounds.find((r) => r.status === "open") : rounds.findLast((r) => !r.results_hidden);
+  return pick || rounds.at(-1) || null;
+}
+
+let voteSig = null;
+function renderVote(state, round) {
+  const tally = state.tallies.get(round.id);
+  const sig = JSON.stringify([round, tally]);
+  if (sig === voteSig) return;
+  voteSig = sig;
+  const shown = resultsShown(round, tally);
+  const closed = round.status !== "open";
+  views.vote.classList.toggle("has-results", shown);
+  views.vote.dataset.roundId = String(round.id);
+  views.vote.dataset.method = round.method;
+  $("[data-vote-method]").textContent = closed ? `${methodName(round, t)} · ${t.status_closed}` : methodName(round, t);
+  $("[data-vote-title]").textContent = round.title;
+  $("[data-vote-count]").textContent = votedText(tally, t);
+  const note = shown ? "" : closed ? t.results_hidden_screen : t.vote_on_phones;
+  $("[data-vote-note]").textContent = note;
+  $("[data-vote-note]").hidden = !note;
+  const holder = $("[data-vote-results]");
+  holder.replaceChildren(shown ? renderResults(round, tally, t, { width: 1000 }) : "");
+  if (shown) fitBars(holder, round, tally);
+}
+
+// Bars fill the room left under the title: with many rows the chart gets a wider viewBox
+// (so it keeps the screen's width instead of shrinking into a narrow column).
+function fitBars(holder, round, tally) {
+  let svg = holder.querySelector(".chart-bars");
+  if (!svg) return;
+  const rows = svg.querySelectorAll(".chart-row").length;
+  const room = Math.max(160, window.innerHeight - svg.getBoundingClientRect().top - 0.03 * window.innerWidth - 8);
+  const width = Math.max(1000, Math.ceil((rows * BAR_ROW * holder.clientWidth) / room));
+  if (width > 1000) {
+    holder.replaceChildren(renderResults(round, tally, t, { width }));
+    svg = holder.querySelector(".chart-bars");
+  }
+  svg.style.maxHeight = `${room}px`;
+}
+window.addEventListener("resize", () => {
+  voteSig = null;
+  if (live.state.workshop) render(live.state);
+});
 
 function renderSpotlight(state) {
   const item = state.items.get(state.workshop.spotlight_item_id);

@@ -1,11 +1,12 @@
 // The participant's phone: it follows the room's phase. Welcome in the lobby; propose, see
 // the room's items live, edit or withdraw one's own; +1 and comment in discuss (and cluster);
-// the themes in cluster; placeholders for the vote; thanks at the end. A countdown in the
-// top bar; what it locks at zero is disabled with "Time is up".
+// the themes in cluster; the open round's ballot in vote (ballot.js) and the revealed results
+// (phone_results.js); thanks at the end. A countdown in the top bar; what it locks at zero is
+// disabled with "Time is up".
 import { Live, bootData, keepDraft, plural } from "./live.js";
 import { editInline, el, itemCard, renderList } from "./items.js";
 import { mountCountdown, timeIsUp } from "./timer.js";
-import { renderCluster, renderDiscuss } from "./room_stages.js";
+import { renderCluster, renderDiscuss, renderResults, renderVote } from "./room_stages.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -34,7 +35,7 @@ const clearCountry = keepDraft(country, `${draftKey}:country`);
 const kindKey = `${draftKey}:kind`;
 
 // Which stage of the page shows each phase.
-const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster: "cluster", vote: "soon", results: "soon", closed: "closed" };
+const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster: "cluster", vote: "vote", results: "results", closed: "closed" };
 
 let countdown = null; // mounted once the Live exists: it reads live.timeLeft()
 const live = new Live(boot, render);
@@ -160,11 +161,8 @@ function render(state) {
   }
   if (stage === "discuss") renderDiscuss(document.querySelector("[data-discuss-items]"), live, t, { locked });
   if (stage === "cluster") renderCluster(document.querySelector("section[data-stage=cluster]"), live, t, { locked });
-  if (stage === "soon") {
-    const results = ws.phase === "results";
-    document.querySelector("[data-soon-title]").textContent = results ? t.results_soon : t.vote_soon;
-    document.querySelector("[data-soon-hint]").textContent = results ? t.results_soon_hint : t.vote_soon_hint;
-  }
+  if (stage === "vote") renderVote(document.querySelector("section[data-stage=vote]"), live, t, { locked });
+  if (stage === "results") renderResults(document.querySelector("section[data-stage=results]"), live, t);
 }
 
 function showStage(stage, ws) {

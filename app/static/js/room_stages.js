@@ -1,9 +1,11 @@
-// The phone's discuss and cluster stages: the room's items, each with its +1 and comments
+// The phone's discuss, cluster, vote and results stages: the room's items, each with its +1 and comments
 // (discussion.js). Cards are kept by item id and updated in place, never rebuilt on every
 // change, so a comment being typed keeps its text and its focus while the room moves.
+import { ballotFor } from "./ballot.js";
 import { discussionFor } from "./discussion.js";
 import { el, itemCard } from "./items.js";
 import { plural } from "./live.js";
+import { resultsFor } from "./phone_results.js";
 
 const cards = new Map(); // item id -> {sig, node}
 const groups = new Map(); // theme id ("u" for unsorted) -> {node, head, list, sig}
@@ -152,4 +154,37 @@ function group(key, theme, items, live, t, locked) {
   const nodes = items.map((item) => card(item, live, t, locked));
   syncChildren(g.list, nodes.length ? nodes : [emptyNode(t.no_items)]);
   return g.node;
+}
+
+// --- vote and results (ballot.js, phone_results.js) -------------------------------------
+
+function roundsNewestFirst(live) {
+  return [...live.state.rounds.values()].sort((a, b) => b.number - a.number);
+}
+
+// vote: the open round's ballot (else the latest round, read-only, "This round is closed"),
+// and its results once revealed; "No round is open yet" before the first round.
+export function renderVote(section, live, t, { locked }) {
+  const rounds = roundsNewestFirst(live);
+  const round = rounds.find((r) => r.status === "open") || rounds[0] || null;
+  section.querySelector("[data-vote-none]").hidden = Boolean(round);
+  const host = section.querySelector("[data-ballot-host]");
+  const results = section.querySelector("[data-vote-results]");
+  if (!round) {
+    host.replaceChildren();
+    results.replaceChildren();
+    return;
+  }
+  syncChildren(host, [ballotFor(round, live, t, { locked })]);
+  const shown = resultsFor(round, live.state.tallies.get(round.id), live, t);
+  syncChildren(results, shown ? [shown] : []);
+}
+
+// results: every round whose results were revealed, the newest first.
+export function renderResults(section, live, t) {
+  const shown = roundsNewestFirst(live)
+    .map((round) => resultsFor(round, live.state.tallies.get(round.id), live, t))
+    .filter(Boolean);
+  section.querySelector("[data-results-none]").hidden = shown.length > 0;
+  syncChildren(section.querySelector("[data-results-list]"), shown);
 }

@@ -1,0 +1,119 @@
+// A round's results on the phone, once the facilitator has revealed them: bars for a dot vote
+// and a ranking (Borda points), a ranked table for scores; contested choices are flagged
+// "worth discussing"; "17 of 23 have voted" on top.
+//
+//   import { resultsFor } from "./phone_results.js";
+//   box.append(resultsFor(round, tally, live, t));   // null when the tally carries no results
+//
+// The bars are HTML here, not charts.js's SVG (which the cockpit and the projector use): an SVG
+// label is one line cut at ~36 characters at phone width, and participants' items are whole
+// sentences that two similar items must not be confused by. HTML wraps them, and a screen
+// reader reads the list as it is.
+import { fill, optionText, votedOf } from "./ballot.js";
+import { el } from "./items.js";
+import { plural } from "./live.js";
+
+const cache = new Map(); // round id -> {sig, node}
+
+export function resultsFor(round, tally, live, t) {
+  if (!tally?.results) return null;
+  const sig = JSON.stringify([round.title, round.status, tally, live.state.items.size]);
+  const hit = cache.get(round.id);
+  if (hit?.sig === sig) return hit.node;
+  const node = build(round, tally, live, t);
+  cache.set(round.id, { sig, node });
+  return node;
+}
+
+function build(round, tally, live, t) {
+  const box = el("section", "phone-results");
+  box.dataset.results = "";
+  box.dataset.roundId = round.id;
+  box.dataset.method = round.method;
+  box.append(el("h2", "results-title", fill(t.results_of, { title: round.title })));
+  if (tally.eligible) box.append(el("p", "muted small results-count", votedOf(t, tally)));
+  const options = new Map(round.options.map((o) => [o.id, o]));
+  if (round.method === "scores") box.append(scoresTable(round, tally.results, options, live, t));
+  else box.append(...bars(round, tally, options, live, t));
+  if (tally.results.some((r) => r.contested)) box.append(el("p", "muted small result-legend", t.contested_hint));
+  return box;
+}
+
+function contested(t) {
+  const tag = el("span", "tag contested", t.worth_discussing);
+  tag.title = t.contested_hint;
+  return tag;
+}
+
+function bars(round, tally, options, live, t) {
+  const rows = tally.results;
+  const out = [];
+  const max = Math.max(1, ...rows.map((r) => r.points));
+  const label = (r) => options.get(r.item_id)?.label ?? "?";
+  if (round.method === "ranking") out.push(el("p", "muted small result-scale", t.borda_points));
+  const list = el("ol", "result-bars");
+  for (const r of rows) {
+    const li = el("li", "result-row");
+    li.dataset.optionId = r.item_id;
+    li.classList.toggle("is-contested", r.contested);
+    const head = el("div", "result-head");
+    head.append(el("span", "result-rank", String(r.rank)));
+    const option = options.get(r.item_id);
+    head.append(option ? optionText(option, live) : el("span", "option-label", "?"));
+    if (r.contested) head.append(contested(t));
+    const bar = el("div", "result-bar");
+    const fillEl = el("span", "result-fill");
+    fillEl.style.width = `${Math.round((100 * r.points) / max)}%`;
+    bar.append(fillEl);
+    bar.setAttribute("aria-hidden", "true");
+    const points = Number.isInteger(r.points) ? r.points : Number(r.points.toFixed(1));
+    const meta = el("p", "result-meta");
+    meta.append(el("strong", "result-points", plural(t, "points_one", "points_many", points)), " · ", plural(t, "voters_one", "voters_many", r.voters));
+    li.append(head, bar, meta);
+    list.append(li);
+  }
+  out.push(list);
+  if (round.method === "ranking" && tally.schulze) {
+    const s = tally.schulze;
+    const name = (id) => options.get(id)?.label ?? "?";
+    const text = s.condorcet_winner != null
+      ? fill(t.condorcet, { label: name(s.condorcet_winner) })
+      : s.schulze_winners?.length ? fill(t.schulze, { labels: s.schulze_winners.map(name).join(", ") }) : "";
+    if (text) out.push(el("p", "result-note", text));
+  }
+  return out;
+}
+
+function scoresTable(round, rows, options, live, t) {
+  const table = el("table", "table result-table");
+  const head = el("tr");
+  head.append(el("th", "num", "#"), el("th", null, t.choice), el("th", "num", t.score_scale));
+  const thead = el("thead");
+  thead.append(head);
+  const body = el("tbody");
+  for (const r of rows) {
+    const tr = el("tr", "result-row");
+    tr.dataset.optionId = r.item_id;
+    tr.classList.toggle("is-contested", r.contested);
+    const cell = el("td");
+    const option = options.get(r.item_id);
+    cell.append(option ? optionText(option, live) : el("span", "option-label", "?"));
+    if (r.contested) cell.append(contested(t));
+    // The criteria's means under the name: three more columns do not fit a phone.
+    const means = el("ul", "result-means");
+    const byCriterion = new Map([
+      ...(r.criteria || []).map((c) => [String(c.criterion), c.mean]),
+      ...Object.entries(r.means || {}),
+    ]);
+    for (const c of round.criteria) {
+      const mean = byCriterion.get(String(c.id));
+      if (mean != null) means.append(el("li", null, `${c.name}: ${Number(mean).toFixed(1)}`));
+    }
+    cell.append(means, el("span", "muted small", plural(t, "voters_one", "voters_many", r.voters)));
+    const score = r.weighted_score == null ? "–" : Number(r.weighted_score).toFixed(1);
+    tr.append(el("td", "num result-rank", String(r.rank)), cell, el("td", "num result-score", score));
+    body.append(tr);
+  }
+  table.append(thead, body);
+  return table;
+}
