@@ -806,3 +806,35 @@ def test_anonymous_round_results_are_sealed_until_it_closes(app):
     db.session.expire_all()
     staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
     assert staff["results"] and public == staff
+
+
+def test_results_by_segment_show_only_groups_of_three(app):
+    """Cluster and sector results appear for groups of at least 3 voters; smaller ones are
+    hidden, and so is the smallest shown group while 1-2 voters would be left to deduce."""
+    from app.models import Participant
+
+    names = [f"Voter {i}" for i in range(8)]
+    room = Room(voters=names)
+    # Clusters: 1 x3, 2 x3, 3 x2 -> the 2 are hidden; 2 left out -> the smallest shown goes too.
+    # Sectors: ai x4, blockchain x4 -> both shown.
+    for pid, cluster, sector in zip(
+        room.pids, [1, 1, 1, 2, 2, 2, 3, 3], ["ai"] * 4 + ["blockchain"] * 4, strict=True
+    ):
+        participant = db.session.get(Participant, pid)
+        participant.cluster_id, participant.sector = cluster, sector
+    db.session.commit()
+    r = room.open()
+    first, second, _third = options(r)
+    for i, voter in enumerate(room.voters):
+        room.cast(voter, r, {first: 2} if i < 4 else {second: 3})
+    result = views.results(db.session.get(Round, r["id"]))
+    clusters = result["by_cluster"]
+    assert [s["voters"] for s in clusters["segments"]] == [3]
+    assert clusters["hidden_segments"] == 2
+    sectors = {s["segment"]: s for s in result["by_sector"]["segments"]}
+    assert set(sectors) == {"ai", "blockchain"} and result["by_sector"]["hidden_segments"] == 0
+    ai_points = {row["item_id"]: row["points"] for row in sectors["ai"]["results"]}
+    assert ai_points[int(first)] == 8 and ai_points[int(second)] == 0
+    # Until revealed, the room's tally carries no segment results either.
+    _staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
+    assert "by_cluster" not in public and "by_sector" not in public

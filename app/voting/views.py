@@ -43,23 +43,45 @@ def over_limit(round_: Round, data) -> bool:
 
 
 def results(round_: Round) -> dict:
-    """The round's results as every screen shows them: per choice, best first, and the count of voters."""
-    ballots = [b.data for b in db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id))]
-    option_ids = [o.id for o in round_.options]
+    """The round's results as every screen shows them: per choice, best first, the count of
+    voters, and the same per cluster and per sector for segments of at least 3 voters."""
+    ballots = list(db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id)))
+    count = _tally_for(round_)
     out: dict = {"round_id": round_.id, "voted": len(ballots), "method": round_.method}
-    if round_.method == Method.DOTS:
-        rows = tally.tally_dots(
-            [{int(k): v for k, v in b.items()} for b in ballots], option_ids, cap=round_.cap
-        )
-        out["results"] = [r.to_dict() for r in rows]
-    elif round_.method == Method.RANKING:
-        out["results"] = [r.to_dict() for r in tally.tally_borda(ballots, option_ids, round_.top_n)]
-        out["schulze"] = tally.schulze(ballots, option_ids, round_.top_n).to_dict()
-    else:
-        weights = {c.id: c.weight for c in round_.criteria}
-        scored = [{int(k): {int(c): s for c, s in v.items()} for k, v in b.items()} for b in ballots]
-        out["results"] = [r.to_dict() for r in tally.tally_scores(scored, option_ids, weights)]
+    out["results"] = [r.to_dict() for r in count([b.data for b in ballots])]
+    if round_.method == Method.RANKING:
+        ids = [o.id for o in round_.options]
+        out["schulze"] = tally.schulze([b.data for b in ballots], ids, round_.top_n).to_dict()
+    out["by_cluster"] = _segments(ballots, count, lambda b: _cluster_name(b.segment_cluster_id))
+    out["by_sector"] = _segments(ballots, count, lambda b: b.segment_sector)
     return out
+
+
+def _tally_for(round_: Round):
+    """The tally function of the round's method, taking the stored ballots as they are."""
+    ids = [o.id for o in round_.options]
+    if round_.method == Method.DOTS:
+        return lambda data: tally.tally_dots(
+            [{int(k): v for k, v in b.items()} for b in data], ids, cap=round_.cap
+        )
+    if round_.method == Method.RANKING:
+        return lambda data: tally.tally_borda(data, ids, round_.top_n)
+    weights = {c.id: c.weight for c in round_.criteria}
+    return lambda data: tally.tally_scores(
+        [{int(k): {int(c): s for c, s in v.items()} for k, v in b.items()} for b in data], ids, weights
+    )
+
+
+def _segments(ballots: list[Ballot], count, segment_of) -> dict:
+    """Results per segment; segments under 3 voters are hidden (and counted, not named)."""
+    segmented = tally.by_segment([(segment_of(b), b.data) for b in ballots], count)
+    return segmented.to_dict()
+
+
+def _cluster_name(cluster_id: int | None) -> str | None:
+    from app.models import Cluster
+
+    return db.session.get(Cluster, cluster_id).name if cluster_id else None
 
 
 def eligible(workshop_id: int) -> int:

@@ -65,6 +65,7 @@ function svgRoot(className, width, height, title) {
 
 export function barChart(rows, opts = {}) {
   const { label = (r) => r.label, value = (r) => r.value, flag = () => null, format = defaultFormat } = opts;
+  const note = opts.note || (() => null); // small text at the right end of the label line
   const width = opts.width || 1000;
   const font = 26;
   const barH = 30;
@@ -88,7 +89,12 @@ export function barChart(rows, opts = {}) {
     g.dataset.label = text;
     g.dataset.value = Number.isFinite(v) ? String(v) : "";
     g.append(node("title", {}, flagText ? `${text} (${flagText})` : text));
-    g.append(node("text", { class: "chart-label", x: 0, y: font, "font-size": font, fill: "currentColor" }, cut(text, chars)));
+    const noteText = note(row);
+    const room = noteText ? chars - Math.ceil(noteText.length * 0.8) - 2 : chars;
+    g.append(node("text", { class: "chart-label", x: 0, y: font, "font-size": font, fill: "currentColor" }, cut(text, room)));
+    if (noteText) {
+      g.append(node("text", { class: "chart-note", x: width, y: font, "text-anchor": "end", "font-size": font * 0.75, fill: "currentColor", "fill-opacity": 0.7 }, noteText));
+    }
     const y = font + 8;
     g.append(node("rect", { class: "chart-track", x: 0, y, width: barMax, height: barH, rx: 4, fill: "#e2e8f0", "fill-opacity": 0.25 }));
     const len = Number.isFinite(v) && max > 0 ? Math.max(0, Math.min(1, v / max)) * barMax : 0;

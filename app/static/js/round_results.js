@@ -72,12 +72,40 @@ export function renderResults(round, tally, t, { width } = {}) {
     label: (row) => optionLabel(options.get(row.item_id)),
     value: (row) => row.points,
     flag: (row) => (row.contested ? t.worth_discussing : null),
+    note: (row) => `${t.spread} ${one(row.spread)}`,
     format: one,
     width,
     title: round.method === "ranking" ? t.borda_points : t.dots_given,
   });
   box.append(el("p", "chart-caption", round.method === "ranking" ? t.borda_points : t.dots_given), chart);
+  box.append(segments(tally, options, t));
   return box;
+}
+
+// Results per cluster and per sector: groups of fewer than 3 voters are never shown.
+function segments(tally, options, t) {
+  const wrap = el("details", "segments");
+  wrap.dataset.segments = "";
+  wrap.append(el("summary", "", t.by_segment));
+  for (const [key, title] of [["by_cluster", t.by_cluster], ["by_sector", t.by_sector]]) {
+    const part = tally[key];
+    if (!part) continue;
+    const section = el("section", "segment-group");
+    section.append(el("h4", "", title));
+    for (const seg of part.segments) {
+      const top = seg.results.slice(0, 3).map((row) => {
+        const value = row.weighted_score ?? row.points;
+        return `${optionLabel(options.get(row.item_id), { short: true })} (${one(value)})`;
+      });
+      const line = el("p", "segment-line");
+      line.append(el("strong", "", `${seg.segment} · ${t.voters_n.replace("{n}", seg.voters)}: `), top.join(", "));
+      section.append(line);
+    }
+    if (part.hidden_segments) section.append(el("p", "muted small", t.segments_hidden.replace("{n}", part.hidden_segments)));
+    if (!part.segments.length && !part.hidden_segments) section.append(el("p", "muted small", t.segments_none));
+    wrap.append(section);
+  }
+  return wrap;
 }
 
 function condorcet(round, tally, options, t) {
@@ -118,6 +146,8 @@ function renderScores(box, round, tally, t) {
     name.append(el("strong", "", optionLabel(option, { short: true })));
     if (option?.country) name.append(el("span", "muted small market-text", option.label));
     if (row.contested) name.append(el("span", "tag flag", t.worth_discussing));
+    // How far people agree: the spread of their scores, under the market's name.
+    name.append(el("span", "spread-note", `${t.spread} ${one(row.spread)}`));
     tr.append(el("td", "num", row.rank ?? "–"), name, el("td", "num score", two(row.weighted_score)));
     for (const c of criteria) tr.append(el("td", "num", two(means[c.id])));
     tr.append(el("td", "num", String(row.voters)));
@@ -150,6 +180,6 @@ function renderScores(box, round, tally, t) {
     }));
     grid.append(chartBox);
   }
-  box.append(grid);
+  box.append(grid, segments(tally, options, t));
   return box;
 }
