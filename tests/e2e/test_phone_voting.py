@@ -431,6 +431,10 @@ def test_scores_on_the_phone(screens, live_server, shot):
             "Knowledge and expertise in AI and blockchain: 3.0",
         ]
     )
+    # The 2x2 of markets: Japan at market potential 5, the others' mean (4 + 3) / 2 = 3.5.
+    japan_point = ada.locator("section[data-stage=results] [data-quadrant] [data-label='Japan']")
+    expect(japan_point).to_have_attribute("data-x", "5")
+    expect(japan_point).to_have_attribute("data-y", "3.5")
     _fits(ada)
     shot(_top(ada), "results")
     assert screens.errors == []

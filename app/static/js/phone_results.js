@@ -10,8 +10,10 @@
 // sentences that two similar items must not be confused by. HTML wraps them, and a screen
 // reader reads the list as it is.
 import { fill, optionText, votedOf } from "./ballot.js";
+import { quadrantChart } from "./charts.js";
 import { el } from "./items.js";
 import { plural } from "./live.js";
+import { optionLabel } from "./round_results.js";
 
 const cache = new Map(); // round id -> {sig, node}
 
@@ -33,7 +35,7 @@ function build(round, tally, live, t) {
   box.append(el("h2", "results-title", fill(t.results_of, { title: round.title })));
   if (tally.eligible) box.append(el("p", "muted small results-count", votedOf(t, tally)));
   const options = new Map(round.options.map((o) => [o.id, o]));
-  if (round.method === "scores") box.append(scoresTable(round, tally.results, options, live, t));
+  if (round.method === "scores") box.append(scoresTable(round, tally.results, options, live, t), quadrant(round, tally.results, options, t));
   else box.append(...bars(round, tally, options, live, t));
   if (tally.results.some((r) => r.contested)) box.append(el("p", "muted small result-legend", t.contested_hint));
   return box;
@@ -69,6 +71,8 @@ function bars(round, tally, options, live, t) {
     const points = Number.isInteger(r.points) ? r.points : Number(r.points.toFixed(1));
     const meta = el("p", "result-meta");
     meta.append(el("strong", "result-points", plural(t, "points_one", "points_many", points)), " · ", plural(t, "voters_one", "voters_many", r.voters));
+    // How far people agree: the spread of the points they gave.
+    meta.append(" · ", el("span", "result-spread", `${t.spread} ${Number(r.spread ?? 0).toFixed(1)}`));
     li.append(head, bar, meta);
     list.append(li);
   }
@@ -82,6 +86,34 @@ function bars(round, tally, options, live, t) {
     if (text) out.push(el("p", "result-note", text));
   }
   return out;
+}
+
+// The 2x2 of markets: the first criterion (market potential) across, the mean of the others up.
+// Its labels are country names, short enough for an SVG at phone width.
+function quadrant(round, rows, options, t) {
+  const [first, ...others] = round.criteria;
+  const box = el("div", "phone-quadrant");
+  if (!first || !others.length) return box;
+  const meanOf = (r, c) => {
+    const found = (r.criteria || []).find((x) => String(x.criterion) === String(c.id));
+    return found ? found.mean : r.means?.[c.id];
+  };
+  const points = [];
+  for (const r of rows) {
+    const x = meanOf(r, first);
+    const ys = others.map((c) => meanOf(r, c));
+    if (x == null || ys.some((y) => y == null)) continue;
+    const option = options.get(r.item_id);
+    points.push({ label: optionLabel(option, { short: true }).slice(0, 24), x, y: ys.reduce((a, b) => a + b, 0) / ys.length, flag: r.contested });
+  }
+  box.dataset.quadrant = "";
+  box.append(quadrantChart(points, {
+    xLabel: first.name.slice(0, 30),
+    yLabel: others.length === 1 ? others[0].name.slice(0, 30) : t.mean_of_others,
+    min: 1, max: 5, mid: 3, width: 600, height: 520,
+    title: t.quadrant_title,
+  }));
+  return box;
 }
 
 function scoresTable(round, rows, options, live, t) {
@@ -109,7 +141,7 @@ function scoresTable(round, rows, options, live, t) {
       const mean = byCriterion.get(String(c.id));
       if (mean != null) means.append(el("li", null, `${c.name}: ${Number(mean).toFixed(1)}`));
     }
-    cell.append(means, el("span", "muted small", plural(t, "voters_one", "voters_many", r.voters)));
+    cell.append(means, el("span", "muted small", `${plural(t, "voters_one", "voters_many", r.voters)} · ${t.spread} ${Number(r.spread ?? 0).toFixed(1)}`));
     const score = r.weighted_score == null ? "–" : Number(r.weighted_score).toFixed(1);
     tr.append(el("td", "num result-rank", String(r.rank)), cell, el("td", "num result-score", score));
     body.append(tr);
