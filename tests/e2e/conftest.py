@@ -79,12 +79,14 @@ def _no_stale_screenshots(request) -> None:
 
 @pytest.fixture
 def shot(request) -> Callable:
-    """shot(page, "screen"): save test-artifacts/screenshots/<test>-<screen>.png (whole page)."""
+    """shot(page, "screen"): save test-artifacts/screenshots/<test>-<screen>.png (whole page),
+    taken from the top (a sticky panel would otherwise show where the last click scrolled it)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = _test_name(request)
 
     def save(page, screen: str) -> Path:
         path = SCREENSHOTS / f"{name}-{screen}.png"
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=True, animations="disabled", caret="initial")
         return path
 

@@ -30,18 +30,6 @@ def live_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def shot(shot):
-    """The conftest's full-page screenshot, taken from the top of the page (a sticky panel
-    would otherwise show where the last click scrolled it)."""
-
-    def save(page, screen: str):
-        page.evaluate("window.scrollTo(0, 0)")
-        return shot(page, screen)
-
-    return save
-
-
 @pytest.fixture(scope="module")
 def facilitator(live_server) -> str:
     return live_server.create_user("clustering@example.org", "facilitator")

@@ -33,17 +33,6 @@ def live_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def shot(shot):
-    """Full-page screenshots from the top of the page."""
-
-    def save(page, screen: str):
-        page.evaluate("window.scrollTo(0, 0)")
-        return shot(page, screen)
-
-    return save
-
-
 @pytest.fixture(scope="module")
 def facilitator(live_server) -> str:
     return live_server.create_user("voting@example.org", "facilitator")

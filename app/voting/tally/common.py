@@ -1,0 +1,118 @@
+"""Constants, errors and the statistics the three methods share (spread, contested, ranks)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+DEFAULT_BUDGET = 5
+DEFAULT_CAP = 3
+MIN_SEGMENT_SIZE = 3
+CONTESTED_MIN_VOTERS = 3
+SPLIT_SHARE = 0.8
+SCORE_SHARE = 0.5
+_EPSILON = 1e-9
+_MAX_ID_DIGITS = 18  # keeps int() away from huge strings (and Python's 4,300-digit limit)
+
+
+class BallotError(ValueError):
+    """A ballot the server refuses, with a message the voter can act on and the field it concerns."""
+
+    def __init__(self, message: str, field: str, item_id: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.item_id = item_id
+
+
+class SetupError(ValueError):
+    """Round settings that cannot be tallied (for example criteria weights that are all zero)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# ---------------------------------------------------------------- shared statistics
+
+
+def _spread(values: Sequence[float]) -> float:
+    """Population standard deviation (every voter of the round counts, not a sample of them)."""
+    if not values:
+        return 0.0
+    mean = math.fsum(values) / len(values)
+    return math.sqrt(math.fsum((value - mean) ** 2 for value in values) / len(values))
+
+
+def is_contested(spread: float, voters: int, scale: float, share: float) -> bool:
+    """Whether enough voters disagree enough for an item to be worth discussing (see the module notes)."""
+    return voters >= CONTESTED_MIN_VOTERS and scale > 0 and spread >= share * scale / 2 - _EPSILON
+
+
+def _ranks(scores: Sequence[Any]) -> list[int]:
+    """Competition ranks (1, 1, 3) for scores already sorted best first."""
+    ranks: list[int] = []
+    for index, score in enumerate(scores):
+        ranks.append(ranks[-1] if index and score == scores[index - 1] else index + 1)
+    return ranks
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+# ---------------------------------------------------------------- dot votes and Borda
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One item's result in a dot vote or a Borda count."""
+
+    item_id: int
+    rank: int
+    points: float  # an int for dots; a float, a multiple of 1/2, for Borda
+    voters: int  # dots: voters who gave it points; Borda: voters who ranked it
+    mean: float  # points per voter of the round
+    spread: float
+    contested: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item_id": self.item_id,
+            "rank": self.rank,
+            "points": self.points if type(self.points) is int else round(self.points, 3),
+            "voters": self.voters,
+            "mean": round(self.mean, 3),
+            "spread": round(self.spread, 3),
+            "contested": self.contested,
+        }
+
+
+def _item_results(columns: Mapping[int, list], voters: Mapping[int, int], scale: float) -> list[ItemResult]:
+    """Results from each item's points per ballot, best first, ties by item id."""
+    rows = []
+    for item, column in columns.items():
+        total = sum(column) if all(type(p) is int for p in column) else math.fsum(column)
+        mean = total / len(column) if column else 0.0
+        spread = _spread(column)
+        contested = is_contested(spread, len(column), scale, SPLIT_SHARE)
+        rows.append(ItemResult(item, 0, total, voters[item], mean, spread, contested))
+    rows.sort(key=lambda row: (-row.points, row.item_id))
+    return [replace(row, rank=rank) for row, rank in zip(rows, _ranks([r.points for r in rows]), strict=True)]
+
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_CAP",
+    "MIN_SEGMENT_SIZE",
+    "CONTESTED_MIN_VOTERS",
+    "SPLIT_SHARE",
+    "SCORE_SHARE",
+    "BallotError",
+    "SetupError",
+    "is_contested",
+    "ItemResult",
+]
