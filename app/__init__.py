@@ -58,12 +58,16 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth
+    from app import api, auth, exports, strategy
     from app.voting import events as voting_events  # noqa: F401  (registers the socket events)
     from app.workshops import bp as workshops_bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(workshops_bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(strategy.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # token-authenticated and read-only: no cookies, no forms
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -76,5 +80,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.cli import users
+    from app.exports.cli import export, workshops
 
     app.cli.add_command(users)
+    app.cli.add_command(workshops)
+    app.cli.add_command(export)

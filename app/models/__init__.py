@@ -1,6 +1,7 @@
 """The workshop's records. Models hold columns, relationships and to_dict(); they never commit."""
 
 from app.models.discussion import Comment, Reaction, Theme
+from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeMember
 from app.models.voting import Ballot, Criterion, Round, RoundOption
 from app.models.workshop import (
     CLUSTERS,
@@ -20,6 +21,9 @@ from app.models.workshop import (
 )
 
 __all__ = [
+    "ApiToken",
+    "StrategyTheme",
+    "StrategyThemeMember",
     "CLUSTERS",
     "PHASE_ORDER",
     "Ballot",

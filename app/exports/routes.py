@@ -1,0 +1,1 @@
+"""Download routes: one per workshop and format."""

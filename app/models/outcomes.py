@@ -1,0 +1,52 @@
+"""What coordinators keep beyond workshops: API tokens and recurring themes they confirmed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models.workshop import User, utcnow
+
+
+class ApiToken(db.Model):
+    """A read-only key to /api/v1. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(12))  # shown in lists to tell tokens apart
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column()
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column()
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class StrategyTheme(db.Model):
+    """A theme that recurs across workshops, as a coordinator confirmed it."""
+
+    __tablename__ = "strategy_themes"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    members: so.Mapped[list[StrategyThemeMember]] = so.relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="StrategyThemeMember.theme_id"
+    )
+
+
+class StrategyThemeMember(db.Model):
+    """A workshop theme in a confirmed recurring theme; a theme belongs to at most one."""
+
+    __tablename__ = "strategy_theme_members"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    strategy_theme_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("strategy_themes.id", ondelete="CASCADE"), index=True
+    )
+    theme_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("themes.id", ondelete="CASCADE"), unique=True)
