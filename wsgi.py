@@ -37,17 +37,16 @@ elif ASYNC_MODE != "threading":
     raise SystemExit(f"ASYNC_MODE must be gevent, eventlet or threading, not {ASYNC_MODE!r}")
 
 from app import create_app  # noqa: E402
-from app.extensions import socketio  # noqa: E402
 
 app = create_app()
 
+from app.server import calm_gc  # noqa: E402
+
+calm_gc()  # under gunicorn too
+
 if __name__ == "__main__":
+    from app.server import serve
+
     cfg = app.config
     print(f" * Bridge Co-Design on http://{cfg['HOST']}:{cfg['PORT']} ({ASYNC_MODE})", flush=True)
-    socketio.run(
-        app,
-        host=cfg["HOST"],
-        port=cfg["PORT"],
-        allow_unsafe_werkzeug=ASYNC_MODE == "threading",
-        log_output=cfg["APP_ENV"] == "development",
-    )
+    serve(app, cfg["HOST"], cfg["PORT"], ASYNC_MODE, log_output=cfg["APP_ENV"] == "development")

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
+from app import realtime
 from app.auth.actor import Actor
 from app.errors import Conflict, Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Ballot, Criterion, Item, ItemKind, ItemState, Participant, Round, RoundOption, Theme
+from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop
 from app.models.voting import DEFAULT_CRITERIA, Method, Target
-from app.voting import tally, views
+from app.voting import ballots, tally, views
 from app.workshops import phases
-from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay
+from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
 
 MAX_POINTS = 100
 
@@ -115,33 +115,51 @@ def set_limits(actor: Actor, op_id: str, round_id: object, budget: object, cap: 
 
 
 def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object, ballot: object) -> dict:
-    """A participant's whole ballot, checked and stored; the ack follows the commit."""
-    round_ = _round(actor, round_id)
-    filed_as = _filed_as(actor, round_)
+    """A participant's whole ballot, checked here and written by the group commit; the ack follows it."""
+    workshop = db.session.get(Workshop, actor.workshop_id)
+    spec = ballots.round_spec(round_id, actor.workshop_id, workshop.version) if is_id(round_id) else None
+    if spec is None:
+        raise NotFound(_("This round does not exist."), field="round_id")
+    filed_as = _filed_as(actor, spec)
     if stored := replay(filed_as, op_id):
         return stored
-    workshop = open_workshop(actor)
+    if not workshop.is_open:
+        raise NotNow(_("This workshop has ended."))
     phases.require(workshop, "vote")
-    if round_.status != "open":
+    if spec.status != "open":
         raise NotNow(_("This round is closed."))
     if type(base_version) is not int or not 0 <= base_version < 2**31:
         raise Invalid(_("The request was not understood."), field="base_version")
-    data, total = _checked(round_, actor, ballot)
-    voter = voter_key(round_, actor.participant_id)
-    version = _write(round_, voter, actor.participant_id, base_version, data, total)
-    ack = {
-        "ok": True,
-        "round_id": round_.id,
-        "version": version,
-        "ballot": data,
-        "over_limit": views.over_limit(round_, data),
-    }
-    result = finish(filed_as, op_id, ack, views.ballot_messages(round_, actor.participant_id, ack))
-    views.tally_pump.touch(round_.workshop_id, round_.id)
-    return result
+    data, total = _checked(spec, actor, ballot)
+    job = ballots.Write(
+        workshop_id=workshop.id,
+        round_id=spec.id,
+        voter=voter_key(spec, actor.participant_id),
+        participant_id=None if spec.anonymous else actor.participant_id,
+        base=base_version,
+        data=data,
+        total=total,
+        over_limit=views.over_limit(spec, data),
+        filed_as=filed_as.key,
+        op_id=op_id,
+        segment=ballots.segment(actor.participant_id) if base_version == 0 else {},
+    )
+    db.session.remove()  # nothing of this session may hold the database while the writer writes
+    ballots.writer().write(job)
+    if job.outcome == "replay" and (stored := replay(filed_as, op_id)):
+        return stored
+    if job.outcome == "stale":
+        raise Conflict(
+            _("Your ballot changed elsewhere (another tab?). It has been reloaded: please check it.")
+        )
+    if job.outcome != "ok":
+        raise RuntimeError(f"ballot not written: {job.outcome or 'timeout'}")
+    realtime.broadcast(views.ballot_messages(actor.participant_id, job.ack))
+    views.tally_pump.touch(workshop.id, spec.id)
+    return job.ack
 
 
-def voter_key(round_: Round, participant_id: int) -> str:
+def voter_key(round_: Round | ballots.RoundSpec, participant_id: int) -> str:
     """Who a ballot belongs to: the participant in a named round, a keyed hash in an anonymous one."""
     if not round_.anonymous:
         return f"p{participant_id}"
@@ -160,7 +178,7 @@ class _AnonymousVoter:
     key: str
 
 
-def _filed_as(actor: Actor, round_: Round) -> Actor | _AnonymousVoter:
+def _filed_as(actor: Actor, round_: ballots.RoundSpec) -> Actor | _AnonymousVoter:
     """Whom a ballot command is remembered under for retries.
 
     The log keeps each ack, and the ack holds the ballot: filed under "p<id>" it would
@@ -171,59 +189,22 @@ def _filed_as(actor: Actor, round_: Round) -> Actor | _AnonymousVoter:
     return _AnonymousVoter(actor.workshop_id, "a" + voter_key(round_, actor.participant_id)[:23])
 
 
-def _write(round_: Round, voter: str, participant_id: int, base: int, data, total: int) -> int:
-    """Insert the first ballot, or replace exactly the version the voter saw (else Conflict)."""
-    stale = Conflict(
-        _("Your ballot changed elsewhere (another tab?). It has been reloaded: please check it.")
-    )
-    if base == 0:
-        ballot = Ballot(
-            round_id=round_.id,
-            voter=voter,
-            data=data,
-            total=total,
-            version=1,
-            participant_id=None if round_.anonymous else participant_id,
-            **_segment(participant_id),
-        )
-        db.session.add(ballot)
-        try:
-            db.session.flush()
-        except IntegrityError:
-            raise stale from None
-        return 1
-    updated = db.session.execute(
-        sa.update(Ballot)
-        .where(Ballot.round_id == round_.id, Ballot.voter == voter, Ballot.version == base)
-        .values(data=data, total=total, version=base + 1)
-    )
-    if updated.rowcount != 1:
-        raise stale
-    return base + 1
-
-
-def _segment(participant_id: int) -> dict:
-    participant = db.session.get(Participant, participant_id)
-    return {"segment_cluster_id": participant.cluster_id, "segment_sector": participant.sector}
-
-
-def _checked(round_: Round, actor: Actor, ballot: object):
-    option_ids = {o.id for o in round_.options}
+def _checked(spec: ballots.RoundSpec, actor: Actor, ballot: object):
+    option_ids = set(spec.option_ids)
     try:
-        if round_.method == Method.DOTS:
-            own = {o.id for o in round_.options if o.item_id and _author(o.item_id) == actor.participant_id}
+        if spec.method == Method.DOTS:
             data = tally.validate_dots(
                 ballot,
                 item_ids=option_ids,
-                budget=round_.budget,
-                cap=round_.cap,
-                own_item_ids=own,
-                allow_own=round_.allow_own,
+                budget=spec.budget,
+                cap=spec.cap,
+                own_item_ids=spec.own_options(actor.participant_id),
+                allow_own=spec.allow_own,
             )
             return {str(k): v for k, v in data.items()}, sum(data.values())
-        if round_.method == Method.RANKING:
-            return tally.validate_ranking(ballot, item_ids=option_ids, top_n=round_.top_n), 0
-        data = tally.validate_scores(ballot, item_ids=option_ids, criteria=[c.id for c in round_.criteria])
+        if spec.method == Method.RANKING:
+            return tally.validate_ranking(ballot, item_ids=option_ids, top_n=spec.top_n), 0
+        data = tally.validate_scores(ballot, item_ids=option_ids, criteria=list(spec.criteria))
         return {str(k): {str(c): s for c, s in v.items()} for k, v in data.items()}, 0
     except tally.BallotError as e:
         raise Invalid(_ballot_message(e), field=e.field) from None
@@ -232,10 +213,6 @@ def _checked(round_: Round, actor: Actor, ballot: object):
 def _ballot_message(error: tally.BallotError) -> str:
     # tally.py speaks plain English; the voter reads it in the workshop's language.
     return _("This ballot cannot be saved: %(reason)s", reason=error.message)
-
-
-def _author(item_id: int) -> int | None:
-    return db.session.scalar(sa.select(Item.participant_id).where(Item.id == item_id))
 
 
 def _round(actor: Actor, round_id: object) -> Round:

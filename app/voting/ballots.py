@@ -1,0 +1,221 @@
+"""The ballot path, the hottest road of a full room: check, write by group commit, ack.
+
+A thousand phones may vote within seconds. Each ballot is checked in its own event
+handler against a read-only description of its round (`RoundSpec`, cached per
+workshop version, so a ballot costs two small reads instead of a dozen). The write
+goes to the process's `BallotWriter`: ballots that arrive while a transaction is
+being written wait for the next one, which writes them all and commits once; every
+ack is sent after that commit (ACK). Races between tabs and processes are still
+settled by the database: a ballot is inserted only if the voter has none
+(ON CONFLICT DO NOTHING on the unique voter) and replaced only from the version it
+was built on (a conditional UPDATE), so a batch needs no savepoints.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db, socketio
+from app.models import Ballot, Item, Operation, Participant, Round
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RoundSpec:
+    """What a ballot is checked against; rebuilt whenever the workshop's version moves."""
+
+    id: int
+    workshop_id: int
+    method: str
+    status: str
+    budget: int
+    cap: int
+    allow_own: bool
+    top_n: int | None
+    anonymous: bool
+    option_ids: frozenset[int]
+    criteria: tuple[int, ...]
+    authors: dict[int, int | None]  # option id -> the participant who proposed its item
+
+    def own_options(self, participant_id: int) -> set[int]:
+        return {o for o, author in self.authors.items() if author == participant_id}
+
+
+def round_spec(round_id: int, workshop_id: int, version: int) -> RoundSpec | None:
+    """The round as of this workshop version (None if it is not this workshop's).
+
+    Every change to a round bumps its workshop's version, so a spec read at a version
+    stays true until the version moves; any process sees the move in the database.
+    """
+    specs = current_app.extensions.setdefault("round_specs", {})  # (round id, version) -> spec
+    key = (round_id, version)
+    spec = specs.get(key)
+    if spec is not None:
+        return spec if spec.workshop_id == workshop_id else None
+    round_ = db.session.get(Round, round_id)
+    if round_ is None or round_.workshop_id != workshop_id:
+        return None
+    item_ids = [o.item_id for o in round_.options if o.item_id]
+    authors = dict(
+        db.session.execute(sa.select(Item.id, Item.participant_id).where(Item.id.in_(item_ids))).all()
+    )
+    spec = RoundSpec(
+        id=round_.id,
+        workshop_id=round_.workshop_id,
+        method=round_.method,
+        status=round_.status,
+        budget=round_.budget,
+        cap=round_.cap,
+        allow_own=round_.allow_own,
+        top_n=round_.top_n,
+        anonymous=round_.anonymous,
+        option_ids=frozenset(o.id for o in round_.options),
+        criteria=tuple(c.id for c in round_.criteria),
+        authors={o.id: authors.get(o.item_id) for o in round_.options},
+    )
+    if len(specs) > 512:  # old versions are never asked for again
+        specs.clear()
+    specs[key] = spec
+    return spec
+
+
+def segment(participant_id: int) -> dict:
+    """The voter's cluster and sector, copied onto the ballot for results by group."""
+    row = db.session.execute(
+        sa.select(Participant.cluster_id, Participant.sector).where(Participant.id == participant_id)
+    ).one()
+    return {"segment_cluster_id": row.cluster_id, "segment_sector": row.sector}
+
+
+# --- the group commit ----------------------------------------------------------------
+
+
+@dataclass
+class Write:
+    """One checked ballot waiting for the writer, and what became of it."""
+
+    workshop_id: int
+    round_id: int
+    voter: str
+    participant_id: int | None  # None in an anonymous round
+    base: int
+    data: dict | list
+    total: int
+    over_limit: bool
+    filed_as: str  # the operations log's actor key
+    op_id: str
+    segment: dict
+    outcome: str = ""  # "ok", "stale" (the version moved), "replay" (op id already applied), "error"
+    ack: dict | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class BallotWriter:
+    """One per process and app: writes waiting ballots in one transaction, then releases their acks."""
+
+    batch_max = 256
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._queue: list[Write] = []
+        self._lock = threading.Lock()
+        self._running = False
+
+    def write(self, job: Write, timeout: float = 30.0) -> Write:
+        with self._lock:
+            self._queue.append(job)
+            start, self._running = not self._running, True
+        if start:
+            socketio.start_background_task(self._run)
+        if not job.done.wait(timeout):
+            job.outcome = "error"
+        return job
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._queue = self._queue[: self.batch_max], self._queue[self.batch_max :]
+                if not batch:
+                    self._running = False
+                    return
+            with self._app.app_context():
+                try:
+                    _write_batch(batch)
+                except Exception:
+                    log.exception("a batch of %d ballots failed", len(batch))
+                    db.session.rollback()
+                    for job in batch:
+                        job.outcome, job.ack = "error", None
+                finally:
+                    db.session.remove()
+            for job in batch:
+                job.done.set()
+            socketio.sleep(0)  # let the handlers send their acks before the next batch
+
+
+def writer() -> BallotWriter:
+    app = current_app._get_current_object()
+    found = app.extensions.get("ballot_writer")
+    if found is None:
+        found = app.extensions.setdefault("ballot_writer", BallotWriter(app))
+    return found
+
+
+def _write_batch(batch: list[Write]) -> None:
+    for job in batch:
+        version = 1 if job.base == 0 else job.base + 1
+        ack = {
+            "ok": True,
+            "round_id": job.round_id,
+            "version": version,
+            "ballot": job.data,
+            "over_limit": job.over_limit,
+        }
+        op = _insert_ignoring_conflict(
+            Operation, workshop_id=job.workshop_id, actor=job.filed_as, op_id=job.op_id, ack=ack
+        )
+        if op is None:  # a retry of a command this batch or another process already applied
+            job.outcome = "replay"
+            continue
+        if _store(job, version):
+            job.outcome, job.ack = "ok", ack
+        else:
+            db.session.execute(sa.delete(Operation).where(Operation.id == op))
+            job.outcome = "stale"
+    db.session.commit()
+
+
+def _store(job: Write, version: int) -> bool:
+    """Insert the first ballot, or replace exactly the version the voter saw."""
+    if job.base == 0:
+        values = dict(
+            round_id=job.round_id,
+            voter=job.voter,
+            participant_id=job.participant_id,
+            data=job.data,
+            total=job.total,
+            version=1,
+            **job.segment,
+        )
+        return _insert_ignoring_conflict(Ballot, **values) is not None
+    updated = db.session.execute(
+        sa.update(Ballot)
+        .where(Ballot.round_id == job.round_id, Ballot.voter == job.voter, Ballot.version == job.base)
+        .values(data=job.data, total=job.total, version=version)
+    )
+    return updated.rowcount == 1
+
+
+def _insert_ignoring_conflict(model, **values) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None if a unique key was taken."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return db.session.execute(statement).scalar()
