@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(strategy.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated and read-only: no cookies, no forms
+    app.register_blueprint(api.tokens_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -17,6 +17,7 @@ ENV_KEYS = (
     "HOST",
     "PORT",
     "REDIS_URL",
+    "PRESENCE_TTL",
     "RATELIMIT_STORAGE_URI",
     "TRUST_PROXY",
 )
@@ -30,8 +31,10 @@ class Defaults:
     PUBLIC_URL = ""  # derived from HOST and PORT when empty
     ALLOWED_ORIGINS = ""  # extra origins for the socket, comma-separated
     REDIS_URL = ""  # message queue between app processes when set
+    PRESENCE_TTL = 30  # seconds until the phones of a process that died stop counting (with REDIS_URL)
     TRUST_PROXY = 0  # number of proxies in front (nginx: 1)
     MAX_CONTENT_LENGTH = 1024 * 1024
+    EXPORT_IMPORT_MAX_BYTES = 20 * 1024 * 1024  # `flask workshops import`: largest archive read
     SOCKET_MAX_MESSAGE = 64 * 1024
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
@@ -65,6 +68,7 @@ def load(app, overrides: dict | None) -> None:
     cfg = app.config
     cfg["PORT"] = int(cfg["PORT"])
     cfg["TRUST_PROXY"] = int(cfg["TRUST_PROXY"])
+    cfg["PRESENCE_TTL"] = float(cfg["PRESENCE_TTL"])
     cfg["PUBLIC_URL"] = (cfg["PUBLIC_URL"] or f"http://{cfg['HOST']}:{cfg['PORT']}").rstrip("/")
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]

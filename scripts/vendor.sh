@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Refresh the pinned third-party browser files in app/static/vendor/ from the npm
-# registry. Each package keeps its licence beside the files we serve.
+# Refresh the pinned third-party browser files in app/static/vendor/, and the fonts of the
+# PDF report in app/exports/fonts/, from the npm registry. Each package keeps its licence
+# beside the files we use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SOCKET_IO_CLIENT=4.8.4   # matches python-socketio 5 (Socket.IO protocol v5)
 SORTABLEJS=1.15.7        # drag and drop with mouse and touch for the clustering board
+DEJAVU_FONTS=2.37.3      # the PDF report: Helvetica has no Greek or Cyrillic
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -18,4 +20,5 @@ fetch() {  # fetch NAME VERSION DEST FILE...
 }
 fetch socket.io-client "$SOCKET_IO_CLIENT" app/static/vendor/socket.io dist/socket.io.esm.min.js
 fetch sortablejs "$SORTABLEJS" app/static/vendor/sortablejs modular/sortable.esm.js
+fetch dejavu-fonts-ttf "$DEJAVU_FONTS" app/exports/fonts ttf/DejaVuSans.ttf ttf/DejaVuSans-Bold.ttf
 echo "vendored files refreshed"

@@ -232,7 +232,7 @@ def test_admin_creates_accounts_that_can_log_in(client, app, role):
 
     other = app.test_client()
     other.post("/login", data={"email": "new@example.org", "password": PASSWORD})
-    assert other.get("/workshops").status_code == 200
+    assert other.get("/workshops", follow_redirects=True).status_code == 200  # coordinators: /coordinate
 
 
 def test_admin_create_with_a_taken_email_shows_the_error(client):

@@ -165,7 +165,7 @@ def test_coordinators_see_the_overview_of_all_workshops(client):
     archive_workshop(old.facilitator, old.id)
     login(client, make_user(Role.COORDINATOR))
 
-    page = client.get("/workshops").text
+    page = client.get("/workshops", follow_redirects=True).text  # to /coordinate (app/strategy)
     assert "All workshops" in page
     assert "Ada&#39;s workshop" in page and "Bob&#39;s workshop" in page
     assert "archived" in page

@@ -1,1 +1,29 @@
 """Download routes: one per workshop and format."""
+
+from __future__ import annotations
+
+import io
+
+from flask import send_file
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from app.exports import bp, service
+
+
+@bp.get("/workshops/<int:workshop_id>/export/<fmt>")
+@login_required
+def download(workshop_id: int, fmt: str) -> ResponseReturnValue:
+    """A workshop's outcomes as CSV (zip), Excel, JSON or PDF, for its facilitator and coordinators."""
+    file = service.export(current_user, workshop_id, fmt)
+    response = send_file(
+        io.BytesIO(file.data),
+        mimetype=file.mimetype,
+        as_attachment=True,
+        download_name=file.filename,
+        max_age=0,
+    )
+    # Workshop data: no shared cache may keep it, and no browser may render it in the page.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

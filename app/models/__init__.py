@@ -1,7 +1,7 @@
 """The workshop's records. Models hold columns, relationships and to_dict(); they never commit."""
 
 from app.models.discussion import Comment, Reaction, Theme
-from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeMember
+from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
 from app.models.voting import Ballot, Criterion, Round, RoundOption
 from app.models.workshop import (
     CLUSTERS,
@@ -23,6 +23,7 @@ from app.models.workshop import (
 __all__ = [
     "ApiToken",
     "StrategyTheme",
+    "StrategyThemeDismissal",
     "StrategyThemeMember",
     "CLUSTERS",
     "PHASE_ORDER",

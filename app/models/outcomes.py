@@ -50,3 +50,13 @@ class StrategyThemeMember(db.Model):
         sa.ForeignKey("strategy_themes.id", ondelete="CASCADE"), index=True
     )
     theme_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("themes.id", ondelete="CASCADE"), unique=True)
+
+
+class StrategyThemeDismissal(db.Model):
+    """A suggested recurring theme a coordinator set aside: not suggested again, to anyone."""
+
+    __tablename__ = "strategy_theme_dismissals"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(2000), unique=True)  # the sorted theme ids, "3-8-12"
+    dismissed_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

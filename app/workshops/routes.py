@@ -78,7 +78,7 @@ def join(code: str) -> ResponseReturnValue:
 @login_required
 def dashboard() -> ResponseReturnValue:
     if current_user.role == Role.COORDINATOR:
-        return render_template("workshops/overview.html", workshops=services.all_workshops())
+        return redirect(url_for("strategy.overview_page"))
     return render_template(
         "workshops/dashboard.html",
         workshops=services.list_workshops(current_user),

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-26 09:01:55.159442
+Create Date: 2026-11-26 09:32:39.972268
 
 """
 
@@ -40,6 +40,19 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "strategy_theme_dismissals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=2000), nullable=False),
+        sa.Column("dismissed_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dismissed_by_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    op.create_table(
         "strategy_themes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=80), nullable=False),
@@ -76,6 +89,7 @@ def downgrade():
 
     op.drop_table("strategy_theme_members")
     op.drop_table("strategy_themes")
+    op.drop_table("strategy_theme_dismissals")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 

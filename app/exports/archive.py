@@ -1,0 +1,320 @@
+"""The workshop archive: one JSON-ready dict holding a whole workshop (docs/exports.md).
+
+CSV, XLSX and the PDF report are rendered from this dict only, so a workshop restored from
+an archive exports exactly as the original did. Database ids never appear: every record has
+a stable ref ("P1", "I1", ...) numbered in id order within the workshop.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.errors import NotFound
+from app.extensions import db
+from app.models import (
+    Ballot,
+    Cluster,
+    Comment,
+    Item,
+    Participant,
+    Reaction,
+    Round,
+    Theme,
+    User,
+    Workshop,
+    utcnow,
+)
+from app.models.voting import Method
+from app.voting import views
+from app.workshops.countries import country_name
+
+FORMAT = "bridge-codesign/workshop"
+SCHEMA_VERSION = 1
+
+
+def stamp(value: datetime | None) -> str | None:
+    """A naive UTC datetime as ISO 8601 with "Z"."""
+    return None if value is None else value.isoformat() + "Z"
+
+
+def build(workshop_id: int) -> dict:
+    """The whole workshop as an archive dict (see docs/exports.md for every field)."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise NotFound(_("This workshop does not exist."))
+    refs = _Refs()
+    slugs = {c.id: c.slug for c in db.session.scalars(sa.select(Cluster))}
+    archive = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "exported_at": stamp(utcnow()),
+        "workshop": _workshop(workshop, slugs),
+        "participants": _participants(workshop, refs, slugs),
+        "themes": _themes(workshop, refs),
+    }
+    archive["items"] = _items(workshop, refs)
+    archive["comments"] = _comments(workshop, refs)
+    archive["reactions"] = _reactions(workshop, refs)
+    archive["rounds"] = _rounds(workshop, refs, slugs)
+    return archive
+
+
+class _Refs:
+    """Database ids to refs, per kind ("P", "T", "I", "K", "R", "O", "C"), numbered in id order."""
+
+    def __init__(self) -> None:
+        self._maps: dict[str, dict[int, str]] = {}
+
+    def number(self, prefix: str, ids: list[int]) -> None:
+        self._maps[prefix] = {id_: f"{prefix}{n}" for n, id_ in enumerate(sorted(ids), start=1)}
+
+    def __call__(self, prefix: str, id_: int | None) -> str | None:
+        return None if id_ is None else self._maps[prefix].get(id_)
+
+
+def _rows(model, workshop_id: int) -> list:
+    query = sa.select(model).where(model.workshop_id == workshop_id).order_by(model.id)
+    return list(db.session.scalars(query))
+
+
+def _workshop(workshop: Workshop, slugs: dict[int, str]) -> dict:
+    facilitator = db.session.get(User, workshop.facilitator_id)
+    return {
+        "title": workshop.title,
+        "question": workshop.question,
+        "cluster": slugs[workshop.cluster_id],
+        "cluster_name": workshop.cluster.name,
+        "language": workshop.language,
+        "anonymous": workshop.anonymous,
+        "status": workshop.status,
+        "phase": workshop.phase,
+        "phases": list(workshop.phases),
+        "submissions_open": workshop.submissions_open,
+        "private_ideation": workshop.private_ideation,
+        "participants_cluster": workshop.participants_cluster,
+        "created_at": stamp(workshop.created_at),
+        "facilitator": facilitator.name if facilitator else None,
+    }
+
+
+def _participants(workshop: Workshop, refs: _Refs, slugs: dict[int, str]) -> list[dict]:
+    rows = _rows(Participant, workshop.id)
+    refs.number("P", [p.id for p in rows])
+    return [
+        {
+            "ref": refs("P", p.id),
+            "display_name": p.display_name,
+            "organisation": p.organisation,
+            "cluster": slugs.get(p.cluster_id) if p.cluster_id else None,
+            "sector": p.sector,
+            "created_at": stamp(p.created_at),
+        }
+        for p in rows
+    ]
+
+
+def _themes(workshop: Workshop, refs: _Refs) -> list[dict]:
+    rows = _rows(Theme, workshop.id)
+    refs.number("T", [t.id for t in rows])
+    return [{"ref": refs("T", t.id), "name": t.name, "color": t.color, "position": t.position} for t in rows]
+
+
+def _items(workshop: Workshop, refs: _Refs) -> list[dict]:
+    rows = _rows(Item, workshop.id)
+    refs.number("I", [i.id for i in rows])
+    # "Anonymous contributions" hides authors from every screen, the cockpit included: the archive too.
+    named = not workshop.anonymous
+    return [
+        {
+            "ref": refs("I", i.id),
+            "kind": i.kind,
+            "text": i.text,
+            "country": i.country,
+            "country_name": country_name(i.country) if i.country else None,
+            "state": i.state,
+            "theme": refs("T", i.theme_id),
+            "position": i.position,
+            "author": refs("P", i.participant_id) if named else None,
+            "merged_into": refs("I", i.merged_into_id),
+            "created_at": stamp(i.created_at),
+            "updated_at": stamp(i.updated_at),
+        }
+        for i in rows
+    ]
+
+
+def _comments(workshop: Workshop, refs: _Refs) -> list[dict]:
+    rows = _rows(Comment, workshop.id)
+    refs.number("K", [c.id for c in rows])
+    named = not workshop.anonymous
+    return [
+        {
+            "ref": refs("K", c.id),
+            "item": refs("I", c.item_id),
+            "parent": refs("K", c.parent_id),
+            "author": refs("P", c.participant_id) if named else None,
+            "by_facilitator": c.user_id is not None,
+            "text": c.text,
+            "hidden": c.hidden,
+            "created_at": stamp(c.created_at),
+        }
+        for c in rows
+    ]
+
+
+def _reactions(workshop: Workshop, refs: _Refs) -> list[dict]:
+    """Each +1; in an anonymous-contributions workshop without who gave it (screens show counts only)."""
+    rows = db.session.execute(
+        sa.select(Reaction.item_id, Reaction.participant_id)
+        .join(Item, Item.id == Reaction.item_id)
+        .where(Item.workshop_id == workshop.id)
+    ).all()
+    named = not workshop.anonymous
+    out = [{"item": refs("I", i), "participant": refs("P", p) if named else None} for i, p in rows]
+    return sorted(out, key=lambda r: (ref_number(r["item"]), ref_number(r["participant"])))
+
+
+def ref_number(ref: str | None) -> int:
+    return int(ref[1:]) if ref else 0
+
+
+def _rounds(workshop: Workshop, refs: _Refs, slugs: dict[int, str]) -> list[dict]:
+    rows = _rows(Round, workshop.id)
+    refs.number("R", [r.id for r in rows])
+    refs.number("O", [o.id for r in rows for o in r.options])
+    refs.number("C", [c.id for r in rows for c in r.criteria])
+    eligible = views.eligible(workshop.id)
+    return [_round(r, refs, slugs, eligible) for r in rows]
+
+
+def _round(round_: Round, refs: _Refs, slugs: dict[int, str], eligible: int) -> dict:
+    return {
+        "ref": refs("R", round_.id),
+        "number": round_.number,
+        "title": round_.title,
+        "method": round_.method,
+        "target": round_.target,
+        "status": round_.status,
+        "budget": round_.budget,
+        "cap": round_.cap,
+        "allow_own": round_.allow_own,
+        "top_n": round_.top_n,
+        "anonymous": round_.anonymous,
+        "results_hidden": round_.results_hidden,
+        "shuffle": round_.shuffle,
+        "rerun_of": refs("R", round_.rerun_of_id),
+        "opened_at": stamp(round_.opened_at),
+        "closed_at": stamp(round_.closed_at),
+        "options": [
+            {
+                "ref": refs("O", o.id),
+                "item": refs("I", o.item_id),
+                "theme": refs("T", o.theme_id),
+                "label": o.label,
+                "country": o.country,
+                "position": o.position,
+            }
+            for o in sorted(round_.options, key=lambda o: o.id)
+        ],
+        "criteria": [
+            {"ref": refs("C", c.id), "name": c.name, "weight": c.weight, "position": c.position}
+            for c in sorted(round_.criteria, key=lambda c: c.id)
+        ],
+        "ballots": _ballots(round_, refs, slugs),
+        "results": _results(round_, refs, eligible),
+    }
+
+
+def sealed(round_: dict | Round) -> bool:
+    """An anonymous round still open: its ballots and results are sealed, in exports as on screens."""
+    get = round_.get if isinstance(round_, dict) else lambda k: getattr(round_, k)
+    return bool(get("anonymous")) and get("status") == "open"
+
+
+def _ballots(round_: Round, refs: _Refs, slugs: dict[int, str]) -> list[dict]:
+    """Ballots with refs; in an anonymous round without voter or time, in canonical order (UNLINK)."""
+    if sealed(round_):
+        return []
+    rows = db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id))
+    option, criterion = (lambda o: refs("O", int(o))), (lambda c: refs("C", int(c)))
+    out = []
+    for b in rows:
+        ballot = {
+            "voter": None if round_.anonymous else refs("P", b.participant_id),
+            "segment_cluster": slugs.get(b.segment_cluster_id) if b.segment_cluster_id else None,
+            "segment_sector": b.segment_sector,
+            "data": ballot_data(round_.method, b.data, option, criterion),
+            "total": b.total,
+            "version": b.version,
+        }
+        if not round_.anonymous:
+            ballot["updated_at"] = stamp(b.updated_at)
+        out.append(ballot)
+    if round_.anonymous:
+        out.sort(key=canonical)
+    return out
+
+
+def canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def ballot_data(method: str, data, option, criterion):
+    """A ballot with its option (and criterion) keys passed through the given mappings."""
+    if method == Method.RANKING:
+        return [option(o) for o in data]
+    if method == Method.SCORES:
+        return {option(o): {criterion(c): s for c, s in row.items()} for o, row in data.items()}
+    return {option(o): points for o, points in data.items()}
+
+
+def _results(round_: Round, refs: _Refs, eligible: int) -> dict:
+    """The results as the cockpit shows them, with refs for ids; sealed while an anonymous round is open."""
+    head = {"round": refs("R", round_.id), "method": round_.method, "eligible": eligible}
+    if sealed(round_):
+        return head | {"sealed": True}
+    full = views.results(round_)
+    full.pop("round_id", None)
+    return head | _with_refs(full, lambda o: refs("O", o), lambda c: refs("C", c))
+
+
+def _with_refs(results: dict, option, criterion) -> dict:
+    """Option and criterion ids in a results dict (and its segments) rewritten to refs."""
+
+    def rows(entries: list[dict]) -> list[dict]:
+        out = []
+        for entry in entries:
+            entry = dict(entry, item_id=option(entry["item_id"]))
+            if "criteria" in entry:
+                entry["criteria"] = [dict(c, criterion=criterion(c["criterion"])) for c in entry["criteria"]]
+            out.append(entry)
+        return out
+
+    out = dict(results, results=rows(results["results"]))
+    if "schulze" in results:
+        s = results["schulze"]
+        out["schulze"] = dict(
+            s,
+            items=[option(o) for o in s["items"]],
+            ranking=[[option(o) for o in tier] for tier in s["ranking"]],
+            schulze_winners=[option(o) for o in s["schulze_winners"]],
+            condorcet_winner=option(s["condorcet_winner"]) if s["condorcet_winner"] is not None else None,
+        )
+    for key in ("by_cluster", "by_segment", "by_sector"):
+        if key in results:
+            segs = results[key]
+            out[key] = dict(
+                segs, segments=[dict(seg, results=rows(seg["results"])) for seg in segs["segments"]]
+            )
+    return out
+
+
+def restore(data: dict, facilitator: User) -> Workshop:
+    """A workshop rebuilt from an archive, as an archived record; all checked before anything is written."""
+    from app.exports import restore as restoring
+
+    return restoring.restore(data, facilitator)

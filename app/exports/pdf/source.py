@@ -1,0 +1,120 @@
+"""The workshop archive (docs: /work/briefs/archive.md) with the look-ups the report needs.
+
+The report is drawn from the archive dict only, never from the database, so a restored workshop
+prints the same. Unknown keys are ignored and missing ones read as empty.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+
+from app.exports.pdf.layout import parse_time, plain
+from app.models.workshop import CLUSTERS
+from app.workshops.countries import country_name
+
+
+def sector_name(sector: str | None) -> str:
+    names = {
+        "ai": _("Artificial intelligence"),
+        "blockchain": _("Blockchain"),
+        "both": _("Both"),
+        "other": _("Other"),
+    }
+    return names.get(sector or "", plain(sector) or _("Not stated"))
+
+
+def method_name(method: str) -> str:
+    return {"dots": _("Dot vote"), "ranking": _("Ranking"), "scores": _("Scoring of markets")}.get(
+        method, method
+    )
+
+
+def when(value: object, *, time: bool = False, short: bool = False) -> str:
+    """An archive timestamp in the reader's language, as UTC (the archive's clock)."""
+    moment = parse_time(value)
+    if moment is None:
+        return ""
+    if time:
+        return format_datetime(moment, "medium", rebase=False)
+    return format_date(moment, "medium" if short else "long", rebase=False)
+
+
+def day(moment: datetime | None) -> str:
+    return format_date(moment, "long") if moment else ""
+
+
+class Source:
+    """Read-only views of one archive: by ref, per item, per round."""
+
+    def __init__(self, archive: dict):
+        self.archive = archive
+        self.workshop: dict = archive.get("workshop") or {}
+        self.participants: list[dict] = archive.get("participants") or []
+        self.themes: list[dict] = sorted(archive.get("themes") or [], key=lambda t: t.get("position") or 0)
+        self.items: list[dict] = archive.get("items") or []
+        self.comments: list[dict] = archive.get("comments") or []
+        self.rounds: list[dict] = sorted(archive.get("rounds") or [], key=lambda r: r.get("number") or 0)
+        self.item_by_ref = {i.get("ref"): i for i in self.items}
+        self.theme_by_ref = {t.get("ref"): t for t in self.themes}
+        self.round_by_ref = {r.get("ref"): r for r in self.rounds}
+        self.reactions = Counter(r.get("item") for r in archive.get("reactions") or [])
+        self.merged = Counter(i.get("merged_into") for i in self.items if i.get("merged_into"))
+        names = dict(CLUSTERS)
+        if self.workshop.get("cluster"):
+            names[self.workshop["cluster"]] = self.workshop.get("cluster_name") or self.workshop["cluster"]
+        self.cluster_names = names | {c.get("slug"): c.get("name") for c in archive.get("clusters") or []}
+
+    @property
+    def title(self) -> str:
+        return plain(self.workshop.get("title")) or _("Workshop")
+
+    def cluster_name(self, slug: str | None) -> str:
+        return plain(self.cluster_names.get(slug) or slug) if slug else _("Not stated")
+
+    def item_label(self, item: dict) -> str:
+        """An idea's text; a target market as 'Country — rationale'."""
+        country = item.get("country_name") or (country_name(item["country"]) if item.get("country") else None)
+        return f"{country} — {plain(item.get('text'))}" if country else plain(item.get("text"))
+
+    def live_items(self, theme_ref: str | None) -> list[dict]:
+        """The items on the board in one theme (None: not in a theme), in board order; hidden and
+        withdrawn items and merged duplicates are not part of the outcome."""
+        rows = [i for i in self.items if i.get("state") == "live" and i.get("theme") == theme_ref]
+        return sorted(rows, key=lambda i: (i.get("position") or 0, i.get("created_at") or ""))
+
+    def visible_comments(self, item_ref: str) -> list[dict]:
+        rows = [c for c in self.comments if c.get("item") == item_ref and not c.get("hidden")]
+        return sorted(rows, key=lambda c: c.get("created_at") or "")
+
+    def round_number(self, ref: str | None) -> int | None:
+        found = self.round_by_ref.get(ref)
+        return found.get("number") if found else None
+
+
+class RoundView:
+    """One round's options and criteria by ref, and its choices' names."""
+
+    def __init__(self, round_: dict):
+        self.round = round_
+        self.options = {o.get("ref"): o for o in round_.get("options") or []}
+        self.criteria = sorted(round_.get("criteria") or [], key=lambda c: c.get("position") or 0)
+        self.results: dict = round_.get("results") or {}
+
+    def option_label(self, ref: object, *, short: bool = False) -> str:
+        option = self.options.get(ref)
+        if option is None:
+            return "?"
+        country = country_name(option["country"]) if option.get("country") else None
+        if not country:
+            return plain(option.get("label"))
+        return country if short else f"{country} — {plain(option.get('label'))}"
+
+    @property
+    def sealed(self) -> bool:
+        """An anonymous round's results stay sealed while it is open, in the report as on the screens."""
+        open_anonymous = bool(self.round.get("anonymous")) and self.round.get("status") == "open"
+        return open_anonymous or bool(self.results.get("sealed"))
