@@ -9,16 +9,23 @@ and buffers nothing for a disconnected client, so the snapshot is the recovery p
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
+from typing import NamedTuple
 
-from flask import request
+from flask import current_app, has_app_context, request
 from flask_babel import gettext as _
 
 from app.auth.actor import Actor
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db, socketio
+from app.server import gc_tender
 
 NS = "/live"
 log = logging.getLogger(__name__)
@@ -49,6 +56,7 @@ def broadcast(messages: list[Message]) -> None:
 # --- connections -------------------------------------------------------------------
 
 _actors: dict[str, Actor] = {}  # sid -> actor, for the connections of this process
+_present: dict[int, Counter[int]] = {}  # workshop -> participant -> connections here
 _lock = threading.Lock()
 
 
@@ -56,7 +64,11 @@ def attach(sid: str, actor: Actor) -> None:
     from flask_socketio import join_room
 
     with _lock:
+        _forget(_actors.get(sid))
         _actors[sid] = actor
+        if actor.participant_id:
+            _present.setdefault(actor.workshop_id, Counter())[actor.participant_id] += 1
+    gc_tender.connected()
     if actor.is_staff:
         join_room(room_staff(actor.workshop_id), sid=sid, namespace=NS)
     else:
@@ -69,8 +81,26 @@ def attach(sid: str, actor: Actor) -> None:
 def detach(sid: str) -> None:
     with _lock:
         actor = _actors.pop(sid, None)
+        _forget(actor)
     if actor:
+        gc_tender.disconnected()
         presence.changed(actor.workshop_id)
+
+
+def _forget(actor: Actor | None) -> None:
+    """Count one connection of this participant less (under _lock)."""
+    if actor and actor.participant_id:
+        here = _present.get(actor.workshop_id, Counter())
+        here[actor.participant_id] -= 1
+        if here[actor.participant_id] <= 0:
+            del here[actor.participant_id]
+
+
+def forget_all() -> None:
+    """Forget every connection of this process (tests, between two apps)."""
+    with _lock:
+        _actors.clear()
+        _present.clear()
 
 
 def actor_for(sid: str) -> Actor | None:
@@ -81,43 +111,189 @@ class Presence:
     """How many participants are connected, sent to the room at most once a second.
 
     A join storm of hundreds of phones would otherwise cost one broadcast per phone.
-    The count is per process; with several processes, see docs/deploy.md.
+    One process counts its own connections. With REDIS_URL (several processes) each
+    process also keeps its participants of each workshop in Redis (`SharedPresence`),
+    and the count is the union over the processes that are alive: a participant with
+    tabs on two processes counts once, and the phones of a process that was killed
+    age out after PRESENCE_TTL seconds. Redis is written once per second per workshop
+    whose phones changed here, and on a heartbeat; a snapshot's count reads one
+    number there, and the others' participants only when that number moved.
     """
 
     interval = 1.0
 
     def __init__(self) -> None:
         self._pending: set[int] = set()
+        self._shared: SharedPresence | None = None
+        self._remote: dict[int, Remote] = {}  # workshop -> the other processes' participants
+        self._sent: dict[int, int] = {}  # workshop -> the count this process sent last
+        self._reading: set[int] = set()
+
+    def local(self, workshop_id: int) -> set[int]:
+        """The participants of a workshop connected to this process."""
+        with _lock:
+            return set(_present.get(workshop_id, ()))
 
     def count(self, workshop_id: int) -> int:
-        with _lock:
-            return len(
-                {
-                    a.participant_id
-                    for a in _actors.values()
-                    if a.workshop_id == workshop_id and a.participant_id
-                }
-            )
+        """Distinct participants connected to any process.
+
+        A snapshot carries this count and replaces the one a screen shows, so it must not
+        lag behind the broadcasts: the copy of the other processes' participants is read
+        again when their generation moved on or one of them may have expired.
+        """
+        shared, remote = self._shared, self._remote.get(workshop_id)
+        if shared is None:  # one process: no set to build
+            return len(_present.get(workshop_id, ()))
+        if shared is not None and workshop_id not in self._reading:  # one reader, the others use the copy
+            self._reading.add(workshop_id)
+            try:
+                if remote is None or not remote.current(shared.generation(workshop_id)):
+                    remote = self._remote[workshop_id] = shared.others(workshop_id)
+            except Exception:
+                log.warning("presence: Redis unavailable, counting this process only", exc_info=True)
+            finally:
+                self._reading.discard(workshop_id)
+        return len(self.local(workshop_id) | (remote.members if remote else frozenset()))
 
     def changed(self, workshop_id: int) -> None:
+        self._configure()
         with _lock:
             first = not self._pending
             self._pending.add(workshop_id)
         if first:
             socketio.start_background_task(self._flush)
 
+    def _configure(self) -> None:
+        """Share the counts through Redis when this app has REDIS_URL (read at the first change)."""
+        if not has_app_context():
+            return
+        url = current_app.config.get("REDIS_URL") or ""
+        if (self._shared.url if self._shared else "") == url:
+            return
+        self._remote.clear()
+        self._sent.clear()
+        self._shared = SharedPresence(url, float(current_app.config.get("PRESENCE_TTL", 30))) if url else None
+        if self._shared:
+            socketio.start_background_task(self._heartbeat, self._shared)
+
     def _flush(self) -> None:
         socketio.sleep(self.interval)
         with _lock:
             pending, self._pending = self._pending, set()
         for wid in pending:
-            payload = {"connected": self.count(wid)}
-            broadcast(
-                [
-                    (room_staff(wid), "presence_changed", payload),
-                    (room_public(wid), "presence_changed", payload),
-                ]
-            )
+            self._publish(wid)
+
+    def _publish(self, wid: int, only_if_changed: bool = False) -> None:
+        local, shared = self.local(wid), self._shared
+        if shared is not None:
+            try:
+                self._remote[wid] = shared.update(wid, local)
+            except Exception:  # Redis away: count what this process knows, try again later
+                log.warning("presence: Redis unavailable, counting this process only", exc_info=True)
+        remote = self._remote.get(wid)
+        connected = len(local | (remote.members if remote else frozenset()))
+        if only_if_changed and self._sent.get(wid) == connected:
+            return
+        self._sent[wid] = connected
+        payload = {"connected": connected}
+        broadcast(
+            [
+                (room_staff(wid), "presence_changed", payload),
+                (room_public(wid), "presence_changed", payload),
+            ]
+        )
+
+    def _heartbeat(self, shared: SharedPresence) -> None:
+        """Renew this process's entries, and send a count that others' comings and goings changed."""
+        while self._shared is shared:
+            socketio.sleep(shared.ttl / 3)
+            with _lock:  # every workshop with a screen here: others' phones may have come or gone
+                here = {a.workshop_id for a in _actors.values()}
+            for wid in here | set(self._sent):
+                if wid not in here:
+                    self._sent.pop(wid, None)
+                    self._remote.pop(wid, None)
+                    continue
+                try:
+                    self._publish(wid, only_if_changed=True)
+                except Exception:
+                    log.exception("presence heartbeat failed")
+
+
+class Remote(NamedTuple):
+    """The other processes' participants of a workshop, as read from Redis."""
+
+    generation: int  # bumped by every process's change of its own set
+    valid_until: float  # when the first of those processes expires unless it renews
+    members: frozenset[int]
+
+    def current(self, generation: int) -> bool:
+        return generation == self.generation and time.time() < self.valid_until
+
+
+class SharedPresence:
+    """Each process's participants per workshop in Redis, with an expiry renewed by a heartbeat.
+
+    Keys, per workshop `<id>`: `bcd:presence:<id>:procs`, a sorted set of process ids
+    scored by the time their entry expires; `bcd:presence:<id>:<process>`, the set of
+    that process's participant ids, which expires with it; `bcd:presence:<id>:gen`,
+    bumped whenever a process's set changes. A process that dies stops renewing its
+    entry, and `ttl` seconds later its phones no longer count.
+    """
+
+    def __init__(self, url: str, ttl: float) -> None:
+        import redis
+
+        self.url, self.ttl = url, max(ttl, 1.0)
+        self.me = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._written: dict[int, frozenset[int]] = {}  # workshop -> the set this process stored last
+
+    @staticmethod
+    def _key(workshop_id: int, part: str) -> str:
+        return f"bcd:presence:{workshop_id}:{part}"
+
+    def update(self, workshop_id: int, local: set[int]) -> Remote:
+        """Store (or renew) this process's participants of a workshop; return the others'."""
+        procs, mine, gen = (self._key(workshop_id, k) for k in ("procs", self.me, "gen"))
+        local = frozenset(local)
+        ttl = int(self.ttl) + 1
+        pipe = self._redis.pipeline()
+        if local != self._written.get(workshop_id):
+            pipe.delete(mine)
+            if local:
+                pipe.sadd(mine, *local)
+            pipe.incr(gen)
+            pipe.expire(gen, 86400)
+        if local:
+            pipe.expire(mine, ttl)
+            pipe.zadd(procs, {self.me: time.time() + self.ttl})
+            pipe.expire(procs, ttl)
+        else:
+            pipe.zrem(procs, self.me)
+        pipe.zremrangebyscore(procs, "-inf", time.time())
+        results = pipe.execute()
+        # Renewing a set that is gone (Redis restarted, or this process stalled past the ttl)
+        # fails: write it whole next time.
+        if not local or results[-4]:  # the EXPIRE of `mine`
+            self._written[workshop_id] = local
+        else:
+            self._written.pop(workshop_id, None)
+        return self.others(workshop_id)
+
+    def generation(self, workshop_id: int) -> int:
+        return int(self._redis.get(self._key(workshop_id, "gen")) or 0)
+
+    def others(self, workshop_id: int) -> Remote:
+        """The participants of a workshop connected to the other processes that are alive."""
+        pipe = self._redis.pipeline()
+        pipe.get(self._key(workshop_id, "gen"))
+        pipe.zrangebyscore(self._key(workshop_id, "procs"), time.time(), "+inf", withscores=True)
+        gen, alive = pipe.execute()
+        alive = [(p.decode(), until) for p, until in alive if p.decode() != self.me]
+        keys = [self._key(workshop_id, p) for p, _ in alive]
+        members = frozenset(int(pid) for pid in self._redis.sunion(keys)) if keys else frozenset()
+        return Remote(int(gen or 0), min((until for _, until in alive), default=float("inf")), members)
 
 
 presence = Presence()

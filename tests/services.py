@@ -1,4 +1,4 @@
-"""Real PostgreSQL (and later Redis) servers from Debian's packages, on 127.0.0.1, for tests.
+"""Real PostgreSQL and Redis servers from Debian's packages, on 127.0.0.1, for tests.
 
 `apt-get install postgresql` installs but does not start a server, and initdb refuses
 root: the cluster is made with `runuser -u postgres` in a temporary directory.
@@ -78,3 +78,42 @@ def _wait_for(url: str) -> None:
         except psycopg.OperationalError:
             time.sleep(0.1)
     raise RuntimeError("PostgreSQL did not start")
+
+
+@contextmanager
+def redis():
+    """A throw-away Redis server (no persistence); yields its URL."""
+    require_tool("redis-server", "Redis")
+    root = Path(tempfile.mkdtemp(prefix="bridge-redis-"))
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(root)]
+        + ["--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+        stdout=(root / "log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        _wait_for_redis(url, proc, root)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _wait_for_redis(url: str, proc: subprocess.Popen, root: Path) -> None:
+    import redis as client
+
+    for _ in range(100):
+        if proc.poll() is not None:
+            raise RuntimeError("Redis exited:\n" + (root / "log").read_text(errors="replace"))
+        try:
+            client.Redis.from_url(url, socket_connect_timeout=1).ping()
+            return
+        except client.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError("Redis did not start")

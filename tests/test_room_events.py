@@ -161,9 +161,9 @@ class Room:
 @pytest.fixture(autouse=True)
 def _no_connections_of_earlier_tests():
     """Connections are tracked per process; earlier tests' sockets were never disconnected."""
-    realtime._actors.clear()
+    realtime.forget_all()
     yield
-    realtime._actors.clear()
+    realtime.forget_all()
 
 
 class Clock:

@@ -107,9 +107,9 @@ def room(app) -> Room:
 @pytest.fixture(autouse=True)
 def _no_connections_of_earlier_tests():
     """Connections are tracked per process; earlier tests' sockets were never disconnected."""
-    realtime._actors.clear()
+    realtime.forget_all()
     yield
-    realtime._actors.clear()
+    realtime.forget_all()
 
 
 # --- ACK: acknowledged means committed --------------------------------------------------
