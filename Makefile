@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app:create_app
 
-.PHONY: run test test-fast lint format migrate vendor clean translations messages
+.PHONY: run test test-fast lint format migrate vendor clean translations messages stack stack-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,17 @@ vendor:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+
+## stack: the scale-out stack locally (PostgreSQL, Redis, 2 gunicorn processes, nginx on :8080); see docs/deploy.md
+stack: $(VENV)/.runtime translations
+	scripts/stack.sh up
+
+stack-down:
+	scripts/stack.sh down
+
+## bench: N phones (default 500) against `python wsgi.py` on a free port and a temporary SQLite,
+## then the bare-server ceiling; stops the server (BENCH_ARGS: more options, see docs/performance.md)
+N ?= 500
+.PHONY: bench
+bench: $(VENV)/.dev translations
+	$(BIN)/python -m bench.room --start --participants $(N) $(BENCH_ARGS)

@@ -1,0 +1,158 @@
+"""The figures of a run, as a table (stdout) and as JSON (--json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+
+from bench import stats
+from bench.prepare import ROOT
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):  # noqa: SIM115
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
+
+
+def revision() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "app", "wsgi.py"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        return out.stdout.strip() + (" + uncommitted changes" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def summary(args, results: dict) -> dict:
+    """The figures of each target (app, bare) as plain numbers, seconds and bytes."""
+    out: dict = {}
+    for name in ("app", "bare"):
+        if name not in results:
+            continue
+        r = results[name]
+        cols = stats.ballots_table(r["ballots"]) if r["ballots"] else None
+        join = r["join"]
+        s: dict = {
+            "connected": join["connected"],
+            "failed": join["failed"],
+            "join_per_s": join["rate"],
+            "join_p": stats.percentiles(join["times"]),
+            "join_cpu": join["cpu_per_join"],
+            "errors": r["errors"],
+            "server_cpu": r["cpu"],
+            "server_cpu_wait": r["wait"],
+            "generator_cpu": r["gen_cpu"],
+        }
+        if r.get("rss_before") is not None and r.get("rss_after") is not None and join["connected"]:
+            s["rss_per_connection"] = (r["rss_after"] - r["rss_before"]) / join["connected"]
+        if "propose" in r:
+            s["propose_p"] = stats.percentiles(r["propose"]["latencies"])
+            s["proposed"] = len(r["propose"]["latencies"])
+        for phase in ("burst", "saturate"):
+            if cols is not None and phase in r["windows"]:
+                s[phase] = stats.phase_figures(cols, phase, r["windows"][phase])
+                for key in ("scheduled", "exhausted"):  # summed over the workers' answers
+                    if key in r[phase][0]:
+                        s[phase][key] = sum(w[key] for w in r[phase])
+                if r["cpu_phase"].get(phase) is not None and s[phase]["acked"]:
+                    s[phase]["cpu_per_ballot"] = r["cpu_phase"][phase] / s[phase]["acked"]
+        if cols is not None:
+            s["burst"]["tally"] = stats.tally_latency(cols, r["tallies"], "burst")
+            s["acked_total"] = int(cols["ok"].sum())
+        for key in ("lost", "stored"):
+            if key in r:
+                s[key] = r[key]
+        out[name] = s
+    if "bare" in out and "saturate" in out["app"] and "saturate" in out["bare"]:
+        bare = out["bare"]["saturate"]["acked_per_s"]
+        out["ratio"] = out["app"]["saturate"]["acked_per_s"] / bare if bare else None
+    return out
+
+
+def _rows(s: dict, ratio) -> dict[str, str]:
+    f, ms, num = s.get, stats.ms, stats.num
+    burst, sat = f("burst", {}), f("saturate", {})
+    tally = burst.get("tally", {})
+    cpu, wait, gen = f("server_cpu", {}), f("server_cpu_wait", {}), f("generator_cpu", {})
+    rss = f("rss_per_connection")
+
+    def pct(v: float | None) -> str:
+        return num(None if v is None else v * 100, "{:.0f} %")
+
+    def per(phase: dict) -> str:
+        v = phase.get("cpu_per_ballot")
+        return "-" if v is None else f"{v * 1000:.2f}"
+
+    def counts(d: dict, *keys: str) -> str:
+        return " / ".join(str(d.get(k, "-")) for k in keys)
+
+    return {
+        "phones connected (failed)": f"{s['connected']} ({s['failed']})",
+        "join rate, phones/s": num(f("join_per_s")),
+        "join p50 / p95 / p99, ms": ms(f("join_p")),
+        "server CPU per join, ms": num(None if f("join_cpu") is None else s["join_cpu"] * 1000, "{:.1f}"),
+        IDEAS: "-" if "proposed" not in s else f"{s['proposed']}: {ms(s['propose_p'])}",
+        "burst ballots scheduled / sent / acked / refused": counts(
+            burst, "scheduled", "sent", "acked", "errors"
+        ),
+        "burst acked per s": num(burst.get("acked_per_s")),
+        "ack p50 / p95 / p99, ms": ms(burst.get("ack_p")),
+        "tally on every screen p50 / p95 / p99, ms": ms(tally.get("p")),
+        "screens measured; ballot-screen pairs not shown": counts(tally, "screens", "not_shown"),
+        "ceiling: acked per s, every phone 1 in flight": num(sat.get("acked_per_s")),
+        "ceiling ack p50 / p95 / p99, ms": ms(sat.get("ack_p")),
+        "throughput / bare ceiling": "-" if ratio is None else f"{ratio:.2f}",
+        "server CPU burst / ceiling, % of a core": f"{pct(cpu.get('burst'))} / {pct(cpu.get('saturate'))}",
+        "server waiting for a CPU burst / ceiling, % of the time": f"{pct(wait.get('burst'))} / "
+        f"{pct(wait.get('saturate'))}",
+        "server CPU per acked ballot burst / ceiling, ms": f"{per(burst)} / {per(sat)}",
+        "generator CPU burst / ceiling, % of a core": f"{pct(gen.get('burst'))} / {pct(gen.get('saturate'))}",
+        "server RSS per connection, KB": num(None if rss is None else rss / 1024, "{:.1f}"),
+        STORED: f"{f('acked_total', '-')} / {f('stored', '-')}",
+        LOST: num(f("lost")),
+    }
+
+
+IDEAS = "ideas proposed: ack p50 / p95 / p99, ms"
+STORED = "ballots acked in all / in the database"
+LOST = "ballots lost (acked, not in the database)"
+APP_ONLY = (IDEAS, STORED, LOST)
+
+
+def render(args, results: dict, url: str, pids: list[int]) -> str:
+    s = summary(args, results)
+    app = _rows(s["app"], s.get("ratio"))
+    bare = _rows(s["bare"], None) if "bare" in s else {}
+    rows = [(k, v, "-" if k in APP_ONLY else bare.get(k, "-")) for k, v in app.items()]
+    load = results["load"][0], results["load_end"][0]
+    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    title = (
+        f"{args.participants} participants, {args.ballots_per_second:g} ballots/s for {args.seconds:g} s, "
+        f"ceiling {args.saturate_seconds:g} s, {args.processes} client processes, {args.async_mode}\n"
+        f"server {url} (pids {', '.join(map(str, pids)) or 'unknown'}), revision {revision()}\n"
+        f"{machine()}, {when}, load average {load[0]:.1f} before, {load[1]:.1f} after"
+    )
+    errors = "; ".join(
+        f"{name}: {s[name]['errors']}" for name in ("app", "bare") if name in s and s[name]["errors"]
+    )
+    notes = [f"errors: {errors}"] if errors else []
+    for name in ("app", "bare"):
+        if s.get(name, {}).get("saturate", {}).get("exhausted"):
+            notes.append(
+                f"{name}: {s[name]['saturate']['exhausted']} phones spent their 100 ballots in the ceiling "
+                "phase, which understates it: use more participants or fewer --saturate-seconds"
+            )
+    return stats.table(rows, title) + "".join("\n\n" + n for n in notes)
