@@ -28,11 +28,11 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 @pytest.fixture(autouse=True)
 def quick_tallies(monkeypatch):
     """A short tally interval (the coalescing test puts the real one back); no timer left running after."""
-    realtime._actors.clear()
+    realtime.forget_all()
     monkeypatch.setattr(views.tally_pump, "interval", 0.05)
     yield
     settle()
-    realtime._actors.clear()
+    realtime.forget_all()
 
 
 def settle(timeout: float = 5.0) -> None:
@@ -249,6 +249,7 @@ def test_dot_vote_from_opening_to_revealed_results(app):
             "voted": 1,
             "eligible": 3,
             "method": "dots",
+            "seq": 1,  # the sum of the ballots' versions
         }
 
     room.clear()
@@ -647,7 +648,9 @@ def test_results_stay_with_staff_until_revealed(app):
         tally = s.wait_for("tally_changed", lambda p: p["voted"] == 3)
         assert "results" not in tally and "schulze" not in tally
         snap = s.snapshot()
-        assert snap["tallies"] == [{"round_id": r["id"], "voted": 3, "eligible": 3, "method": "ranking"}]
+        assert snap["tallies"] == [
+            {"round_id": r["id"], "voted": 3, "eligible": 3, "method": "ranking", "seq": 3}
+        ]
     staff_snap = room.staff.snapshot()
     assert staff_snap["tallies"][0]["results"] == staff["results"] and "my_ballots" not in staff_snap
     assert "my_ballots" in room.ada.snapshot() and "my_ballots" not in room.screen.snapshot()

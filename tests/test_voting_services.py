@@ -708,7 +708,7 @@ def test_public_tally_has_counts_only_until_revealed(app):
     room.cast(room.ada, r, [o["id"] for o in r["options"]])
     staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
     assert staff["results"] and staff["schulze"] and staff["voted"] == 1 and staff["eligible"] == 5
-    assert public == {"round_id": r["id"], "voted": 1, "eligible": 5, "method": "ranking"}
+    assert public == {"round_id": r["id"], "voted": 1, "eligible": 5, "method": "ranking", "seq": 1}
     services.reveal_results(room.staff, op(), r["id"], True)
     db.session.expire_all()
     staff, public = views.tally_payloads(db.session.get(Round, r["id"]))

@@ -22,7 +22,41 @@ from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db, socketio
-from app.models import Ballot, Item, Operation, Participant, Round
+from app.models import Ballot, Item, Operation, Participant, Round, Workshop, utcnow
+
+# The statements of the hot path are built once: building and hashing a statement per
+# ballot cost as much as running it. Core, not the ORM: no objects to load or track.
+_ballots, _ops, _workshops = Ballot.__table__, Operation.__table__, Workshop.__table__
+_P = sa.bindparam
+
+
+@dataclass(frozen=True)
+class WorkshopState:
+    """The columns of a workshop a ballot is checked against, read without loading the model."""
+
+    id: int
+    status: str
+    phase: str
+    version: int
+    submissions_open: bool
+    timer_ends_at: object
+    timer_remaining_s: float
+    timer_lock_at_zero: bool
+
+    is_open = Workshop.is_open  # the model's own rules, on these columns
+    timer_left = Workshop.timer_left
+    timer_expired = Workshop.timer_expired
+
+
+_WORKSHOP_STATE = sa.select(*(_workshops.c[name] for name in WorkshopState.__dataclass_fields__)).where(
+    _workshops.c.id == _P("workshop_id")
+)
+
+
+def workshop_state(workshop_id: int) -> WorkshopState | None:
+    row = db.session.execute(_WORKSHOP_STATE, {"workshop_id": workshop_id}).one_or_none()
+    return WorkshopState(*row) if row else None
+
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +120,14 @@ def round_spec(round_id: int, workshop_id: int, version: int) -> RoundSpec | Non
     return spec
 
 
+_SEGMENT = sa.select(Participant.__table__.c.cluster_id, Participant.__table__.c.sector).where(
+    Participant.__table__.c.id == _P("participant_id")
+)
+
+
 def segment(participant_id: int) -> dict:
     """The voter's cluster and sector, copied onto the ballot for results by group."""
-    row = db.session.execute(
-        sa.select(Participant.cluster_id, Participant.sector).where(Participant.id == participant_id)
-    ).one()
+    row = db.session.execute(_SEGMENT, {"participant_id": participant_id}).one()
     return {"segment_cluster_id": row.cluster_id, "segment_sector": row.sector}
 
 
@@ -169,6 +206,9 @@ def writer() -> BallotWriter:
 
 
 def _write_batch(batch: list[Write]) -> None:
+    statements = _statements(db.session.get_bind().dialect.name)
+    connection = db.session.connection()
+    now = utcnow()
     for job in batch:
         version = 1 if job.base == 0 else job.base + 1
         ack = {
@@ -178,44 +218,98 @@ def _write_batch(batch: list[Write]) -> None:
             "ballot": job.data,
             "over_limit": job.over_limit,
         }
-        op = _insert_ignoring_conflict(
-            Operation, workshop_id=job.workshop_id, actor=job.filed_as, op_id=job.op_id, ack=ack
-        )
+        op = connection.execute(
+            statements.insert_op,
+            {
+                "workshop_id": job.workshop_id,
+                "actor": job.filed_as,
+                "op_id": job.op_id,
+                "ack": ack,
+                "now": now,
+            },
+        ).scalar()
         if op is None:  # a retry of a command this batch or another process already applied
             job.outcome = "replay"
             continue
-        if _store(job, version):
+        if _store(connection, statements, job, version, now):
             job.outcome, job.ack = "ok", ack
         else:
-            db.session.execute(sa.delete(Operation).where(Operation.id == op))
+            connection.execute(statements.delete_op, {"id": op})
             job.outcome = "stale"
     db.session.commit()
 
 
-def _store(job: Write, version: int) -> bool:
+def _store(connection, statements: _Statements, job: Write, version: int, now) -> bool:
     """Insert the first ballot, or replace exactly the version the voter saw."""
+    key = {"round_id": job.round_id, "voter": job.voter, "now": now}
     if job.base == 0:
-        values = dict(
-            round_id=job.round_id,
-            voter=job.voter,
-            participant_id=job.participant_id,
-            data=job.data,
-            total=job.total,
-            version=1,
-            **job.segment,
+        values = key | {
+            "data": job.data,
+            "total": job.total,
+            "participant_id": job.participant_id,
+            "cluster": job.segment.get("segment_cluster_id"),
+            "sector": job.segment.get("segment_sector"),
+        }
+        return connection.execute(statements.insert_ballot, values).scalar() is not None
+    values = {"of_round": job.round_id, "of_voter": job.voter, "base": job.base, "now": now}
+    values |= {"new_data": job.data, "new_total": job.total, "new_version": version}
+    return connection.execute(statements.update_ballot, values).rowcount == 1
+
+
+@dataclass(frozen=True)
+class _Statements:
+    insert_op: sa.Executable
+    delete_op: sa.Executable
+    insert_ballot: sa.Executable
+    update_ballot: sa.Executable
+
+
+_built: dict[str, _Statements] = {}
+
+
+def _statements(dialect: str) -> _Statements:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id (None when a unique key was taken), and the
+    conditional UPDATE, for this database."""
+    if dialect not in _built:
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+        ops, ballots = _ops.c, _ballots.c
+        _built[dialect] = _Statements(
+            insert_op=insert(_ops)
+            .values(
+                workshop_id=_P("workshop_id"),
+                actor=_P("actor"),
+                op_id=_P("op_id"),
+                ack=_P("ack", type_=ops.ack.type),
+                created_at=_P("now"),
+            )
+            .on_conflict_do_nothing()
+            .returning(ops.id),
+            delete_op=sa.delete(_ops).where(ops.id == _P("id")),
+            insert_ballot=insert(_ballots)
+            .values(
+                round_id=_P("round_id"),
+                voter=_P("voter"),
+                participant_id=_P("participant_id"),
+                segment_cluster_id=_P("cluster"),
+                segment_sector=_P("sector"),
+                data=_P("data", type_=ballots.data.type),
+                total=_P("total"),
+                version=1,
+                updated_at=_P("now"),
+            )
+            .on_conflict_do_nothing()
+            .returning(ballots.id),
+            update_ballot=sa.update(_ballots)
+            .where(
+                ballots.round_id == _P("of_round"),
+                ballots.voter == _P("of_voter"),
+                ballots.version == _P("base"),
+            )
+            .values(  # an UPDATE's binds may not carry a column's name
+                data=_P("new_data", type_=ballots.data.type),
+                total=_P("new_total"),
+                version=_P("new_version"),
+                updated_at=_P("now"),
+            ),
         )
-        return _insert_ignoring_conflict(Ballot, **values) is not None
-    updated = db.session.execute(
-        sa.update(Ballot)
-        .where(Ballot.round_id == job.round_id, Ballot.voter == job.voter, Ballot.version == job.base)
-        .values(data=job.data, total=job.total, version=version)
-    )
-    return updated.rowcount == 1
-
-
-def _insert_ignoring_conflict(model, **values) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None if a unique key was taken."""
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
-    return db.session.execute(statement).scalar()
+    return _built[dialect]

@@ -19,7 +19,7 @@ from app import realtime
 from app.auth.actor import Actor
 from app.errors import Conflict, Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop
+from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme
 from app.models.voting import DEFAULT_CRITERIA, Method, Target
 from app.voting import ballots, tally, views
 from app.workshops import phases
@@ -116,7 +116,7 @@ def set_limits(actor: Actor, op_id: str, round_id: object, budget: object, cap: 
 
 def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object, ballot: object) -> dict:
     """A participant's whole ballot, checked here and written by the group commit; the ack follows it."""
-    workshop = db.session.get(Workshop, actor.workshop_id)
+    workshop = ballots.workshop_state(actor.workshop_id)
     spec = ballots.round_spec(round_id, actor.workshop_id, workshop.version) if is_id(round_id) else None
     if spec is None:
         raise NotFound(_("This round does not exist."), field="round_id")

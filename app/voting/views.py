@@ -42,17 +42,23 @@ def over_limit(round_, data) -> bool:
     return tally.over_limit({int(k): v for k, v in data.items()}, round_.budget, round_.cap)
 
 
+_BALLOTS = sa.select(
+    Ballot.__table__.c.data, Ballot.__table__.c.segment_cluster_id, Ballot.__table__.c.segment_sector
+).where(Ballot.__table__.c.round_id == sa.bindparam("round_id"))  # rows, not models: a tally reads thousands
+
+
 def results(round_: Round) -> dict:
     """The round's results as every screen shows them: per choice, best first, the count of
     voters, and the same per cluster and per sector for segments of at least 3 voters."""
-    ballots = list(db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id)))
+    ballots = db.session.execute(_BALLOTS, {"round_id": round_.id}).all()
     count = _tally_for(round_)
     out: dict = {"round_id": round_.id, "voted": len(ballots), "method": round_.method}
     out["results"] = [r.to_dict() for r in count([b.data for b in ballots])]
     if round_.method == Method.RANKING:
         ids = [o.id for o in round_.options]
         out["schulze"] = tally.schulze([b.data for b in ballots], ids, round_.top_n).to_dict()
-    out["by_cluster"] = _segments(ballots, count, lambda b: _cluster_name(b.segment_cluster_id))
+    names = _cluster_names()
+    out["by_cluster"] = _segments(ballots, count, lambda b: names.get(b.segment_cluster_id))
     out["by_sector"] = _segments(ballots, count, lambda b: b.segment_sector)
     return out
 
@@ -72,16 +78,16 @@ def _tally_for(round_: Round):
     )
 
 
-def _segments(ballots: list[Ballot], count, segment_of) -> dict:
+def _segments(ballots: list[sa.Row], count, segment_of) -> dict:
     """Results per segment; segments under 3 voters are hidden (and counted, not named)."""
     segmented = tally.by_segment([(segment_of(b), b.data) for b in ballots], count)
     return segmented.to_dict()
 
 
-def _cluster_name(cluster_id: int | None) -> str | None:
+def _cluster_names() -> dict[int, str]:
     from app.models import Cluster
 
-    return db.session.get(Cluster, cluster_id).name if cluster_id else None
+    return dict(db.session.execute(sa.select(Cluster.id, Cluster.name)).all())
 
 
 def eligible(workshop_id: int) -> int:
@@ -104,8 +110,10 @@ def tally_payloads(round_: Round) -> tuple[dict, dict]:
     cached = cache.get(round_.id)
     if cached and cached[0] == stamp:
         return cached[1]
-    full = results(round_) | {"eligible": stamp[-1]}
-    counts = {k: full[k] for k in ("round_id", "voted", "eligible", "method")}
+    # seq: the sum of the ballots' versions, which only grows; a screen keeps the tally with
+    # the highest seq, so a late tally from another process cannot replace a newer one.
+    full = results(round_) | {"eligible": stamp[-1], "seq": stamp[1]}
+    counts = {k: full[k] for k in ("round_id", "voted", "eligible", "method", "seq")}
     if round_.anonymous and round_.status == "open":
         payloads = counts | {"sealed": True}, counts | {"sealed": True}
     else:
@@ -154,6 +162,11 @@ class TallyPump:
     A broadcast per ballot would cost one delivery per screen per ballot; instead
     each ballot marks its round, and a background task sends the round's tally at
     most every `interval` seconds (longer for bigger rooms).
+
+    With several processes (REDIS_URL), each process marks the rounds voted on through
+    it, and one of them sends each round's tally per interval: the first to take the
+    round's short Redis lease. The others keep the round marked and try again next
+    time, so the process of the last ballot always sends a tally that includes it.
     """
 
     interval = 0.1  # the shortest; a room of n participants waits 0.1 s + n / 10,000 s, at most 1 s
@@ -174,7 +187,7 @@ class TallyPump:
 
     def _run(self, app) -> None:
         while True:
-            socketio.sleep(min(1.0, self.interval + self._room * self.room_factor))
+            socketio.sleep(self._wait())
             with self._lock:
                 dirty, self._dirty = self._dirty, {}
                 if not dirty:
@@ -182,11 +195,42 @@ class TallyPump:
                     return
             with app.app_context():
                 try:
-                    self.flush(dirty)
+                    if leased := self._lease(app, dirty):
+                        self.flush(leased)
                 except Exception:  # a failed tally must not stop the next ones
                     log.exception("tally broadcast failed")
                 finally:
                     db.session.remove()
+
+    def _wait(self) -> float:
+        return min(1.0, self.interval + self._room * self.room_factor)
+
+    def _lease(self, app, dirty: dict[int, int]) -> dict[int, int]:
+        """The rounds this process sends now; the others stay marked for the next interval."""
+        url = app.config.get("REDIS_URL")
+        if not url:
+            return dirty
+        try:
+            client = app.extensions.get("tally_redis")
+            if client is None:
+                import redis
+
+                client = app.extensions.setdefault(
+                    "tally_redis", redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+                )
+            pipe = client.pipeline(transaction=False)
+            for round_id in dirty:
+                pipe.set(f"bcd:tally:{round_id}", 1, nx=True, px=max(1, int(self._wait() * 1000)))
+            taken = pipe.execute()
+        except Exception:  # without Redis, a duplicate tally beats a missing one
+            log.exception("tally lease failed")
+            return dirty
+        leased = {r: w for (r, w), ok in zip(dirty.items(), taken, strict=True) if ok}
+        with self._lock:
+            for round_id, workshop_id in dirty.items():
+                if round_id not in leased:
+                    self._dirty.setdefault(round_id, workshop_id)
+        return leased
 
     def flush(self, dirty: dict[int, int]) -> None:
         room = 0

@@ -77,6 +77,9 @@ export class Live {
     }));
     s.on("round_changed", (ev) => this.versioned(ev, () => this.state.rounds.set(ev.round.id, ev.round)));
     s.on("tally_changed", (ev) => {
+      // Several processes may send a round's tally; the one with the higher seq is newer.
+      const known = this.state.tallies.get(ev.round_id);
+      if (known && known.seq > ev.seq) return;
       this.state.tallies.set(ev.round_id, ev);
       this.onChange(this.state);
     });

@@ -11,18 +11,19 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import Operation, Workshop
 
+_REPLAY = sa.select(Operation.__table__.c.ack).where(
+    Operation.__table__.c.workshop_id == sa.bindparam("workshop_id"),
+    Operation.__table__.c.actor == sa.bindparam("actor"),
+    Operation.__table__.c.op_id == sa.bindparam("op_id"),
+)  # built once: every command of every phone asks it
+
 
 def replay(actor: Actor, op_id: str | None) -> dict | None:
     """The ack already given for this op id, if the command was applied before."""
     if not op_id:
         return None
-    return db.session.scalar(
-        sa.select(Operation.ack).where(
-            Operation.workshop_id == actor.workshop_id,
-            Operation.actor == actor.key,
-            Operation.op_id == op_id,
-        )
-    )
+    params = {"workshop_id": actor.workshop_id, "actor": actor.key, "op_id": op_id}
+    return db.session.execute(_REPLAY, params).scalar()
 
 
 def bump(workshop: Workshop) -> int:
