@@ -73,6 +73,8 @@ def load(app, overrides: dict | None) -> None:
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg.setdefault("SQLALCHEMY_DATABASE_URI", cfg.get("DATABASE_URL") or _sqlite_url(app))
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a file needs no ping per checkout
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _secret_key(app)
     elif cfg["APP_ENV"] == "production" and len(cfg["SECRET_KEY"]) < 24:

@@ -53,8 +53,8 @@ _WORKSHOP_STATE = sa.select(*(_workshops.c[name] for name in WorkshopState.__dat
 )
 
 
-def workshop_state(workshop_id: int) -> WorkshopState | None:
-    row = db.session.execute(_WORKSHOP_STATE, {"workshop_id": workshop_id}).one_or_none()
+def workshop_state(connection: sa.Connection, workshop_id: int) -> WorkshopState | None:
+    row = connection.execute(_WORKSHOP_STATE, {"workshop_id": workshop_id}).one_or_none()
     return WorkshopState(*row) if row else None
 
 
@@ -125,9 +125,9 @@ _SEGMENT = sa.select(Participant.__table__.c.cluster_id, Participant.__table__.c
 )
 
 
-def segment(participant_id: int) -> dict:
+def segment(connection: sa.Connection, participant_id: int) -> dict:
     """The voter's cluster and sector, copied onto the ballot for results by group."""
-    row = db.session.execute(_SEGMENT, {"participant_id": participant_id}).one()
+    row = connection.execute(_SEGMENT, {"participant_id": participant_id}).one()
     return {"segment_cluster_id": row.cluster_id, "segment_sector": row.sector}
 
 
@@ -147,6 +147,7 @@ class Write:
     total: int
     over_limit: bool
     filed_as: str  # the operations log's actor key
+    filed_as_actor: object  # the same, as replay() takes it
     op_id: str
     segment: dict
     outcome: str = ""  # "ok", "stale" (the version moved), "replay" (op id already applied), "error"
@@ -236,6 +237,29 @@ def _write_batch(batch: list[Write]) -> None:
         else:
             connection.execute(statements.delete_op, {"id": op})
             job.outcome = "stale"
+    _commit(connection)
+
+
+def _commit(connection) -> None:
+    """Commit the batch without stopping the event loop.
+
+    SQLite's COMMIT waits for the disk inside C, and under gevent or eventlet every
+    connection of the process would wait with it; worse, no ballot could arrive to join
+    the next batch. So its COMMIT runs on a native thread (the connection is this
+    greenlet's alone meanwhile), and SQLAlchemy's own commit then finds nothing left to
+    do. PostgreSQL's driver already yields to the loop while it waits.
+    """
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        mode = current_app.config["ASYNC_MODE"]
+        if mode == "gevent":
+            import gevent
+
+            gevent.get_hub().threadpool.apply(raw.commit)
+        elif mode == "eventlet":
+            from eventlet import tpool
+
+            tpool.execute(raw.commit)
     db.session.commit()
 
 

@@ -116,12 +116,32 @@ def set_limits(actor: Actor, op_id: str, round_id: object, budget: object, cap: 
 
 def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object, ballot: object) -> dict:
     """A participant's whole ballot, checked here and written by the group commit; the ack follows it."""
-    workshop = ballots.workshop_state(actor.workshop_id)
+    with db.engine.connect() as connection:  # reads only, and no ORM session: the hottest path
+        job = _ballot_job(connection, actor, op_id, round_id, base_version, ballot)
+        if isinstance(job, dict):  # an op id applied before: its ack
+            return job
+    ballots.writer().write(job)
+    if job.outcome == "replay" and (stored := replay(job.filed_as_actor, op_id)):
+        return stored
+    if job.outcome == "stale":
+        raise Conflict(
+            _("Your ballot changed elsewhere (another tab?). It has been reloaded: please check it.")
+        )
+    if job.outcome != "ok":
+        raise RuntimeError(f"ballot not written: {job.outcome or 'timeout'}")
+    realtime.broadcast(views.ballot_messages(actor.participant_id, job.ack))
+    views.tally_pump.touch(job.workshop_id, job.round_id)
+    return job.ack
+
+
+def _ballot_job(connection, actor: Actor, op_id: str, round_id, base_version, ballot) -> ballots.Write | dict:
+    """Check a ballot against its round and the room; what the writer should write."""
+    workshop = ballots.workshop_state(connection, actor.workshop_id)
     spec = ballots.round_spec(round_id, actor.workshop_id, workshop.version) if is_id(round_id) else None
     if spec is None:
         raise NotFound(_("This round does not exist."), field="round_id")
     filed_as = _filed_as(actor, spec)
-    if stored := replay(filed_as, op_id):
+    if stored := replay(filed_as, op_id, connection):
         return stored
     if not workshop.is_open:
         raise NotNow(_("This workshop has ended."))
@@ -131,7 +151,7 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
     if type(base_version) is not int or not 0 <= base_version < 2**31:
         raise Invalid(_("The request was not understood."), field="base_version")
     data, total = _checked(spec, actor, ballot)
-    job = ballots.Write(
+    return ballots.Write(
         workshop_id=workshop.id,
         round_id=spec.id,
         voter=voter_key(spec, actor.participant_id),
@@ -141,22 +161,10 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
         total=total,
         over_limit=views.over_limit(spec, data),
         filed_as=filed_as.key,
+        filed_as_actor=filed_as,
         op_id=op_id,
-        segment=ballots.segment(actor.participant_id) if base_version == 0 else {},
+        segment=ballots.segment(connection, actor.participant_id) if base_version == 0 else {},
     )
-    db.session.remove()  # nothing of this session may hold the database while the writer writes
-    ballots.writer().write(job)
-    if job.outcome == "replay" and (stored := replay(filed_as, op_id)):
-        return stored
-    if job.outcome == "stale":
-        raise Conflict(
-            _("Your ballot changed elsewhere (another tab?). It has been reloaded: please check it.")
-        )
-    if job.outcome != "ok":
-        raise RuntimeError(f"ballot not written: {job.outcome or 'timeout'}")
-    realtime.broadcast(views.ballot_messages(actor.participant_id, job.ack))
-    views.tally_pump.touch(workshop.id, spec.id)
-    return job.ack
 
 
 def voter_key(round_: Round | ballots.RoundSpec, participant_id: int) -> str:

@@ -50,7 +50,7 @@ _BALLOTS = sa.select(
 def results(round_: Round) -> dict:
     """The round's results as every screen shows them: per choice, best first, the count of
     voters, and the same per cluster and per sector for segments of at least 3 voters."""
-    ballots = db.session.execute(_BALLOTS, {"round_id": round_.id}).all()
+    ballots = db.session.connection().execute(_BALLOTS, {"round_id": round_.id}).all()
     count = _tally_for(round_)
     out: dict = {"round_id": round_.id, "voted": len(ballots), "method": round_.method}
     out["results"] = [r.to_dict() for r in count([b.data for b in ballots])]

@@ -124,7 +124,10 @@ def participation(source: Source) -> list[Flowable]:
     by_cluster = Counter(source.cluster_name(p.get("cluster")) for p in people)
     by_sector = Counter(sector_name(p.get("sector")) for p in people)
     half = (FRAME_W - 8 * mm) / 2
-    tables = [_group_table(pgettext("technology cluster", "Cluster"), by_cluster, half), _group_table(_("Sector"), by_sector, half)]
+    tables = [
+        _group_table(pgettext("technology cluster", "Cluster"), by_cluster, half),
+        _group_table(_("Sector"), by_sector, half),
+    ]
     pair = Table([tables], colWidths=[half + 8 * mm, half], hAlign="LEFT")
     pair.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     flow.append(pair)

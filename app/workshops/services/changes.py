@@ -18,12 +18,12 @@ _REPLAY = sa.select(Operation.__table__.c.ack).where(
 )  # built once: every command of every phone asks it
 
 
-def replay(actor: Actor, op_id: str | None) -> dict | None:
+def replay(actor: Actor, op_id: str | None, connection: sa.Connection | None = None) -> dict | None:
     """The ack already given for this op id, if the command was applied before."""
     if not op_id:
         return None
     params = {"workshop_id": actor.workshop_id, "actor": actor.key, "op_id": op_id}
-    return db.session.execute(_REPLAY, params).scalar()
+    return (connection or db.session.connection()).execute(_REPLAY, params).scalar()
 
 
 def bump(workshop: Workshop) -> int:
