@@ -43,6 +43,9 @@ def select_locale() -> str | None:
 
 
 def register_extensions(app: Flask) -> None:
+    from app.realtime import SessionInterface
+
+    app.session_interface = SessionInterface()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login.init_app(app)

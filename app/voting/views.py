@@ -6,6 +6,7 @@ a voter next to a ballot, for any audience (UNLINK, docs/anonymity.md).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 
@@ -42,45 +43,71 @@ def over_limit(round_, data) -> bool:
     return tally.over_limit({int(k): v for k, v in data.items()}, round_.budget, round_.cap)
 
 
+_B = Ballot.__table__.c
 _BALLOTS = sa.select(
-    Ballot.__table__.c.data, Ballot.__table__.c.segment_cluster_id, Ballot.__table__.c.segment_sector
-).where(Ballot.__table__.c.round_id == sa.bindparam("round_id"))  # rows, not models: a tally reads thousands
+    _B.voter, _B.version, sa.type_coerce(_B.data, sa.Text), _B.segment_cluster_id, _B.segment_sector
+).where(_B.round_id == sa.bindparam("round_id"))  # rows, not models: a tally reads thousands
 
 
 def results(round_: Round) -> dict:
     """The round's results as every screen shows them: per choice, best first, the count of
     voters, and the same per cluster and per sector for segments of at least 3 voters."""
-    ballots = db.session.connection().execute(_BALLOTS, {"round_id": round_.id}).all()
+    rows = db.session.connection().execute(_BALLOTS, {"round_id": round_.id}).all()
+    ballots = _parsed(round_, rows)
     count = _tally_for(round_)
     out: dict = {"round_id": round_.id, "voted": len(ballots), "method": round_.method}
-    out["results"] = [r.to_dict() for r in count([b.data for b in ballots])]
+    out["results"] = [r.to_dict() for r in count(ballots)]
     if round_.method == Method.RANKING:
         ids = [o.id for o in round_.options]
-        out["schulze"] = tally.schulze([b.data for b in ballots], ids, round_.top_n).to_dict()
+        out["schulze"] = tally.schulze(ballots, ids, round_.top_n).to_dict()
     names = _cluster_names()
-    out["by_cluster"] = _segments(ballots, count, lambda b: names.get(b.segment_cluster_id))
-    out["by_sector"] = _segments(ballots, count, lambda b: b.segment_sector)
+    out["by_cluster"] = _segments(rows, ballots, count, lambda row: names.get(row.segment_cluster_id))
+    out["by_sector"] = _segments(rows, ballots, count, lambda row: row.segment_sector)
     return out
 
 
+def _parsed(round_: Round, rows: list[sa.Row]) -> list:
+    """Each stored ballot as the tallies take it (ids as ints), parsed once per version.
+
+    A room re-tallies several times a second while it votes; a voter's ballot at a given
+    version never changes, so only the ballots changed since the last tally are parsed.
+    """
+    cache = current_app.extensions.setdefault("parsed_ballots", {})  # (round, voter) -> (version, data)
+    if len(cache) > 100_000:
+        cache.clear()
+    out = []
+    for voter, version, raw, _cluster, _sector in rows:
+        key = (round_.id, voter)
+        hit = cache.get(key)
+        if hit is None or hit[0] != version:
+            data = json.loads(raw) if isinstance(raw, str) else raw  # psycopg parses JSON itself
+            hit = cache[key] = (version, _typed(round_.method, data))
+        out.append(hit[1])
+    return out
+
+
+def _typed(method: str, data):
+    if method == Method.DOTS:
+        return {int(k): v for k, v in data.items()}
+    if method == Method.SCORES:
+        return {int(k): {int(c): s for c, s in v.items()} for k, v in data.items()}
+    return data  # a ranking is a list of ids already
+
+
 def _tally_for(round_: Round):
-    """The tally function of the round's method, taking the stored ballots as they are."""
+    """The tally function of the round's method, taking parsed ballots (see _parsed)."""
     ids = [o.id for o in round_.options]
     if round_.method == Method.DOTS:
-        return lambda data: tally.tally_dots(
-            [{int(k): v for k, v in b.items()} for b in data], ids, cap=round_.cap
-        )
+        return lambda ballots: tally.tally_dots(ballots, ids, cap=round_.cap)
     if round_.method == Method.RANKING:
-        return lambda data: tally.tally_borda(data, ids, round_.top_n)
+        return lambda ballots: tally.tally_borda(ballots, ids, round_.top_n)
     weights = {c.id: c.weight for c in round_.criteria}
-    return lambda data: tally.tally_scores(
-        [{int(k): {int(c): s for c, s in v.items()} for k, v in b.items()} for b in data], ids, weights
-    )
+    return lambda ballots: tally.tally_scores(ballots, ids, weights)
 
 
-def _segments(ballots: list[sa.Row], count, segment_of) -> dict:
+def _segments(rows: list[sa.Row], ballots: list, count, segment_of) -> dict:
     """Results per segment; segments under 3 voters are hidden (and counted, not named)."""
-    segmented = tally.by_segment([(segment_of(b), b.data) for b in ballots], count)
+    segmented = tally.by_segment([(segment_of(row), b) for row, b in zip(rows, ballots, strict=True)], count)
     return segmented.to_dict()
 
 
