@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from typing import NamedTuple
 
@@ -48,10 +49,18 @@ def room_participant(participant_id: int) -> str:
     return f"p{participant_id}"
 
 
-def broadcast(messages: list[Message]) -> None:
-    """Send what a committed change means to each audience, in order."""
+_origin: ContextVar[str | None] = ContextVar("origin", default=None)  # the sid of the command's sender
+
+
+def broadcast(messages: list[Message], *, skip_sender: bool = False) -> None:
+    """Send what a committed change means to each audience, in order.
+
+    skip_sender: not to the connection whose command this is, which has it in its ack
+    (a voter's own copy of their ballot: one delivery less per ballot in a full room).
+    """
+    skip = _origin.get() if skip_sender else None
     for room, event, payload in messages:
-        socketio.emit(event, payload, to=room, namespace=NS)
+        socketio.emit(event, payload, to=room, namespace=NS, skip_sid=skip)
 
 
 # --- connections -------------------------------------------------------------------
@@ -338,6 +347,7 @@ def command(*roles: str) -> Callable:
                     raise Forbidden()
                 if not isinstance(data, dict):
                     raise Invalid(_("The request was not understood."))
+                _origin.set(request.sid)
                 return handler(actor, data, _op_id(data))
             except DomainError as e:
                 db.session.rollback()

@@ -129,7 +129,7 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
         )
     if job.outcome != "ok":
         raise RuntimeError(f"ballot not written: {job.outcome or 'timeout'}")
-    realtime.broadcast(views.ballot_messages(actor.participant_id, job.ack))
+    realtime.broadcast(views.ballot_messages(actor.participant_id, job.ack), skip_sender=True)
     views.tally_pump.touch(job.workshop_id, job.round_id)
     return job.ack
 
