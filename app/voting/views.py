@@ -261,16 +261,19 @@ class TallyPump:
 
     def flush(self, dirty: dict[int, int]) -> None:
         room = 0
+        sent = current_app.extensions.setdefault("public_tallies", {})  # round id -> last sent, less seq
         for round_id, workshop_id in dirty.items():
             round_ = db.session.get(Round, round_id)
             staff, public = tally_payloads(round_)
             room = max(room, staff["eligible"])
-            realtime.broadcast(
-                [
-                    (realtime.room_staff(workshop_id), "tally_changed", staff),
-                    (realtime.room_public(workshop_id), "tally_changed", public),
-                ]
-            )
+            messages = [(realtime.room_staff(workshop_id), "tally_changed", staff)]
+            # The room (every phone) hears only of what it can see change: while results are
+            # hidden, a voter changing their ballot changes nothing there but `seq`.
+            seen = {k: v for k, v in public.items() if k != "seq"}
+            if sent.get(round_id) != seen:
+                sent[round_id] = seen
+                messages.append((realtime.room_public(workshop_id), "tally_changed", public))
+            realtime.broadcast(messages)
         self._room = room
 
 
