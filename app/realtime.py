@@ -154,7 +154,7 @@ class Presence:
         shared, remote = self._shared, self._remote.get(workshop_id)
         if shared is None:  # one process: no set to build
             return len(_present.get(workshop_id, ()))
-        if shared is not None and workshop_id not in self._reading:  # one reader, the others use the copy
+        if workshop_id not in self._reading:  # one reader, the others use the copy
             self._reading.add(workshop_id)
             try:
                 if remote is None or not remote.current(shared.generation(workshop_id)):

@@ -28,6 +28,7 @@ from app.models import Ballot, Item, Operation, Participant, Round, Workshop, ut
 # ballot cost as much as running it. Core, not the ORM: no objects to load or track.
 _ballots, _ops, _workshops = Ballot.__table__, Operation.__table__, Workshop.__table__
 _P = sa.bindparam
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,6 @@ _WORKSHOP_STATE = sa.select(*(_workshops.c[name] for name in WorkshopState.__dat
 def workshop_state(connection: sa.Connection, workshop_id: int) -> WorkshopState | None:
     row = connection.execute(_WORKSHOP_STATE, {"workshop_id": workshop_id}).one_or_none()
     return WorkshopState(*row) if row else None
-
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -146,8 +144,7 @@ class Write:
     data: dict | list
     total: int
     over_limit: bool
-    filed_as: str  # the operations log's actor key
-    filed_as_actor: object  # the same, as replay() takes it
+    filed_as: object  # whom the operations log files it under (an Actor, or an anonymous voter's key)
     op_id: str
     segment: dict
     outcome: str = ""  # "ok", "stale" (the version moved), "replay" (op id already applied), "error"
@@ -223,7 +220,7 @@ def _write_batch(batch: list[Write]) -> None:
             statements.insert_op,
             {
                 "workshop_id": job.workshop_id,
-                "actor": job.filed_as,
+                "actor": job.filed_as.key,
                 "op_id": job.op_id,
                 "ack": ack,
                 "now": now,

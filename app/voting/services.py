@@ -121,7 +121,7 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
         if isinstance(job, dict):  # an op id applied before: its ack
             return job
     ballots.writer().write(job)
-    if job.outcome == "replay" and (stored := replay(job.filed_as_actor, op_id)):
+    if job.outcome == "replay" and (stored := replay(job.filed_as, op_id)):
         return stored
     if job.outcome == "stale":
         raise Conflict(
@@ -137,15 +137,15 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
 def _ballot_job(connection, actor: Actor, op_id: str, round_id, base_version, ballot) -> ballots.Write | dict:
     """Check a ballot against its round and the room; what the writer should write."""
     workshop = ballots.workshop_state(connection, actor.workshop_id)
+    if workshop is None:
+        raise NotNow(_("This workshop has ended."))
     spec = ballots.round_spec(round_id, actor.workshop_id, workshop.version) if is_id(round_id) else None
     if spec is None:
         raise NotFound(_("This round does not exist."), field="round_id")
     filed_as = _filed_as(actor, spec)
     if stored := replay(filed_as, op_id, connection):
         return stored
-    if not workshop.is_open:
-        raise NotNow(_("This workshop has ended."))
-    phases.require(workshop, "vote")
+    phases.require(workshop, "vote")  # an archived workshop included
     if spec.status != "open":
         raise NotNow(_("This round is closed."))
     if type(base_version) is not int or not 0 <= base_version < 2**31:
@@ -160,8 +160,7 @@ def _ballot_job(connection, actor: Actor, op_id: str, round_id, base_version, ba
         data=data,
         total=total,
         over_limit=views.over_limit(spec, data),
-        filed_as=filed_as.key,
-        filed_as_actor=filed_as,
+        filed_as=filed_as,
         op_id=op_id,
         segment=ballots.segment(connection, actor.participant_id) if base_version == 0 else {},
     )
