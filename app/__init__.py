@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app import config
 from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
@@ -20,6 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         n = app.config["TRUST_PROXY"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     register_extensions(app)
+    app.url_map.converters["id"] = IdConverter  # before the blueprints add their rules
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -32,6 +34,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         message_queue=app.config["REDIS_URL"] or None,
     )
     return app
+
+
+class IdConverter(IntegerConverter):
+    """A database id in a URL (`<id:workshop_id>`): up to nine digits, no leading zero. A longer
+    number matches no route (a 404, in JSON under /api/v1) instead of reaching the database
+    driver, which refuses integers past 64 bits with a 500."""
+
+    regex = r"[1-9][0-9]{0,8}"
 
 
 def select_locale() -> str | None:

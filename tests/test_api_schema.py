@@ -152,7 +152,7 @@ def test_the_document_is_valid_openapi_and_names_every_route(app, client):
     with pytest.raises(Exception, match="content"):
         schemathesis.openapi.from_dict(broken).validate()
     routes = {
-        re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.fallback"
     }

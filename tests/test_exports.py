@@ -521,6 +521,9 @@ def test_flask_export_errors_are_clear_and_write_nothing(app, tmp_path):
         args=["export", str(workshop.id), "--format", "json", "--out", str(tmp_path / "no" / "x")]
     )
     assert result.exit_code != 0 and "does not exist" in result.output
+    # A folder nobody may create files in (even root, in /proc): a message, not a traceback.
+    result = runner.invoke(args=["export", str(workshop.id), "--format", "json", "--out", "/proc/x.json"])
+    assert result.exit_code == 1 and "Could not write /proc/x.json" in result.output
     assert list(tmp_path.iterdir()) == []
 
 

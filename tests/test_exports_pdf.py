@@ -414,3 +414,12 @@ def test_sample_reports_saved_for_review(workshop_archive):
                 check=True,
             )
     assert (ARTIFACTS / "report-sample.pdf").stat().st_size > 10_000
+
+
+def test_the_report_prints_cluster_names_as_they_are_now(app):
+    """Cluster names may be edited after the seed: the report reads them from the archive."""
+    workshop_id = build_workshop()
+    db.session.get(Cluster, _cluster_id("bwcon")).name = "BW Connected e.V."
+    db.session.commit()
+    text = flat(pdf_text(render_workshop(archive.build(workshop_id)))[1])
+    assert re.search(r"BW Connected e\.V\. 4", text) and "Baden-Württemberg: Connected 4" not in text

@@ -236,6 +236,11 @@ def test_confirm_rename_dissolve_through_the_page(app, coordinator):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(StrategyTheme.id))) == 0
     assert coordinator.get(f"/coordinate/themes/{theme.id}/dissolve").status_code == 404
+    # A rename sent after another coordinator dissolved it: the joint page says so.
+    response = coordinator.post(f"/coordinate/themes/{theme.id}/rename?{query}", data={"name": "Late"})
+    assert "does not exist (any more)" in coordinator.get(response.headers["Location"]).text
+    response = coordinator.post(f"/coordinate/themes/dismiss?{query}", data={"themes": "abc"})
+    assert "was not dismissed" in coordinator.get(response.headers["Location"]).text
 
 
 def test_confirm_refusals_are_shown(app, coordinator):

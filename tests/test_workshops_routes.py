@@ -390,3 +390,17 @@ def test_the_default_join_limit_is_twenty_a_minute(client, app):
     make_workshop()
     codes = [client.post("/", data={"code": "ZZZZZZ"}).status_code for _ in range(21)]
     assert codes == [404] * 20 + [429]
+
+
+def test_an_id_too_long_for_the_database_is_a_page_that_does_not_exist(client):
+    """Every <id:...> in a URL stops at 2**31 - 1: longer numbers are 404, not a driver's 500."""
+    login(client, make_user(Role.ADMIN))
+    huge = "9" * 20
+    for url in (
+        f"/workshops/{huge}",
+        f"/workshops/{huge}/projector",
+        f"/workshops/{huge}/export/csv",
+        f"/account/tokens/{huge}/revoke",
+        f"/coordinate/workshops/{huge}",
+    ):
+        assert client.get(url).status_code == 404, url

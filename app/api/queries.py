@@ -16,23 +16,17 @@ from flask_babel import gettext as _
 from app.api.params import MAX_ID, WorkshopFilters
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Cluster, Comment, Item, ItemState, Participant, Role, Round, Theme, User, Workshop
+from app.models import Cluster, Comment, Item, ItemState, Participant, Round, Theme, User, Workshop
 from app.voting import views as voting_views
+from app.workshops.services.workshops import readable_by
 
 BASE = "/api/v1"
-
-
-def visible(user: User) -> sa.ColumnElement[bool]:
-    """The workshops this token's owner may read."""
-    if user.role in (Role.ADMIN, Role.COORDINATOR):
-        return sa.true()
-    return Workshop.facilitator_id == user.id
 
 
 def workshop_for(user: User, workshop_id: int) -> Workshop:
     if not 1 <= workshop_id <= MAX_ID:  # a 20-digit id overflows the database's integer
         raise NotFound(_("This workshop does not exist."))
-    workshop = db.session.scalar(sa.select(Workshop).where(Workshop.id == workshop_id, visible(user)))
+    workshop = db.session.scalar(sa.select(Workshop).where(Workshop.id == workshop_id, readable_by(user)))
     if workshop is None:
         raise NotFound(_("This workshop does not exist."))
     return workshop
@@ -50,7 +44,7 @@ def cluster_slugs() -> set[str]:
 
 def list_workshops(user: User, filters: WorkshopFilters) -> dict:
     """One page of the workshops this user may read, newest first, with the total that matched."""
-    query = sa.select(Workshop).where(visible(user))
+    query = sa.select(Workshop).where(readable_by(user))
     if filters.cluster:
         query = query.join(Cluster, Cluster.id == Workshop.cluster_id).where(Cluster.slug == filters.cluster)
     if filters.status:

@@ -70,13 +70,13 @@ def workshops() -> ResponseReturnValue:
     return jsonify(queries.list_workshops(g.api_user, filters))
 
 
-@bp.get("/workshops/<int:workshop_id>")
+@bp.get("/workshops/<id:workshop_id>")
 def workshop(workshop_id: int) -> ResponseReturnValue:
     params.check(request.args, request.query_string, ())
     return jsonify(queries.workshop_summary(g.api_user, workshop_id))
 
 
-@bp.get("/workshops/<int:workshop_id>/results")
+@bp.get("/workshops/<id:workshop_id>/results")
 def results(workshop_id: int) -> ResponseReturnValue:
     params.check(request.args, request.query_string, ())
     return jsonify(queries.workshop_results(g.api_user, workshop_id))

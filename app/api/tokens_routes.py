@@ -34,7 +34,7 @@ def index() -> ResponseReturnValue:
     return render_template("api/tokens.html", form=form, tokens=tokens.list_tokens(current_user))
 
 
-@tokens_bp.route("/<int:token_id>/revoke", methods=["GET", "POST"])
+@tokens_bp.route("/<id:token_id>/revoke", methods=["GET", "POST"])
 @may_have_tokens
 def revoke(token_id: int) -> ResponseReturnValue:
     """GET asks for confirmation; POST revokes."""

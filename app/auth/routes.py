@@ -90,7 +90,7 @@ def users() -> ResponseReturnValue:
     return render_template("auth/users.html", form=form, users=services.list_users())
 
 
-@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/active", methods=["POST"])
 @admin_required
 def set_active(user_id: int) -> ResponseReturnValue:
     active = request.form.get("active") == "1"

@@ -47,12 +47,15 @@ def build(workshop_id: int) -> dict:
     if workshop is None:
         raise NotFound(_("This workshop does not exist."))
     refs = _Refs()
-    slugs = {c.id: c.slug for c in db.session.scalars(sa.select(Cluster))}
+    clusters = list(db.session.scalars(sa.select(Cluster).order_by(Cluster.id)))
+    slugs = {c.id: c.slug for c in clusters}
     archive = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
         "exported_at": stamp(utcnow()),
         "workshop": _workshop(workshop, slugs),
+        # Names as they are now (they may be edited): what the report prints. Not imported.
+        "clusters": [{"slug": c.slug, "name": c.name} for c in clusters],
         "participants": _participants(workshop, refs, slugs),
         "themes": _themes(workshop, refs),
     }

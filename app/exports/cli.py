@@ -35,7 +35,10 @@ def _write_whole(path: Path, data: bytes) -> None:
     """Write beside the target, then rename: a failed write leaves no half file behind."""
     if not path.parent.is_dir():
         raise click.ClickException(f"The folder {path.parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as e:  # a folder we may not write to
+        raise click.ClickException(f"Could not write {path}: {e.strerror}.") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

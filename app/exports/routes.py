@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from app.exports import bp, service
 
 
-@bp.get("/workshops/<int:workshop_id>/export/<fmt>")
+@bp.get("/workshops/<id:workshop_id>/export/<fmt>")
 @login_required
 def download(workshop_id: int, fmt: str) -> ResponseReturnValue:
     """A workshop's outcomes as CSV (zip), Excel, JSON or PDF, for its facilitator and coordinators."""

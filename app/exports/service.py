@@ -15,6 +15,7 @@ from app.errors import Invalid, NotFound
 from app.exports import archive
 from app.extensions import db
 from app.models import Role, User, Workshop
+from app.workshops.services.workshops import can_read
 
 FORMATS = {
     "csv": ("zip", "application/zip"),
@@ -56,13 +57,6 @@ def render(data: dict, fmt: str) -> bytes:
     from app.exports.pdf import render_workshop  # built separately; imported only when asked for
 
     return render_workshop(data)
-
-
-def can_read(user: User, workshop: Workshop) -> bool:
-    """Its facilitator, administrators and coordinators (who see every workshop of every cluster)."""
-    if not user.is_authenticated or not user.active:
-        return False
-    return user.role in (Role.ADMIN, Role.COORDINATOR) or workshop.facilitator_id == user.id
 
 
 def _readable(user: User | None, workshop_id: object) -> Workshop:

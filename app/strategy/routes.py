@@ -40,7 +40,7 @@ def overview_page() -> ResponseReturnValue:
     return render_template("strategy/overview.html", form=form, rows=rows, formats=WORKSHOP_FORMATS)
 
 
-@bp.route("/coordinate/workshops/<int:workshop_id>")
+@bp.route("/coordinate/workshops/<id:workshop_id>")
 @coordinator_required
 def workshop(workshop_id: int) -> ResponseReturnValue:
     """One workshop read-only: themes and items, markets, and every round's results."""
@@ -124,25 +124,31 @@ def confirm_theme() -> ResponseReturnValue:
 def dismiss_theme() -> ResponseReturnValue:
     """Set a suggestion aside: it is not suggested again, to any coordinator."""
     form = DismissForm()
-    if form.validate_on_submit():
-        themes.dismiss(current_user, form.themes.data)
-        flash(_("Suggestion dismissed."), "ok")
+    if not form.validate_on_submit():
+        flash(_("The suggestion was not dismissed: %(why)s", why=_first_error(form)), "error")
+        return _back()
+    themes.dismiss(current_user, form.themes.data)
+    flash(_("Suggestion dismissed."), "ok")
     return _back()
 
 
-@bp.route("/coordinate/themes/<int:theme_id>/rename", methods=["POST"])
+@bp.route("/coordinate/themes/<id:theme_id>/rename", methods=["POST"])
 @coordinator_required
 def rename_theme(theme_id: int) -> ResponseReturnValue:
     form = RenameForm()
     if not form.validate_on_submit():
         flash(_("The theme was not renamed: %(why)s", why=_first_error(form)), "error")
         return _back()
-    theme = themes.rename(theme_id, form.name.data)
-    flash(_("Renamed to “%(name)s”.", name=theme.name), "ok")
+    try:
+        theme = themes.rename(theme_id, form.name.data)
+    except DomainError as e:  # dissolved meanwhile by another coordinator, say
+        flash(e.message, "error")
+    else:
+        flash(_("Renamed to “%(name)s”.", name=theme.name), "ok")
     return _back()
 
 
-@bp.route("/coordinate/themes/<int:theme_id>/dissolve", methods=["GET", "POST"])
+@bp.route("/coordinate/themes/<id:theme_id>/dissolve", methods=["GET", "POST"])
 @coordinator_required
 def dissolve_theme(theme_id: int) -> ResponseReturnValue:
     """GET asks for confirmation; POST dissolves the recurring theme (the workshop themes stay)."""

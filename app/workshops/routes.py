@@ -102,7 +102,7 @@ def new() -> ResponseReturnValue:
     )
 
 
-@bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+@bp.route("/workshops/<id:workshop_id>/edit", methods=["GET", "POST"])
 @facilitator_required
 def edit(workshop_id: int) -> ResponseReturnValue:
     workshop = services.workshop_for_staff(current_user, workshop_id)
@@ -114,7 +114,7 @@ def edit(workshop_id: int) -> ResponseReturnValue:
     return render_template("workshops/form.html", form=form, workshop=workshop)
 
 
-@bp.route("/workshops/<int:workshop_id>/duplicate", methods=["POST"])
+@bp.route("/workshops/<id:workshop_id>/duplicate", methods=["POST"])
 @facilitator_required
 def duplicate(workshop_id: int) -> ResponseReturnValue:
     copy = services.duplicate_workshop(current_user, workshop_id)
@@ -122,7 +122,7 @@ def duplicate(workshop_id: int) -> ResponseReturnValue:
     return redirect(url_for("workshops.edit", workshop_id=copy.id))
 
 
-@bp.route("/workshops/<int:workshop_id>/archive", methods=["GET", "POST"])
+@bp.route("/workshops/<id:workshop_id>/archive", methods=["GET", "POST"])
 @facilitator_required
 def archive(workshop_id: int) -> ResponseReturnValue:
     """GET asks for confirmation; POST archives."""
@@ -134,14 +134,14 @@ def archive(workshop_id: int) -> ResponseReturnValue:
     return render_template("workshops/archive.html", workshop=workshop)
 
 
-@bp.route("/workshops/<int:workshop_id>")
+@bp.route("/workshops/<id:workshop_id>")
 @facilitator_required
 def cockpit(workshop_id: int) -> ResponseReturnValue:
     workshop = services.workshop_for_staff(current_user, workshop_id)
     return render_template("workshops/cockpit.html", workshop=workshop, join_url=join_url(workshop))
 
 
-@bp.route("/workshops/<int:workshop_id>/projector")
+@bp.route("/workshops/<id:workshop_id>/projector")
 @facilitator_required
 def projector(workshop_id: int) -> ResponseReturnValue:
     workshop = services.workshop_for_staff(current_user, workshop_id)

@@ -13,7 +13,6 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from app.exports.pdf.layout import parse_time, plain
-from app.models.workshop import CLUSTERS
 from app.workshops.countries import country_name
 
 
@@ -63,10 +62,10 @@ class Source:
         self.round_by_ref = {r.get("ref"): r for r in self.rounds}
         self.reactions = Counter(r.get("item") for r in archive.get("reactions") or [])
         self.merged = Counter(i.get("merged_into") for i in self.items if i.get("merged_into"))
-        names = dict(CLUSTERS)
-        if self.workshop.get("cluster"):
-            names[self.workshop["cluster"]] = self.workshop.get("cluster_name") or self.workshop["cluster"]
-        self.cluster_names = names | {c.get("slug"): c.get("name") for c in archive.get("clusters") or []}
+        names = {c.get("slug"): c.get("name") for c in archive.get("clusters") or []}
+        if self.workshop.get("cluster") and self.workshop.get("cluster_name"):
+            names.setdefault(self.workshop["cluster"], self.workshop["cluster_name"])
+        self.cluster_names = names
 
     @property
     def title(self) -> str:

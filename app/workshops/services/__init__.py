@@ -12,7 +12,6 @@ from app.workshops.services.participants import (  # noqa: F401
     participant_in,
 )
 from app.workshops.services.workshops import (  # noqa: F401
-    all_workshops,
     archive_workshop,
     create_workshop,
     duplicate_workshop,

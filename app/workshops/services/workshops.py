@@ -59,17 +59,27 @@ def list_workshops(user: User, *, archived: bool = False) -> list[Workshop]:
     return list(db.session.scalars(query.order_by(Workshop.created_at.desc(), Workshop.id.desc())))
 
 
-def all_workshops() -> list[Workshop]:
-    """Every workshop of every cluster, for coordinators (read-only)."""
-    return list(db.session.scalars(sa.select(Workshop).order_by(Workshop.created_at.desc())))
-
-
 def workshop_for_staff(user: User, workshop_id: int) -> Workshop:
     """The workshop if this user runs it; another's workshop behaves as one that does not exist."""
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None or not can_run(user, workshop):
         raise NotFound(_("This workshop does not exist."))
     return workshop
+
+
+def can_read(user: User, workshop: Workshop) -> bool:
+    """Who may read a workshop's outcomes: its facilitator, administrators and coordinators
+    (who see every workshop of every cluster). `readable_by` is the same rule in SQL."""
+    if not user.is_authenticated or not user.active:
+        return False
+    return user.role in (Role.ADMIN, Role.COORDINATOR) or workshop.facilitator_id == user.id
+
+
+def readable_by(user: User) -> sa.ColumnElement[bool]:
+    """can_read as a WHERE clause, for lists."""
+    if user.role in (Role.ADMIN, Role.COORDINATOR):
+        return sa.true()
+    return Workshop.facilitator_id == user.id
 
 
 def can_run(user: User, workshop: Workshop) -> bool:
