@@ -40,9 +40,10 @@ from app import create_app  # noqa: E402
 
 app = create_app()
 
-from app.server import calm_gc  # noqa: E402
+from app.server import calm_gc, raise_open_files  # noqa: E402
 
 calm_gc()  # under gunicorn too
+raise_open_files()
 
 if __name__ == "__main__":
     from app.server import serve

@@ -33,6 +33,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE"],
         message_queue=app.config["REDIS_URL"] or None,
     )
+    from app import realtime
+
+    realtime.serve_commands(app)
     return app
 
 
@@ -45,11 +48,13 @@ class IdConverter(IntegerConverter):
 
 
 def select_locale() -> str | None:
-    """The workshop's language on its pages, else what the browser asks for."""
-    if not has_request_context():  # the CLI, background tasks: the default language
+    """The workshop's language on its pages (and a socket command's, set from its connection),
+    else what the browser asks for; the CLI and background tasks get the default language."""
+    if language := g.get("language"):
+        return language
+    if not has_request_context():
         return None
-    supported = list(current_app.config["LANGUAGES"])
-    return g.get("language") or request.accept_languages.best_match(supported)
+    return request.accept_languages.best_match(list(current_app.config["LANGUAGES"]))
 
 
 def register_extensions(app: Flask) -> None:

@@ -17,12 +17,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
-from functools import wraps
 from typing import NamedTuple
 
-from flask import current_app, has_app_context, request
+from flask import Flask, current_app, g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from socketio import PubSubManager
 
 from app.auth.actor import Actor
 from app.errors import DomainError, Forbidden, Invalid
@@ -60,22 +60,35 @@ def broadcast(messages: list[Message], *, skip_sender: bool = False) -> None:
     """
     skip = _origin.get() if skip_sender else None
     for room, event, payload in messages:
+        if skip and _alone_in(room, skip):
+            continue
         socketio.emit(event, payload, to=room, namespace=NS, skip_sid=skip)
+
+
+def _alone_in(room: str, sid: str) -> bool:
+    """Whether nobody but the sender would hear a message to this room: a phone without another
+    tab, on a server without a message queue (with one, the other processes may have members)."""
+    manager = socketio.server.manager
+    if isinstance(manager, PubSubManager):
+        return False
+    return all(member == sid for member, _eio in manager.get_participants(NS, room))
 
 
 # --- connections -------------------------------------------------------------------
 
 _actors: dict[str, Actor] = {}  # sid -> actor, for the connections of this process
+_languages: dict[str, str] = {}  # sid -> the language of its messages (its page's)
 _present: dict[int, Counter[int]] = {}  # workshop -> participant -> connections here
 _lock = threading.Lock()
 
 
-def attach(sid: str, actor: Actor) -> None:
+def attach(sid: str, actor: Actor, language: str) -> None:
     from flask_socketio import join_room
 
     with _lock:
         _forget(_actors.get(sid))
         _actors[sid] = actor
+        _languages[sid] = language
         if actor.participant_id:
             _present.setdefault(actor.workshop_id, Counter())[actor.participant_id] += 1
     gc_tender.connected()
@@ -91,6 +104,7 @@ def attach(sid: str, actor: Actor) -> None:
 def detach(sid: str) -> None:
     with _lock:
         actor = _actors.pop(sid, None)
+        _languages.pop(sid, None)
         _forget(actor)
     if actor:
         gc_tender.disconnected()
@@ -110,6 +124,7 @@ def forget_all() -> None:
     """Forget every connection of this process (tests, between two apps)."""
     with _lock:
         _actors.clear()
+        _languages.clear()
         _present.clear()
 
 
@@ -327,8 +342,12 @@ class SessionInterface(SecureCookieSessionInterface):
 # --- commands ----------------------------------------------------------------------
 
 
-def command(*roles: str) -> Callable:
-    """Turn a socket handler into a command: who may send it, its op id, its ack.
+Handler = Callable[[Actor, dict, str], dict]
+_commands: dict[str, tuple[tuple[str, ...], Handler]] = {}
+
+
+def command(event: str, *roles: str) -> Callable[[Handler], Handler]:
+    """Make a function the handler of a socket command: its event, who may send it.
 
     The handler receives the actor (from the connection, never the payload), the
     payload and the op id; it returns the ack. A domain error becomes
@@ -336,18 +355,39 @@ def command(*roles: str) -> Callable:
     so a client never waits for an ack that will not come.
     """
 
-    def decorate(handler: Callable[[Actor, dict, str], dict]) -> Callable:
-        @wraps(handler)
-        def wrapped(data=None):
+    def decorate(handler: Handler) -> Handler:
+        _commands[event] = (roles, handler)
+        return handler
+
+    return decorate
+
+
+def serve_commands(app: Flask) -> None:
+    """Give the app's Socket.IO server each command, run in a plain app context.
+
+    Flask-SocketIO runs a handler inside a request context it builds for every event: a
+    Request, the URL matched against every route, the session opened and swapped. A
+    command needs none of it (who sends it is the connection's actor, the language was
+    settled at connect), and in a full room that context cost as much as the ballot's
+    own checks. Connect, disconnect and get_snapshot stay with Flask-SocketIO.
+    """
+    for event, (roles, handler) in _commands.items():
+        socketio.server.on(event, _dispatcher(app, roles, handler), namespace=NS)
+
+
+def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler) -> Callable:
+    def dispatch(sid: str, data: object = None) -> dict:
+        with app.app_context():
+            g.language = _languages.get(sid)
             try:
-                actor = actor_for(request.sid)
+                actor = _actors.get(sid)
                 if actor is None:
                     raise Forbidden(_("You are not in this workshop. Please reload the page."))
                 if actor.role not in roles:
                     raise Forbidden()
                 if not isinstance(data, dict):
                     raise Invalid(_("The request was not understood."))
-                _origin.set(request.sid)
+                _origin.set(sid)
                 return handler(actor, data, _op_id(data))
             except DomainError as e:
                 db.session.rollback()
@@ -362,9 +402,7 @@ def command(*roles: str) -> Callable:
             finally:
                 db.session.remove()
 
-        return wrapped
-
-    return decorate
+    return dispatch
 
 
 def _op_id(data: dict) -> str:

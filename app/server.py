@@ -15,6 +15,7 @@ import socket
 from flask import Flask
 
 BACKLOG = 2048
+MAX_CONNECTIONS = 20_000  # eventlet's server otherwise serves 1,024 at once: a phone each, then nothing
 log = logging.getLogger(__name__)
 
 
@@ -39,9 +40,23 @@ def serve(app: Flask, host: str, port: int, async_mode: str, log_output: bool = 
     elif async_mode == "eventlet":
         import eventlet.wsgi
 
-        eventlet.wsgi.server(listener(host, port), app, log_output=log_output)
+        eventlet.wsgi.server(listener(host, port), app, log_output=log_output, max_size=MAX_CONNECTIONS)
     else:  # threading: development only
         app.run(host=host, port=port, threaded=True)
+
+
+def raise_open_files() -> None:
+    """Every phone holds a socket: lift this process's open-file limit from the usual soft 1,024
+    to the hard limit the system allows (a service manager's LimitNOFILE sets that one)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            log.warning("could not raise the open-file limit above %s", soft)
 
 
 def calm_gc() -> None:

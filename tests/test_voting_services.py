@@ -424,6 +424,39 @@ def test_ballots_only_in_the_vote_phase(app, dot_round, phase):
     assert stored(app) == before
 
 
+def test_a_countdown_locked_at_zero_ends_the_ballots_without_a_change_of_version(app, dot_round):
+    """This process checks ballots against the room as it last read it; the writer reads it again
+    for every batch, and time running out changes no version."""
+    room, r, _ = dot_round
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(
+            "update workshops set timer_lock_at_zero = 1, timer_ends_at = ? where id = ?",
+            ("2020-01-01 00:00:00.000000", room.id),
+        )
+    before = stored(app)
+    error = refused(NotNow, services.cast_ballot, room.ada, op(), r["id"], 1, {options(r)[2]: 1})
+    assert "Time is up" in error.message
+    assert stored(app) == before
+
+
+def test_a_round_closed_by_another_process_takes_no_ballot_and_a_retry_gets_its_ack(app, dot_round):
+    """Another process closes the round (this one saw it open a moment ago): the next ballot is
+    refused, and a retry of a ballot applied before the close is answered as it was."""
+    room, r, _ = dot_round
+    first_op = op()
+    first = room.cast(room.bob, r, {options(r)[0]: 2}, op_id=first_op)
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("update rounds set status = 'closed' where id = ?", (r["id"],))
+        conn.execute("update workshops set version = version + 1 where id = ?", (room.id,))
+    before = stored(app)
+    error = refused(NotNow, services.cast_ballot, room.ada, op(), r["id"], 1, {options(r)[2]: 1})
+    assert "closed" in error.message
+    assert services.cast_ballot(room.bob, first_op, r["id"], 0, {options(r)[0]: 2}) == first
+    assert stored(app) == before
+
+
 # --- ONE: one ballot per voter and round -------------------------------------------------
 
 

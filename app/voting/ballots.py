@@ -1,12 +1,15 @@
 """The ballot path, the hottest road of a full room: check, write by group commit, ack.
 
 A thousand phones may vote within seconds. Each ballot is checked in its own event
-handler against a read-only description of its round (`RoundSpec`, cached per
-workshop version, so a ballot costs two small reads instead of a dozen). The write
-goes to the process's `BallotWriter`: ballots that arrive while a transaction is
-being written wait for the next one, which writes them all and commits once; every
-ack is sent after that commit (ACK). Races between tabs and processes are still
-settled by the database: a ballot is inserted only if the voter has none
+handler, without reading the database, against the workshop as this process last
+read it (`WorkshopState`) and a read-only description of its round at that
+workshop version (`RoundSpec`). The write goes to the process's `BallotWriter`:
+ballots that arrive while a transaction is being written wait for the next one,
+which reads each workshop of the batch once, writes the ballots checked against
+that version, hands back the others to be checked again from the database (the
+room moved on meanwhile: a new phase, a closed round, changed limits), and commits
+once; every ack is sent after that commit (ACK). Races between tabs and processes
+are settled by the database: a ballot is inserted only if the voter has none
 (ON CONFLICT DO NOTHING on the unique voter) and replaced only from the version it
 was built on (a conditional UPDATE), so a batch needs no savepoints.
 """
@@ -21,8 +24,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.errors import NotNow
 from app.extensions import db, socketio
 from app.models import Ballot, Item, Operation, Participant, Round, Workshop, utcnow
+from app.workshops import phases
 
 # The statements of the hot path are built once: building and hashing a statement per
 # ballot cost as much as running it. Core, not the ORM: no objects to load or track.
@@ -49,14 +54,30 @@ class WorkshopState:
     timer_expired = Workshop.timer_expired
 
 
-_WORKSHOP_STATE = sa.select(*(_workshops.c[name] for name in WorkshopState.__dataclass_fields__)).where(
-    _workshops.c.id == _P("workshop_id")
+# FOR SHARE (PostgreSQL): a batch and a change of the room (which updates this row to bump
+# its version) wait for each other, so no ballot is written into a round closed meanwhile.
+_WORKSHOP_STATE = (
+    sa.select(*(_workshops.c[name] for name in WorkshopState.__dataclass_fields__))
+    .where(_workshops.c.id == _P("workshop_id"))
+    .with_for_update(read=True)
 )
 
 
 def workshop_state(connection: sa.Connection, workshop_id: int) -> WorkshopState | None:
+    """The workshop as it is now; this process remembers it for the next ballots (`known_state`)."""
     row = connection.execute(_WORKSHOP_STATE, {"workshop_id": workshop_id}).one_or_none()
-    return WorkshopState(*row) if row else None
+    state = WorkshopState(*row) if row else None
+    known = current_app.extensions.setdefault("workshop_states", {})
+    if state is None:
+        known.pop(workshop_id, None)
+    else:
+        known[workshop_id] = state
+    return state
+
+
+def known_state(workshop_id: int) -> WorkshopState | None:
+    """The workshop as this process last read it (it may have moved on: the writer checks)."""
+    return current_app.extensions.get("workshop_states", {}).get(workshop_id)
 
 
 @dataclass(frozen=True)
@@ -118,17 +139,6 @@ def round_spec(round_id: int, workshop_id: int, version: int) -> RoundSpec | Non
     return spec
 
 
-_SEGMENT = sa.select(Participant.__table__.c.cluster_id, Participant.__table__.c.sector).where(
-    Participant.__table__.c.id == _P("participant_id")
-)
-
-
-def segment(connection: sa.Connection, participant_id: int) -> dict:
-    """The voter's cluster and sector, copied onto the ballot for results by group."""
-    row = connection.execute(_SEGMENT, {"participant_id": participant_id}).one()
-    return {"segment_cluster_id": row.cluster_id, "segment_sector": row.sector}
-
-
 # --- the group commit ----------------------------------------------------------------
 
 
@@ -137,6 +147,7 @@ class Write:
     """One checked ballot waiting for the writer, and what became of it."""
 
     workshop_id: int
+    version: int  # of the workshop it was checked against
     round_id: int
     voter: str
     participant_id: int | None  # None in an anonymous round
@@ -145,9 +156,10 @@ class Write:
     total: int
     over_limit: bool
     filed_as: object  # whom the operations log files it under (an Actor, or an anonymous voter's key)
+    segment_of: int  # the participant whose cluster and sector the ballot carries (also when anonymous)
     op_id: str
-    segment: dict
-    outcome: str = ""  # "ok", "stale" (the version moved), "replay" (op id already applied), "error"
+    outcome: str = ""  # "ok", "stale" (the ballot's version moved), "replay" (op id already applied),
+    # "recheck" (the workshop moved on since the check), "error"
     ack: dict | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -207,7 +219,13 @@ def _write_batch(batch: list[Write]) -> None:
     statements = _statements(db.session.get_bind().dialect.name)
     connection = db.session.connection()
     now = utcnow()
+    writable: dict[int, int | None] = {}  # workshop -> the version its ballots may be written at
     for job in batch:
+        if job.workshop_id not in writable:
+            writable[job.workshop_id] = _writable_version(connection, job.workshop_id)
+        if job.version != writable[job.workshop_id]:
+            job.outcome = "recheck"
+            continue
         version = 1 if job.base == 0 else job.base + 1
         ack = {
             "ok": True,
@@ -235,6 +253,22 @@ def _write_batch(batch: list[Write]) -> None:
             connection.execute(statements.delete_op, {"id": op})
             job.outcome = "stale"
     _commit(connection)
+
+
+def _writable_version(connection, workshop_id: int) -> int | None:
+    """The workshop's version, if it takes ballots now; None if not (its ballots are checked afresh).
+
+    Every change of a round, a phase or an item bumps the version, so a ballot checked at
+    this version is still valid; the countdown is looked at again, as time goes by.
+    """
+    state = workshop_state(connection, workshop_id)
+    if state is None:
+        return None
+    try:
+        phases.require(state, "vote")
+    except NotNow:
+        return None
+    return state.version
 
 
 def _commit(connection) -> None:
@@ -268,8 +302,7 @@ def _store(connection, statements: _Statements, job: Write, version: int, now) -
             "data": job.data,
             "total": job.total,
             "participant_id": job.participant_id,
-            "cluster": job.segment.get("segment_cluster_id"),
-            "sector": job.segment.get("segment_sector"),
+            "segment_of": job.segment_of,
         }
         return connection.execute(statements.insert_ballot, values).scalar() is not None
     values = {"of_round": job.round_id, "of_voter": job.voter, "base": job.base, "now": now}
@@ -293,7 +326,11 @@ def _statements(dialect: str) -> _Statements:
     conditional UPDATE, for this database."""
     if dialect not in _built:
         insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-        ops, ballots = _ops.c, _ballots.c
+        ops, ballots, people = _ops.c, _ballots.c, Participant.__table__.c
+
+        def of_voter(column):  # the voter's cluster and sector, copied for results by group
+            return sa.select(column).where(people.id == _P("segment_of")).scalar_subquery()
+
         _built[dialect] = _Statements(
             insert_op=insert(_ops)
             .values(
@@ -311,8 +348,8 @@ def _statements(dialect: str) -> _Statements:
                 round_id=_P("round_id"),
                 voter=_P("voter"),
                 participant_id=_P("participant_id"),
-                segment_cluster_id=_P("cluster"),
-                segment_sector=_P("sector"),
+                segment_cluster_id=of_voter(people.cluster_id),
+                segment_sector=of_voter(people.sector),
                 data=_P("data", type_=ballots.data.type),
                 total=_P("total"),
                 version=1,

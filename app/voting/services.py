@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from contextlib import suppress
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 
 from app import realtime
 from app.auth.actor import Actor
-from app.errors import Conflict, Invalid, NotFound, NotNow
+from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme
 from app.models.voting import DEFAULT_CRITERIA, Method, Target
@@ -115,12 +116,28 @@ def set_limits(actor: Actor, op_id: str, round_id: object, budget: object, cap: 
 
 
 def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object, ballot: object) -> dict:
-    """A participant's whole ballot, checked here and written by the group commit; the ack follows it."""
-    with db.engine.connect() as connection:  # reads only, and no ORM session: the hottest path
-        job = _ballot_job(connection, actor, op_id, round_id, base_version, ballot)
+    """A participant's whole ballot, written by the group commit; the ack follows it.
+
+    It is checked without a read against the room as this process last saw it; the
+    writer confirms that the room has not moved on since. When it has (or the ballot is
+    refused on that view), the workshop is read afresh: an op id applied before gets its
+    stored ack, and anything else is checked and written again.
+    """
+    args = (actor, op_id, round_id, base_version, ballot)
+    job = None
+    if known := ballots.known_state(actor.workshop_id):
+        with suppress(DomainError):  # refused on what this process knew: decided afresh below
+            job = ballots.writer().write(_ballot_job(known, *args))
+    for _attempt in range(3):
+        if job is not None and job.outcome != "recheck":
+            break
+        with db.engine.connect() as connection:
+            job = _ballot_job(ballots.workshop_state(connection, actor.workshop_id), *args, connection)
         if isinstance(job, dict):  # an op id applied before: its ack
             return job
-    ballots.writer().write(job)
+        ballots.writer().write(job)
+    else:  # the room changed under every attempt
+        raise Conflict(_("The round changed while you voted. Please check your ballot and send it again."))
     if job.outcome == "replay" and (stored := replay(job.filed_as, op_id)):
         return stored
     if job.outcome == "stale":
@@ -134,16 +151,27 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
     return job.ack
 
 
-def _ballot_job(connection, actor: Actor, op_id: str, round_id, base_version, ballot) -> ballots.Write | dict:
-    """Check a ballot against its round and the room; what the writer should write."""
-    workshop = ballots.workshop_state(connection, actor.workshop_id)
+def _ballot_job(
+    workshop: ballots.WorkshopState | None,
+    actor: Actor,
+    op_id: str,
+    round_id,
+    base_version,
+    ballot,
+    connection: sa.Connection | None = None,
+) -> ballots.Write | dict:
+    """Check a ballot against its round and the room; what the writer should write.
+
+    With a connection (the workshop was just read), a retry of an applied command first
+    gets its stored ack, even if the round has closed since.
+    """
     if workshop is None:
         raise NotNow(_("This workshop has ended."))
     spec = ballots.round_spec(round_id, actor.workshop_id, workshop.version) if is_id(round_id) else None
     if spec is None:
         raise NotFound(_("This round does not exist."), field="round_id")
     filed_as = _filed_as(actor, spec)
-    if stored := replay(filed_as, op_id, connection):
+    if connection is not None and (stored := replay(filed_as, op_id, connection)):
         return stored
     phases.require(workshop, "vote")  # an archived workshop included
     if spec.status != "open":
@@ -153,6 +181,7 @@ def _ballot_job(connection, actor: Actor, op_id: str, round_id, base_version, ba
     data, total = _checked(spec, actor, ballot)
     return ballots.Write(
         workshop_id=workshop.id,
+        version=workshop.version,
         round_id=spec.id,
         voter=voter_key(spec, actor.participant_id),
         participant_id=None if spec.anonymous else actor.participant_id,
@@ -161,8 +190,8 @@ def _ballot_job(connection, actor: Actor, op_id: str, round_id, base_version, ba
         total=total,
         over_limit=views.over_limit(spec, data),
         filed_as=filed_as,
+        segment_of=actor.participant_id,
         op_id=op_id,
-        segment=ballots.segment(connection, actor.participant_id) if base_version == 0 else {},
     )
 
 

@@ -7,7 +7,8 @@ this is, and is checked against that session.
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit
 
@@ -30,7 +31,8 @@ def connect(auth=None) -> None:
         actor = _actor_from_session(auth)
     finally:
         db.session.remove()
-    realtime.attach(request.sid, actor)
+    # Its commands answer in the language of its page: the workshop's on a phone.
+    realtime.attach(request.sid, actor, str(get_locale()))
     emit("snapshot", _snapshot(actor))
 
 
@@ -52,7 +54,8 @@ def _actor_from_session(auth) -> Actor:
             return Actor(workshop_id, view, user_id=current_user.id)
     if view == PARTICIPANT:
         pid = session.get("pt", {}).get(str(workshop_id))
-        if services.participant_in(workshop_id, pid):
+        if participant := services.participant_in(workshop_id, pid):
+            g.language = participant.workshop.language
             return Actor(workshop_id, PARTICIPANT, participant_id=pid)
     raise ConnectionRefusedError("unauthorized")
 
@@ -73,8 +76,7 @@ def get_snapshot(data=None) -> dict:
     return {"ok": True, "snapshot": _snapshot(actor)}
 
 
-@socketio.on("propose_item", namespace=NS)
-@realtime.command(PARTICIPANT)
+@realtime.command("propose_item", PARTICIPANT)
 def propose_item(actor: Actor, data: dict, op_id: str) -> dict:
     """A participant proposes an idea or a market; broadcasts item_changed."""
     form = from_payload(ItemForm, data)
@@ -83,8 +85,7 @@ def propose_item(actor: Actor, data: dict, op_id: str) -> dict:
     )
 
 
-@socketio.on("edit_item", namespace=NS)
-@realtime.command(PARTICIPANT, STAFF)
+@realtime.command("edit_item", PARTICIPANT, STAFF)
 def edit_item(actor: Actor, data: dict, op_id: str) -> dict:
     """The author (while submissions are open) or the facilitator edits an item; broadcasts item_changed."""
     form = from_payload(EditItemForm, data)
@@ -93,29 +94,25 @@ def edit_item(actor: Actor, data: dict, op_id: str) -> dict:
     )
 
 
-@socketio.on("withdraw_item", namespace=NS)
-@realtime.command(PARTICIPANT)
+@realtime.command("withdraw_item", PARTICIPANT)
 def withdraw_item(actor: Actor, data: dict, op_id: str) -> dict:
     """The author withdraws their item; broadcasts item_removed."""
     return services.withdraw_item(actor, op_id, data.get("item_id"))
 
 
-@socketio.on("hide_item", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("hide_item", STAFF)
 def hide_item(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator hides or shows an item; item_removed to the room, item_changed to staff."""
     return services.set_item_hidden(actor, op_id, data.get("item_id"), data.get("hidden"))
 
 
-@socketio.on("set_submissions", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("set_submissions", STAFF)
 def set_submissions(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator locks or unlocks submissions; broadcasts workshop_changed."""
     return services.set_submissions_open(actor, op_id, _flag(data, "open"))
 
 
-@socketio.on("set_private", namespace=NS)
-@realtime.command(STAFF, SCREEN)
+@realtime.command("set_private", STAFF, SCREEN)
 def set_private(actor: Actor, data: dict, op_id: str) -> dict:
     """Private ideation on, or off (reveal all; the projector's R key too); staff get
     workshop_changed, the room a resync."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from app import realtime
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
-from app.extensions import socketio
 from app.forms import from_payload
 from app.workshops.forms import CommentForm, RenameThemeForm, ThemeForm
 from app.workshops.services import discussion, room, themes
@@ -18,96 +17,83 @@ NS = realtime.NS
 RUNNERS = (STAFF, SCREEN)
 
 
-@socketio.on("set_phase", namespace=NS)
-@realtime.command(*RUNNERS)
+@realtime.command("set_phase", *RUNNERS)
 def set_phase(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator moves the room to a phase; broadcasts workshop_changed."""
     return room.set_phase(actor, op_id, data.get("phase"))
 
 
-@socketio.on("timer", namespace=NS)
-@realtime.command(*RUNNERS)
+@realtime.command("timer", *RUNNERS)
 def timer(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator sets, starts, pauses, extends or clears the countdown; broadcasts workshop_changed."""
     return room.timer(actor, op_id, data.get("action"), data.get("seconds"), data.get("lock_at_zero"))
 
 
-@socketio.on("spotlight", namespace=NS)
-@realtime.command(*RUNNERS)
+@realtime.command("spotlight", *RUNNERS)
 def spotlight(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator shows one item large on the projector (item_id null: none); workshop_changed."""
     return room.spotlight(actor, op_id, data.get("item_id"))
 
 
-@socketio.on("add_comment", namespace=NS)
-@realtime.command(PARTICIPANT, STAFF)
+@realtime.command("add_comment", PARTICIPANT, STAFF)
 def add_comment(actor: Actor, data: dict, op_id: str) -> dict:
     """A participant or the facilitator comments on an item or replies; broadcasts comment_changed."""
     form = from_payload(CommentForm, data)
     return discussion.add_comment(actor, op_id, data.get("item_id"), form.text.data, data.get("parent_id"))
 
 
-@socketio.on("hide_comment", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("hide_comment", STAFF)
 def hide_comment(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator hides or shows a comment; comment_removed to the room, comment_changed to staff."""
     return discussion.hide_comment(actor, op_id, data.get("comment_id"), data.get("hidden"))
 
 
-@socketio.on("toggle_reaction", namespace=NS)
-@realtime.command(PARTICIPANT)
+@realtime.command("toggle_reaction", PARTICIPANT)
 def toggle_reaction(actor: Actor, data: dict, op_id: str) -> dict:
     """A participant gives or takes back their +1 on an item; broadcasts reaction_changed."""
     return discussion.toggle_reaction(actor, op_id, data.get("item_id"))
 
 
-@socketio.on("create_theme", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("create_theme", STAFF)
 def create_theme(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator adds a theme (with items, when accepting a suggestion); board_changed."""
     form = from_payload(ThemeForm, data)
     return themes.create_theme(actor, op_id, form.name.data, form.color.data, data.get("item_ids", []))
 
 
-@socketio.on("update_theme", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("update_theme", STAFF)
 def update_theme(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator renames or recolours a theme; board_changed."""
     form = from_payload(RenameThemeForm, data)
     return themes.update_theme(actor, op_id, data.get("theme_id"), form.name.data, form.color.data)
 
 
-@socketio.on("delete_theme", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("delete_theme", STAFF)
 def delete_theme(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator deletes a theme; its items go back to unsorted; board_changed."""
     return themes.delete_theme(actor, op_id, data.get("theme_id"))
 
 
-@socketio.on("order_themes", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("order_themes", STAFF)
 def order_themes(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator reorders the themes; board_changed."""
     return themes.order_themes(actor, op_id, data.get("theme_ids"))
 
 
-@socketio.on("move_item", namespace=NS)
-@realtime.command(PARTICIPANT, STAFF)
+@realtime.command("move_item", PARTICIPANT, STAFF)
 def move_item(actor: Actor, data: dict, op_id: str) -> dict:
     """Move an item into a theme (null: unsorted) at an index; participants only when the
     workshop lets them cluster, in the cluster phase; board_changed."""
     return themes.move_item(actor, op_id, data.get("item_id"), data.get("theme_id"), data.get("index"))
 
 
-@socketio.on("merge_items", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("merge_items", STAFF)
 def merge_items(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator merges duplicates into one item; everyone resyncs."""
     return themes.merge_items(actor, op_id, data.get("target_id"), data.get("item_ids"))
 
 
-@socketio.on("suggest_themes", namespace=NS)
-@realtime.command(STAFF)
+@realtime.command("suggest_themes", STAFF)
 def suggest_themes(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator asks for proposed themes for the unsorted items; the ack holds them."""
     return {"ok": True, "suggestions": themes.suggest(actor)}
