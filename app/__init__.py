@@ -32,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         cors_allowed_origins=config.allowed_origins(app.config),
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE"],
         message_queue=app.config["REDIS_URL"] or None,
+        async_handlers=False,
     )
     from app import realtime
 
