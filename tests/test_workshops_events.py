@@ -839,3 +839,18 @@ def test_a_phone_cannot_reconnect_to_an_ended_workshop(app):
     assert try_connect(app, http, workshop.id).is_connected(NS)
     laptop.post(f"/workshops/{workshop.id}/archive", data={"confirm": "yes"})
     assert not try_connect(app, http, workshop.id).is_connected(NS)
+
+
+def test_a_phone_hears_refusals_in_its_workshops_language_and_the_cockpit_in_its_browsers(app):
+    """Commands run without a request context: the language is settled at connect, as the
+    page's would be (the workshop's on a phone, the browser's on the cockpit)."""
+    user = make_user()
+    workshop = make_workshop(user, phase="lobby", language="de")
+    http = login(app.test_client(), user)
+    http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "it"
+    cockpit = connect(app, http, workshop, view="staff")
+    ack = cockpit.emit("set_phase", {}, namespace=NS, callback=True)
+    assert ack == {"ok": False, "error": "Richiesta non compresa.", "code": "Invalid", "field": "op_id"}
+    sock = phone(app, workshop)
+    ack = sock.emit("propose_item", {"op_id": op(), "text": "Ein Büro in Tokio"}, namespace=NS, callback=True)
+    assert ack["ok"] is False and ack["error"].startswith("Gerade nicht möglich"), ack
