@@ -71,7 +71,8 @@ class LiveServer:
                 self.proc.kill()
 
 
-def start(tmp: Path, async_mode: str = "gevent", **extra_env: str) -> LiveServer:
+def start(tmp: Path, async_mode: str = "gevent", gunicorn: bool = False, **extra_env: str) -> LiveServer:
+    """`python wsgi.py` (or gunicorn with the repository's gunicorn.conf.py, as deployed)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))}
@@ -90,17 +91,20 @@ def start(tmp: Path, async_mode: str = "gevent", **extra_env: str) -> LiveServer
     server = LiveServer(url=url, env=env, log_path=tmp / f"server-{port}.log")
     server.flask("db", "upgrade")
     log = server.log_path.open("w")
+    command = ["wsgi.py"]
+    if gunicorn:
+        command = ["-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"]
     server.proc = subprocess.Popen(
-        [sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
             raise RuntimeError(f"server exited:\n{server.log()}")
         try:
-            requests.get(url + "/login", timeout=1)
+            requests.get(url + "/login", timeout=5)
             return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # gunicorn's worker is still importing
             time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"server did not start:\n{server.log()}")
