@@ -117,7 +117,7 @@ def main() -> None:
     else:
         import eventlet.wsgi
 
-        eventlet.wsgi.server(listener(), app, log_output=False)
+        eventlet.wsgi.server(listener(), app, log_output=False, max_size=20_000)  # as app/server.py
 
 
 if __name__ == "__main__":
