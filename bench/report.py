@@ -58,6 +58,8 @@ def summary(args, results: dict) -> dict:
         }
         if r.get("rss_before") is not None and r.get("rss_after") is not None and join["connected"]:
             s["rss_per_connection"] = (r["rss_after"] - r["rss_before"]) / join["connected"]
+            if r.get("rss_end") is not None:
+                s["rss_end_per_connection"] = (r["rss_end"] - r["rss_before"]) / join["connected"]
         if "propose" in r:
             s["propose_p"] = stats.percentiles(r["propose"]["latencies"])
             s["proposed"] = len(r["propose"]["latencies"])
@@ -87,7 +89,7 @@ def _rows(s: dict, ratio) -> dict[str, str]:
     burst, sat = f("burst", {}), f("saturate", {})
     tally = burst.get("tally", {})
     cpu, wait, gen = f("server_cpu", {}), f("server_cpu_wait", {}), f("generator_cpu", {})
-    rss = f("rss_per_connection")
+    rss, rss_end = f("rss_per_connection"), f("rss_end_per_connection")
 
     def pct(v: float | None) -> str:
         return num(None if v is None else v * 100, "{:.0f} %")
@@ -121,6 +123,7 @@ def _rows(s: dict, ratio) -> dict[str, str]:
         "server CPU per acked ballot burst / ceiling, ms": f"{per(burst)} / {per(sat)}",
         "generator CPU burst / ceiling, % of a core": f"{pct(gen.get('burst'))} / {pct(gen.get('saturate'))}",
         "server RSS per connection, KB": num(None if rss is None else rss / 1024, "{:.1f}"),
+        "the same after the votes, KB": num(None if rss_end is None else rss_end / 1024, "{:.1f}"),
         STORED: f"{f('acked_total', '-')} / {f('stored', '-')}",
         LOST: num(f("lost")),
     }

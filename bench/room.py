@@ -331,6 +331,7 @@ async def run_bare(args, http: aiohttp.ClientSession, workdir: Path) -> dict:
         try:
             out |= await ballots(args, pool, [projector], pids, progress)
             out |= await collect(pool)
+            out["rss_end"] = prepare.rss_bytes(pids)
         finally:
             progress.stop()
         out["tallies"].append(projector.tallies)

@@ -107,3 +107,21 @@ def test_an_italian_browser_gets_the_italian_login_page(app, client):
 
     english = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
     assert "Log in" in english
+
+
+def test_the_template_holds_every_string_of_the_code(template_ids, tmp_path):
+    """A string added to the code without `make messages` would reach every screen in English."""
+    import subprocess
+    import sys
+
+    root = TRANSLATIONS.parent.parent
+    fresh = tmp_path / "fresh.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l"]
+        + ["-o", str(fresh), "."],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    missing = {m.id for m in _messages(_read(fresh))} - template_ids
+    assert missing == set(), "run `make messages` and translate the new strings"

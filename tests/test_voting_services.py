@@ -457,6 +457,37 @@ def test_a_round_closed_by_another_process_takes_no_ballot_and_a_retry_gets_its_
     assert stored(app) == before
 
 
+def test_a_ballot_written_on_its_last_attempt_is_acknowledged(app, dot_round, monkeypatch):
+    """The room moved on under the first three attempts (the writer sent the ballot back each
+    time); the fourth is written, and its ack says so."""
+    from app.voting import ballots
+
+    room, r, _ = dot_round
+    real, moved = ballots._writable_version, [3]
+
+    def moving(connection, workshop_id):
+        if moved[0]:
+            moved[0] -= 1
+            return None
+        return real(connection, workshop_id)
+
+    monkeypatch.setattr(ballots, "_writable_version", moving)
+    ack = services.cast_ballot(room.ada, op(), r["id"], 1, {options(r)[2]: 1})
+    assert ack["ok"] is True and ack["version"] == 2
+    assert [row[-1] for row in stored(app) if row[1] == f"p{room.pids[0]}"] == [2]
+
+
+def test_a_room_that_keeps_moving_gets_a_conflict_and_stores_nothing(app, dot_round, monkeypatch):
+    from app.voting import ballots
+
+    room, r, _ = dot_round
+    monkeypatch.setattr(ballots, "_writable_version", lambda connection, workshop_id: None)
+    before = stored(app)
+    error = refused(Conflict, services.cast_ballot, room.ada, op(), r["id"], 1, {options(r)[2]: 1})
+    assert "changed while you voted" in error.message
+    assert stored(app) == before
+
+
 # --- ONE: one ballot per voter and round -------------------------------------------------
 
 

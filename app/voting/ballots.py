@@ -54,18 +54,19 @@ class WorkshopState:
     timer_expired = Workshop.timer_expired
 
 
-# FOR SHARE (PostgreSQL): a batch and a change of the room (which updates this row to bump
-# its version) wait for each other, so no ballot is written into a round closed meanwhile.
-_WORKSHOP_STATE = (
-    sa.select(*(_workshops.c[name] for name in WorkshopState.__dataclass_fields__))
-    .where(_workshops.c.id == _P("workshop_id"))
-    .with_for_update(read=True)
+_WORKSHOP_STATE = sa.select(*(_workshops.c[name] for name in WorkshopState.__dataclass_fields__)).where(
+    _workshops.c.id == _P("workshop_id")
 )
+# FOR SHARE (PostgreSQL), in the writer's transaction: a batch and a change of the room (which
+# updates this row to bump its version) wait for each other, so no ballot is written into a
+# round closed meanwhile.
+_WORKSHOP_STATE_SHARED = _WORKSHOP_STATE.with_for_update(read=True)
 
 
-def workshop_state(connection: sa.Connection, workshop_id: int) -> WorkshopState | None:
+def workshop_state(connection: sa.Connection, workshop_id: int, shared: bool = False) -> WorkshopState | None:
     """The workshop as it is now; this process remembers it for the next ballots (`known_state`)."""
-    row = connection.execute(_WORKSHOP_STATE, {"workshop_id": workshop_id}).one_or_none()
+    statement = _WORKSHOP_STATE_SHARED if shared else _WORKSHOP_STATE
+    row = connection.execute(statement, {"workshop_id": workshop_id}).one_or_none()
     state = WorkshopState(*row) if row else None
     known = current_app.extensions.setdefault("workshop_states", {})
     if state is None:
@@ -180,7 +181,9 @@ class BallotWriter:
         self._lock = threading.Lock()
         self._running = False
 
-    def write(self, job: Write, timeout: float = 30.0) -> Write:
+    # Under Engine.IO's ping timeout (20 s): the handler waits in its connection's reader,
+    # which reads the client's pongs only once it returns.
+    def write(self, job: Write, timeout: float = 10.0) -> Write:
         with self._lock:
             self._queue.append(job)
             start, self._running = not self._running, True
@@ -266,7 +269,7 @@ def _writable_version(connection, workshop_id: int) -> int | None:
     Every change of a round, a phase or an item bumps the version, so a ballot checked at
     this version is still valid; the countdown is looked at again, as time goes by.
     """
-    state = workshop_state(connection, workshop_id)
+    state = workshop_state(connection, workshop_id, shared=True)
     if state is None:
         return None
     try:

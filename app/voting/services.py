@@ -128,16 +128,18 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
     if known := ballots.known_state(actor.workshop_id):
         with suppress(DomainError):  # refused on what this process knew: decided afresh below
             job = ballots.writer().write(_ballot_job(known, *args))
-    for _attempt in range(3):
+    for attempt in range(4):
         if job is not None and job.outcome != "recheck":
             break
+        if attempt == 3:  # the room changed under every attempt
+            raise Conflict(
+                _("The round changed while you voted. Please check your ballot and send it again.")
+            )
         with db.engine.connect() as connection:
             job = _ballot_job(ballots.workshop_state(connection, actor.workshop_id), *args, connection)
         if isinstance(job, dict):  # an op id applied before: its ack
             return job
         ballots.writer().write(job)
-    else:  # the room changed under every attempt
-        raise Conflict(_("The round changed while you voted. Please check your ballot and send it again."))
     if job.outcome == "replay" and (stored := replay(job.filed_as, op_id)):
         return stored
     if job.outcome == "stale":
