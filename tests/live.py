@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -63,12 +65,19 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        """Stop the server and whatever it started (gunicorn's worker), in its own process group."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        except ProcessLookupError:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
 
 
 def start(tmp: Path, async_mode: str = "gevent", gunicorn: bool = False, **extra_env: str) -> LiveServer:
@@ -93,9 +102,15 @@ def start(tmp: Path, async_mode: str = "gevent", gunicorn: bool = False, **extra
     log = server.log_path.open("w")
     command = ["wsgi.py"]
     if gunicorn:
-        command = ["-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"]
+        command = ["-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
+        command += ["--graceful-timeout", "3", "wsgi:app"]
     server.proc = subprocess.Popen(
-        [sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, *command],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # stop() ends the whole group, gunicorn's worker included
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
