@@ -97,6 +97,14 @@ def stored(app, table: str = "ballots") -> list[tuple]:
         return conn.execute(f"select {columns} from {table} order by id").fetchall()
 
 
+def another_process(app, *statements: tuple[str, tuple]) -> None:
+    """Change the database behind this process's back, in one transaction of its own."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        for sql, params in statements:
+            conn.execute(sql, params)
+
+
 def _workshop(room: Room) -> Workshop:
     return db.session.get(Workshop, room.id)
 
@@ -428,12 +436,13 @@ def test_a_countdown_locked_at_zero_ends_the_ballots_without_a_change_of_version
     """This process checks ballots against the room as it last read it; the writer reads it again
     for every batch, and time running out changes no version."""
     room, r, _ = dot_round
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    with closing(sqlite3.connect(path)) as conn, conn:
-        conn.execute(
+    another_process(
+        app,
+        (
             "update workshops set timer_lock_at_zero = 1, timer_ends_at = ? where id = ?",
             ("2020-01-01 00:00:00.000000", room.id),
-        )
+        ),
+    )
     before = stored(app)
     error = refused(NotNow, services.cast_ballot, room.ada, op(), r["id"], 1, {options(r)[2]: 1})
     assert "Time is up" in error.message
@@ -446,10 +455,11 @@ def test_a_round_closed_by_another_process_takes_no_ballot_and_a_retry_gets_its_
     room, r, _ = dot_round
     first_op = op()
     first = room.cast(room.bob, r, {options(r)[0]: 2}, op_id=first_op)
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    with closing(sqlite3.connect(path)) as conn, conn:
-        conn.execute("update rounds set status = 'closed' where id = ?", (r["id"],))
-        conn.execute("update workshops set version = version + 1 where id = ?", (room.id,))
+    another_process(
+        app,
+        ("update rounds set status = 'closed' where id = ?", (r["id"],)),
+        ("update workshops set version = version + 1 where id = ?", (room.id,)),
+    )
     before = stored(app)
     error = refused(NotNow, services.cast_ballot, room.ada, op(), r["id"], 1, {options(r)[2]: 1})
     assert "closed" in error.message
