@@ -474,7 +474,7 @@ def test_a_killed_process_loses_no_acknowledged_ballot_and_its_phones_carry_on(b
 def test_shared_presence_counts_people_once_and_forgets_a_dead_process():
     import redis as client
 
-    from app.realtime import SharedPresence
+    from app.shared_presence import SharedPresence
     from tests.services import redis
 
     with redis() as url:
