@@ -34,9 +34,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         message_queue=app.config["REDIS_URL"] or None,
         async_handlers=False,
     )
-    from app import realtime
+    from app import realtime, server
 
     realtime.serve_commands(app)
+    app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
     return app
 
 

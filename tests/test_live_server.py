@@ -193,3 +193,42 @@ def test_more_than_a_thousand_connections_at_once(tmp_path, server):
         for s in held:
             s.close()
         app.stop()
+
+
+@pytest.mark.parametrize("server", ["gevent", "eventlet", "gunicorn"])
+def test_websockets_are_not_compressed(tmp_path, server):
+    """Every browser offers permessage-deflate, and both servers would accept it: each phone's
+    connection would then keep a zlib compressor for the whole workshop and every broadcast
+    would be compressed once per phone (memory per connection more than doubled, measured).
+    The handshake is accepted without it."""
+    import base64
+    import os
+    import socket as sockets
+
+    app = live.start(
+        tmp_path, async_mode="eventlet" if server == "eventlet" else "gevent", gunicorn=server == "gunicorn"
+    )
+    try:
+        port = int(app.url.rsplit(":", 1)[1])
+        with sockets.create_connection(("127.0.0.1", port), timeout=10) as s:
+            key = base64.b64encode(os.urandom(16)).decode()
+            s.sendall(
+                (
+                    "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                    f"Host: 127.0.0.1:{port}\r\nOrigin: {app.url}\r\n"
+                    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                    f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+                ).encode()
+            )
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = s.recv(4096)
+                assert chunk, head
+                head += chunk
+        status, _, headers = head.partition(b"\r\n\r\n")[0].decode().partition("\r\n")
+        assert status.startswith("HTTP/1.1 101"), head
+        assert "upgrade: websocket" in headers.lower()
+        assert "sec-websocket-extensions" not in headers.lower(), headers
+    finally:
+        app.stop()

@@ -277,3 +277,35 @@ def test_facilitator_hides_an_item_and_locks_submissions(screens, live_server, s
         expect(page.locator("[data-text]")).to_be_enabled()
         expect(page.locator("[data-submit]")).to_be_enabled()
     assert screens.errors == []
+
+
+def test_the_phone_socket_is_not_compressed(screens, live_server):
+    """Chromium offers WebSocket compression (permessage-deflate) and the server declines it:
+    with it, every phone's connection would keep a zlib compressor for the whole workshop and
+    every broadcast would be compressed once per phone. What the browser itself negotiated,
+    read from its DevTools protocol."""
+    email = live_server.create_user("fac@example.org", "facilitator")
+    cockpit = screens.laptop("cockpit").new_page()
+    log_in(cockpit, email)
+    _, code = create_workshop(cockpit, "Compression", "Which third countries first?")
+    phone = screens.phone("Ada").new_page()
+    devtools = phone.context.new_cdp_session(phone)
+    offered, accepted = [], []
+    devtools.on(
+        "Network.webSocketWillSendHandshakeRequest", lambda e: offered.append(e["request"]["headers"])
+    )
+    devtools.on("Network.webSocketHandshakeResponseReceived", lambda e: accepted.append(e["response"]))
+    devtools.send("Network.enable")
+    phone.goto(f"/j/{code}")
+    join(phone, "Ada")
+    expect(phone.locator(CONN)).to_have_attribute("data-state", "live")
+    for _ in range(100):  # the upgrade from long-polling can follow "live" by a moment
+        if accepted:
+            break
+        phone.wait_for_timeout(100)  # DevTools events are delivered while Playwright waits
+    assert offered and accepted, "the phone never opened a WebSocket"
+    headers = {k.lower(): v for k, v in offered[-1].items()}
+    assert "permessage-deflate" in headers["sec-websocket-extensions"]
+    response = accepted[-1]
+    assert response["status"] == 101
+    assert "sec-websocket-extensions" not in {k.lower() for k in response["headers"]}, response
