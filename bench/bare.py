@@ -6,7 +6,8 @@ limit, but no Flask, no database and no rules: it sends each connection a tiny
 snapshot, acknowledges `cast_ballot` at once, and broadcasts a tally to everyone on
 a timer when something changed, shaped like the app's (all points = ballots
 acknowledged). The listening socket has TCP_NODELAY (inherited by accepted
-sockets on Linux) and a backlog of 2,048, as a well-set-up server would.
+sockets on Linux) and a backlog of 2,048, and it declines WebSocket compression,
+as a well-set-up server would (and as the app does).
 
     python -m bench.bare --port 5099 [--async-mode gevent|eventlet] [--tally-interval 0.5]
 """
@@ -108,7 +109,12 @@ def listener() -> socket.socket:
 def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    app = socketio.WSGIApp(sio, health)
+    sockets = socketio.WSGIApp(sio, health)
+
+    def app(environ, start_response):  # no permessage-deflate, as app.server.uncompressed_websockets
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return sockets(environ, start_response)
+
     print(f" * bare python-socketio on http://{ARGS.host}:{ARGS.port} ({ARGS.async_mode})", flush=True)
     if ARGS.async_mode == "gevent":
         from gevent import pywsgi

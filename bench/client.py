@@ -2,10 +2,13 @@
 
 python-socketio's AsyncClient costs a task per message and a reconnection machine
 per connection; with 1,000 simulated phones in one process that overhead, not the
-server, would set the figures. This client speaks the wire protocol directly:
-websocket transport only (no long-polling, no upgrade), one namespace, events
-with acks, and the engine's ping/pong. Events it is not asked about are dropped
-without parsing their JSON.
+server, would set the figures. This client speaks the wire protocol directly: one
+namespace, events with acks, and the engine's ping/pong. Events it is not asked about
+are dropped without parsing their JSON.
+
+It joins as the browser's socket.io-client does by default: the Engine.IO handshake and
+the namespace's connect over long-polling, then the probe and the upgrade to a WebSocket,
+offering compression (permessage-deflate) as every browser does.
 """
 
 from __future__ import annotations
@@ -42,21 +45,61 @@ class Socket:
         self.closed = False
 
     async def connect(
-        self, session: aiohttp.ClientSession, url: str, auth: dict, headers: dict, timeout: float
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        auth: dict,
+        headers: dict,
+        timeout: float,
+        websocket_only: bool = False,
     ) -> None:
+        """Join the namespace; `websocket_only`: straight to the WebSocket, as a client with
+        `transports: ["websocket"]` (no long-polling first)."""
         parts = urlsplit(url)
         scheme = "wss" if parts.scheme == "https" else "ws"
         ws_url = f"{scheme}://{parts.netloc}/socket.io/?EIO=4&transport=websocket"
-        loop = asyncio.get_running_loop()
-        self._joined = loop.create_future()
+        hello = f"40{self.namespace},{json.dumps(auth, separators=(',', ':'))}"
+        self._joined = asyncio.get_running_loop().create_future()
         async with asyncio.timeout(timeout):
-            self.ws = await session.ws_connect(ws_url, headers=headers, autoping=True, max_msg_size=0)
-            first = await self.ws.receive()
-            if first.type != aiohttp.WSMsgType.TEXT or not first.data.startswith("0"):
-                raise ConnectRefused(f"no engine.io open packet: {first.type} {first.data!r:.80}")
-            self._reader = asyncio.create_task(self._read())
-            await self.ws.send_str(f"40{self.namespace},{json.dumps(auth, separators=(',', ':'))}")
+            if websocket_only:
+                self.ws = await self._websocket(session, ws_url, headers)
+                first = await self.ws.receive()
+                if first.type != aiohttp.WSMsgType.TEXT or not first.data.startswith("0"):
+                    raise ConnectRefused(f"no engine.io open packet: {first.type} {first.data!r:.80}")
+                self._reader = asyncio.create_task(self._read())
+                await self.ws.send_str(hello)
+            else:
+                polling = f"{parts.scheme}://{parts.netloc}/socket.io/?EIO=4&transport=polling"
+                opened = await self._poll(session, polling, headers)
+                if not opened.startswith("0"):
+                    raise ConnectRefused(f"no engine.io open packet: {opened!r:.80}")
+                sid = json.loads(opened[1:])["sid"]
+                polling += f"&sid={sid}"
+                async with session.post(polling, data=hello, headers=headers) as r:
+                    if r.status != 200:
+                        raise ConnectRefused(f"connect answered {r.status}")
+                for packet in (await self._poll(session, polling, headers)).split("\x1e"):
+                    self._packet(packet, time.monotonic())
+                self.ws = await self._websocket(session, f"{ws_url}&sid={sid}", headers)
+                await self.ws.send_str("2probe")
+                probe = await self.ws.receive()
+                if probe.type != aiohttp.WSMsgType.TEXT or probe.data != "3probe":
+                    raise ConnectRefused(f"no probe answer: {probe.type} {probe.data!r:.80}")
+                await self.ws.send_str("5")  # upgrade: from now on, everything on the WebSocket
+                self._reader = asyncio.create_task(self._read())
             await self._joined
+
+    @staticmethod
+    async def _poll(session: aiohttp.ClientSession, url: str, headers: dict) -> str:
+        async with session.get(url, headers=headers) as r:
+            if r.status != 200:
+                raise ConnectRefused(f"long-polling answered {r.status}")
+            return await r.text()
+
+    @staticmethod
+    async def _websocket(session: aiohttp.ClientSession, url: str, headers: dict):
+        # compress=15 offers permessage-deflate with client_max_window_bits, as Chromium does.
+        return await session.ws_connect(url, headers=headers, autoping=True, max_msg_size=0, compress=15)
 
     def emit(
         self, event: str, data: dict, on_ack: Callable[[dict | None, float], None] | None = None
@@ -136,7 +179,7 @@ class Socket:
             if on_ack is not None:
                 args = json.loads(body[i:])
                 on_ack(args[0] if args else {}, now)
-        elif text == "2":
+        elif text == "2" and self.ws is not None:
             asyncio.ensure_future(self.ws.send_str("3")).add_done_callback(_ignore)
         elif text.startswith(f"40{self.namespace},"):
             if self._joined and not self._joined.done():

@@ -119,6 +119,7 @@ class Worker:
         self.record_tallies = False
         self.max_version = BUDGET
         self.timeout = 30.0
+        self.websocket_only = False
         self.ballots: list[list] = []
         self.inflight: dict[tuple[int, int], tuple[Phone, list]] = {}
         self.idle: deque[Phone] = deque()
@@ -188,9 +189,11 @@ class Worker:
         workshop: int,
         timeout: float,
         concurrency: int,
+        websocket_only: bool = False,
     ) -> dict:
         """Each phone joins by code over HTTP (app) or straight away (bare), then connects."""
         self.timeout = timeout
+        self.websocket_only = websocket_only
         gate = asyncio.Semaphore(concurrency)
         times: list[float] = []
 
@@ -243,7 +246,7 @@ class Worker:
             if cookies:
                 headers["Cookie"] = cookie_header(cookies)
             auth = {"workshop": workshop, "view": "participant"}
-            await phone.sock.connect(self.http, url, auth, headers, timeout)
+            await phone.sock.connect(self.http, url, auth, headers, timeout, self.websocket_only)
             await phone.snapshot
 
     async def do_propose(self, count: int) -> dict:

@@ -63,6 +63,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--hidden-results", action="store_true", help="results stay hidden: phones are not measured"
     )
+    p.add_argument(
+        "--websocket-only",
+        action="store_true",
+        help="phones and screens open the WebSocket at once, not long-polling first as browsers do",
+    )
     p.add_argument("--no-bare", action="store_true", help="skip the bare-server ceiling")
     p.add_argument("--tally-interval", type=float, default=0.5, help="the bare server's tally timer")
     p.add_argument("--timeout", type=float, default=30, help="seconds for a join or an ack")
@@ -88,9 +93,11 @@ class Screen:
         self.snapshot: dict = {}
         self._snap: asyncio.Future | None = None
 
-    async def open(self, http, url: str, auth: dict, headers: dict, timeout: float) -> Screen:
+    async def open(
+        self, http, url: str, auth: dict, headers: dict, timeout: float, websocket_only: bool = False
+    ) -> Screen:
         self._snap = asyncio.get_running_loop().create_future()
-        await self.sock.connect(http, url, auth, headers, timeout)
+        await self.sock.connect(http, url, auth, headers, timeout, websocket_only)
         await asyncio.wait_for(self._snap, timeout)
         return self
 
@@ -200,6 +207,7 @@ async def join(
             "workshop": workshop,
             "timeout": args.timeout,
             "concurrency": args.join_concurrency,
+            "websocket_only": args.websocket_only,
         }
         for i in range(p)
     ]
@@ -244,9 +252,11 @@ async def run_app(args, http: aiohttp.ClientSession, url: str, database: str | N
     cookies = await prepare.login(http, url, email, password)
     workshop = await prepare.create_workshop(http, url, cookies)
     headers = {"Origin": origin, "Cookie": cookie_header(cookies)}
-    staff = await Screen().open(http, url, {"workshop": workshop, "view": "staff"}, headers, args.timeout)
+    staff = await Screen().open(
+        http, url, {"workshop": workshop, "view": "staff"}, headers, args.timeout, args.websocket_only
+    )
     projector = await Screen().open(
-        http, url, {"workshop": workshop, "view": "screen"}, headers, args.timeout
+        http, url, {"workshop": workshop, "view": "screen"}, headers, args.timeout, args.websocket_only
     )
     code = staff.snapshot["workshop"]["join_code"]
     await staff.command("set_phase", {"phase": "propose"}, args.timeout)
@@ -310,7 +320,12 @@ async def run_bare(args, http: aiohttp.ClientSession, workdir: Path) -> dict:
     pool = None
     try:
         projector = await Screen().open(
-            http, server.url, {"workshop": 1, "view": "screen"}, {"Origin": origin}, args.timeout
+            http,
+            server.url,
+            {"workshop": 1, "view": "screen"},
+            {"Origin": origin},
+            args.timeout,
+            args.websocket_only,
         )
         out: dict = {"rss_before": prepare.rss_bytes(pids)}
         pool = Pool(args.processes, secrets.token_hex(3))
