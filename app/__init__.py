@@ -36,6 +36,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     from app import realtime, server
 
+    if app.config["ASYNC_MODE"] == "gevent":
+        from app.websocket import WebSocket
+
+        engineio = socketio.server.eio
+        engineio._async = {**engineio._async, "websocket": WebSocket}  # the module's dict is shared
     realtime.serve_commands(app)
     app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
     return app
