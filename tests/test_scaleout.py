@@ -355,6 +355,23 @@ def test_two_tabs_on_two_processes_never_exceed_the_budget(a, b, stack):
         room.close()
 
 
+def test_a_wave_of_first_ballots_on_a_new_round_leaves_the_writer_a_connection(a, b, stack):
+    """The first ballots after a round opens each find the round new to this process and
+    read it. A handler that kept its database connection while its ballot waited for the
+    group commit would, with more voters at once than the pool has connections (15), leave
+    the writer none: every ballot of the wave would time out."""
+    room = Room(make_on=a, staff_on=a)
+    try:
+        phones = [room.screen(b, join(a, room.code, f"Voter {i}")) for i in range(30)]
+        room.propose_and_vote(phones[0])
+        r, (o1, *_) = room.open_dots(budget=3, cap=3)
+        acks = race(phones, r["id"], 0, [{o1: 1}] * len(phones))
+        assert all(ack and ack["ok"] for ack in acks), [a for a in acks if not (a and a["ok"])][:3]
+        assert len(stack.ballots(r["id"])) == len(phones)
+    finally:
+        room.close()
+
+
 def cast(screen: Screen, round_id: int, base: int, ballot: dict, **kw) -> dict:
     return screen.call("cast_ballot", round_id=round_id, base_version=base, ballot=ballot, **kw)
 

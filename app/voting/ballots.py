@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from app.errors import NotNow
 from app.extensions import db, socketio
@@ -102,7 +103,9 @@ class RoundSpec:
         return {o for o, author in self.authors.items() if author == participant_id}
 
 
-def round_spec(round_id: int, workshop_id: int, version: int) -> RoundSpec | None:
+def round_spec(
+    round_id: int, workshop_id: int, version: int, connection: sa.Connection | None = None
+) -> RoundSpec | None:
     """The round as of this workshop version (None if it is not this workshop's).
 
     Every change to a round bumps its workshop's version, so a spec read at a version
@@ -113,27 +116,31 @@ def round_spec(round_id: int, workshop_id: int, version: int) -> RoundSpec | Non
     spec = specs.get(key)
     if spec is not None:
         return spec if spec.workshop_id == workshop_id else None
-    round_ = db.session.get(Round, round_id)
-    if round_ is None or round_.workshop_id != workshop_id:
-        return None
-    item_ids = [o.item_id for o in round_.options if o.item_id]
-    authors = dict(
-        db.session.execute(sa.select(Item.id, Item.participant_id).where(Item.id.in_(item_ids))).all()
-    )
-    spec = RoundSpec(
-        id=round_.id,
-        workshop_id=round_.workshop_id,
-        method=round_.method,
-        status=round_.status,
-        budget=round_.budget,
-        cap=round_.cap,
-        allow_own=round_.allow_own,
-        top_n=round_.top_n,
-        anonymous=round_.anonymous,
-        option_ids=frozenset(o.id for o in round_.options),
-        criteria=tuple(c.id for c in round_.criteria),
-        authors={o.id: authors.get(o.item_id) for o in round_.options},
-    )
+    # On the caller's connection, or a short session of its own: never a second connection
+    # while one is held, and none kept while the ballot waits for the writer. Either would let
+    # a wave of ballots meeting a new version take the whole pool and leave the writer none.
+    with Session(bind=connection or db.engine) as session:
+        round_ = session.get(Round, round_id)
+        if round_ is None or round_.workshop_id != workshop_id:
+            return None
+        item_ids = [o.item_id for o in round_.options if o.item_id]
+        authors = dict(
+            session.execute(sa.select(Item.id, Item.participant_id).where(Item.id.in_(item_ids))).all()
+        )
+        spec = RoundSpec(
+            id=round_.id,
+            workshop_id=round_.workshop_id,
+            method=round_.method,
+            status=round_.status,
+            budget=round_.budget,
+            cap=round_.cap,
+            allow_own=round_.allow_own,
+            top_n=round_.top_n,
+            anonymous=round_.anonymous,
+            option_ids=frozenset(o.id for o in round_.options),
+            criteria=tuple(c.id for c in round_.criteria),
+            authors={o.id: authors.get(o.item_id) for o in round_.options},
+        )
     if len(specs) > 512:  # old versions are never asked for again
         specs.clear()
     specs[key] = spec

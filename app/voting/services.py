@@ -169,7 +169,11 @@ def _ballot_job(
     """
     if workshop is None:
         raise NotNow(_("This workshop has ended."))
-    spec = ballots.round_spec(round_id, actor.workshop_id, workshop.version) if is_id(round_id) else None
+    spec = (
+        ballots.round_spec(round_id, actor.workshop_id, workshop.version, connection)
+        if is_id(round_id)
+        else None
+    )
     if spec is None:
         raise NotFound(_("This round does not exist."), field="round_id")
     filed_as = _filed_as(actor, spec)
