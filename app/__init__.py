@@ -31,7 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         async_mode=app.config["ASYNC_MODE"],
         cors_allowed_origins=config.allowed_origins(app.config),
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE"],
-        message_queue=app.config["REDIS_URL"] or None,
+        client_manager=_message_queue(app),
         async_handlers=False,
     )
     from app import realtime, server
@@ -44,6 +44,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     realtime.serve_commands(app)
     app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
     return app
+
+
+def _message_queue(app: Flask):
+    """Socket.IO's Redis message queue between processes (None: this process alone)."""
+    if not app.config["REDIS_URL"]:
+        return None  # given explicitly: the extension object is shared by every app made here
+    from socketio import RedisManager
+
+    options = {"max_connections": config.REDIS_CONNECTIONS}
+    return RedisManager(app.config["REDIS_URL"], channel="flask-socketio", redis_options=options)
 
 
 class IdConverter(IntegerConverter):

@@ -57,6 +57,13 @@ class Defaults:
     RATELIMIT_JOIN = "20 per minute"  # wrong join codes from one address
 
 
+# A Redis client's pool: redis-py (8) stops at 100 connections and then fails the command
+# instead of waiting. Every greenlet in a command holds one, and a join storm or a thousand
+# phones voting at once has more than 100 in flight: the join page answered 500, and a
+# broadcast went to a new client's retry (lost if that failed too).
+REDIS_CONNECTIONS = 20_000
+
+
 def load(app, overrides: dict | None) -> None:
     """Fill app.config from defaults, the instance file, the environment and overrides."""
     app.config.from_object(Defaults)
@@ -73,6 +80,8 @@ def load(app, overrides: dict | None) -> None:
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg.setdefault("SQLALCHEMY_DATABASE_URI", cfg.get("DATABASE_URL") or _sqlite_url(app))
+    if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"max_connections": REDIS_CONNECTIONS})
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a file needs no ping per checkout
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if not cfg.get("SECRET_KEY"):

@@ -527,3 +527,62 @@ def test_shared_presence_counts_people_once_and_forgets_a_dead_process():
         two.update(w, {4, 5})
         two.update(w, {4, 5})
         assert one.others(w).members == {4, 5}
+
+
+def test_redis_clients_hold_more_than_a_hundred_commands_at_once(tmp_path, caplog):
+    """Every greenlet in a Redis command holds a connection of its client's pool, and
+    redis-py fails the command past 100 of them. A join storm (the join page's rate limit)
+    or a room voting at once (every broadcast) has more than 100 in flight. Here Redis is
+    paused so that 150 commands must wait together, on the rate limiter's client and on the
+    message queue's."""
+    import redis as client
+
+    from app import create_app
+    from app.extensions import limiter, socketio
+    from tests.conftest import _config
+    from tests.services import redis
+
+    with redis() as url:
+        db_url = f"sqlite:///{tmp_path / 'pools.sqlite'}"
+        app = create_app(_config(db_url, REDIS_URL=url, RATELIMIT_STORAGE_URI=url))
+        admin = client.Redis.from_url(url)
+        listener = admin.pubsub()
+        listener.subscribe("flask-socketio")
+        errors: list[BaseException] = []
+
+        def at_once(command: Callable[[int], object]) -> None:
+            admin.execute_command("CLIENT", "PAUSE", 300, "ALL")
+            gate = threading.Barrier(150)
+
+            def run(i: int) -> None:
+                gate.wait()
+                try:
+                    command(i)
+                except BaseException as e:  # noqa: BLE001 - every failure is the finding
+                    errors.append(e)
+
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(150)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+
+        at_once(lambda i: limiter.storage.incr(f"pools-{i}", 60))
+
+        def broadcast(i: int) -> None:
+            with app.app_context():
+                socketio.emit("ping_test", {"i": i}, to="nobody", namespace="/live")
+
+        at_once(broadcast)
+        assert errors == []
+        # python-socketio logs a failed publish, then starts a new client and tries once more
+        assert not [r.getMessage() for r in caplog.records if "Cannot publish" in r.getMessage()]
+        published = 0
+        deadline = time.monotonic() + 10
+        while published < 150 and time.monotonic() < deadline:
+            message = listener.get_message(timeout=1)
+            published += bool(message and message["type"] == "message")
+        assert published == 150
+        socketio.server.manager.redis.close()
+        listener.close()
+        admin.close()
