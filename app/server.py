@@ -56,7 +56,7 @@ def uncompressed_websockets(wsgi_app: WSGIApplication) -> WSGIApplication:
     compressor for the life of the connection and compresses every broadcast once per
     phone. Measured with 1,000 phones offering it as Chromium does: 193 KB of memory per
     connection instead of 83, and at 1,000 ballots/s an ack p99 of 582 ms instead of
-    64 (docs/performance.md). The messages are small JSON; venue Wi-Fi carries them as they are.
+    64 (docs/performance.md). The price: each message travels uncompressed.
     """
 
     def app(environ: dict, start_response):
