@@ -19,6 +19,7 @@ import contextlib
 import socket
 from collections import deque
 
+from gevent.lock import Semaphore
 from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Message, Ping, TextMessage
 from wsproto.frame_protocol import CloseReason
@@ -29,8 +30,8 @@ RECEIVE_BYTES = 4096
 
 class WebSocket:
     """What Engine.IO's websocket transport calls: the object is made with its handler,
-    called as a WSGI app, then `wait()`ed on by the request's greenlet and `send()`s from
-    Engine.IO's writer greenlet."""
+    called as a WSGI app, then `wait()`ed on by the request's greenlet while Engine.IO's
+    writer greenlet `send()`s."""
 
     def __init__(self, handler, server) -> None:
         self.handler = handler
@@ -40,6 +41,10 @@ class WebSocket:
         self.received: deque[str | bytes] = deque()
         self.parts: list = []
         self.size = 0
+        self.over = False  # the peer closed, or broke the protocol or the size limit
+        # Engine.IO's writer sends messages while this connection's reader may answer a ping or
+        # a close: one frame on the socket at a time.
+        self.sending = Semaphore()
 
     def __call__(self, environ: dict, start_response):
         key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "")
@@ -47,7 +52,7 @@ class WebSocket:
             start_response(
                 "400 Bad Request", [("Content-Type", "text/plain"), ("Sec-WebSocket-Version", "13")]
             )
-            return [b"Not a WebSocket handshake\n"]
+            return (b"Not a WebSocket handshake\n",)  # not a list, which Engine.IO would take for packets
         sock = environ.get("gunicorn.socket")
         reader = None
         if sock is None:  # gevent's pywsgi does not hand its socket to the app: its reader holds it
@@ -70,44 +75,44 @@ class WebSocket:
         return ()  # not a list: Engine.IO passes it on as the response, with nothing to write
 
     def wait(self) -> str | bytes | None:
-        """The next message, None once the connection is closed."""
+        """The next message; None once the connection is over and every message the peer
+        sent before its end has been taken."""
         try:
-            while not self.received:
-                if self.protocol.state is not ConnectionState.OPEN:
-                    return None
+            while not self.received and not self.over:
                 data = self._sock.recv(RECEIVE_BYTES)
                 if not data:
-                    return None
+                    self.over = True
+                    break
                 self.protocol.receive_data(data)
-                if not self._handle_events():
-                    return None
+                self._handle_events()
         except (OSError, ProtocolError):
-            return None
-        return self.received.popleft()
+            self.over = True
+        return self.received.popleft() if self.received else None
 
     def send(self, message: str | bytes) -> None:
         event = BytesMessage(data=message) if isinstance(message, bytes) else TextMessage(data=message)
-        try:
-            data = self.protocol.send(event)
-        except ProtocolError as e:
-            raise OSError("the WebSocket is closed") from e  # what Engine.IO's writer expects
-        self._sock.sendall(data)
+        with self.sending:
+            try:
+                data = self.protocol.send(event)
+            except ProtocolError as e:
+                raise OSError("the WebSocket is closed") from e  # what Engine.IO's writer expects
+            self._sock.sendall(data)
 
     def close(self) -> None:
-        if self.protocol.state is ConnectionState.OPEN:
-            self._send_quietly(self.protocol.send(CloseConnection(code=CloseReason.NORMAL_CLOSURE)))
+        with self.sending, contextlib.suppress(OSError):
+            if self.protocol.state is ConnectionState.OPEN:
+                self._sock.sendall(self.protocol.send(CloseConnection(code=CloseReason.NORMAL_CLOSURE)))
 
-    def _handle_events(self) -> bool:
-        """Take what the peer sent; False when the connection is over."""
+    def _handle_events(self) -> None:
+        """Take what the peer sent: whole messages to `received`, replies to its pings and
+        its close; a message over the limit, or a frame wsproto refuses, ends the connection."""
         out = b""
         for event in self.protocol.events():
             if isinstance(event, Message):
                 self.size += len(event.data)
                 if self.size > self.limit:
-                    self._send_quietly(
-                        out + self.protocol.send(CloseConnection(code=CloseReason.MESSAGE_TOO_BIG))
-                    )
-                    return False
+                    out += self._closing(CloseReason.MESSAGE_TOO_BIG)
+                    break
                 self.parts.append(event.data)
                 if event.message_finished:
                     glue = "" if isinstance(event, TextMessage) else b""
@@ -116,14 +121,18 @@ class WebSocket:
             elif isinstance(event, Ping):
                 out += self.protocol.send(event.response())
             elif isinstance(event, CloseConnection):
-                if self.protocol.state is ConnectionState.REMOTE_CLOSING:
+                if self.protocol.state is ConnectionState.REMOTE_CLOSING:  # the peer's close
                     out += self.protocol.send(event.response())
-                self._send_quietly(out)
-                return False
+                else:  # wsproto's verdict on a frame that broke the protocol
+                    out += self._closing(event.code, event.reason)
+                self.over = True
+                break
         if out:
-            self._sock.sendall(out)
-        return True
+            with self.sending, contextlib.suppress(OSError):
+                self._sock.sendall(out)
 
-    def _send_quietly(self, data: bytes) -> None:
-        with contextlib.suppress(OSError):
-            self._sock.sendall(data)
+    def _closing(self, code: int, reason: str | None = None) -> bytes:
+        self.over = True
+        if self.protocol.state is not ConnectionState.OPEN:
+            return b""
+        return self.protocol.send(CloseConnection(code=code, reason=reason))

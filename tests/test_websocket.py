@@ -34,9 +34,15 @@ LIMIT = 64 * 1024  # SOCKET_MAX_MESSAGE
 class Frames:
     """One WebSocket connection to /socket.io/, driven frame by frame."""
 
-    def __init__(self, server: live.LiveServer, cookies: dict, target: str = "") -> None:
+    def __init__(
+        self, server: live.LiveServer, cookies: dict, target: str = "", receive_buffer: int = 0
+    ) -> None:
         port = int(server.url.rsplit(":", 1)[1])
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock = socket.socket()
+        if receive_buffer:  # set before connecting: it sets the window the server may fill
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", port))
         self.ws = WSConnection(ConnectionType.CLIENT)
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
         headers = [("Origin", server.url), ("Cookie", cookie)]
@@ -49,14 +55,20 @@ class Frames:
         )
         self.accepted = self.event()
 
-    def send(self, event) -> None:
-        self.sock.sendall(self.ws.send(event))
+    def send(self, *events) -> None:
+        """In one write: the server reads them together."""
+        self.sock.sendall(b"".join(self.ws.send(event) for event in events))
 
     def event(self):
-        """The next event from the server; None once it closed the TCP connection."""
+        """The next event from the server, a message whole; None once it closed the connection."""
+        parts: list[str] = []
         while True:
             for event in self.ws.events():
-                return event
+                if not isinstance(event, TextMessage):
+                    return event
+                parts.append(event.data)  # a long message arrives in pieces
+                if event.message_finished:
+                    return TextMessage(data="".join(parts))
             data = self.sock.recv(65536)
             if not data:
                 return None
@@ -139,6 +151,68 @@ def test_a_message_over_the_limit_closes_the_connection(server):
     again.send_text('42/live,1["get_snapshot",{}]')
     assert again.ack(1)["snapshot"]["items"] == []  # nothing was stored
     assert "Traceback" not in server.log()
+
+
+def test_a_message_sent_with_the_close_is_not_lost(server):
+    """A phone closing its tab sends its last command and the close in one go."""
+    cookies, workshop_id, _ = _joined_phone(server)
+    frames = Frames(server, cookies)
+    frames.join(workshop_id)
+    idea = {"op_id": "frames-op-0003", "kind": "idea", "text": "Said on the way out"}
+    frames.send(
+        TextMessage(data='42/live,1["propose_item",' + json.dumps(idea) + "]"), CloseConnection(code=1000)
+    )
+    while not isinstance(event := frames.event(), CloseConnection):
+        assert isinstance(event, TextMessage), event
+    again = Frames(server, cookies)
+    again.join(workshop_id)
+    again.send_text('42/live,2["get_snapshot",{}]')
+    assert [i["text"] for i in again.ack(2)["snapshot"]["items"]] == ["Said on the way out"]
+
+
+def test_a_ping_while_the_server_is_still_sending(live_server):
+    """A slow phone: the server's writer waits for it to read while its reader has a ping
+    to answer on the same socket. Both frames get through, whole, in order of sending."""
+    cookies, workshop_id, _ = _joined_phone(live_server)
+    frames = Frames(live_server, cookies, receive_buffer=4096)
+    frames.join(workshop_id)
+    for n in range(1, 41):  # snapshots of about 25 KB
+        idea = {"op_id": f"frames-op-{n:04d}", "kind": "idea", "text": f"{n} " + "x" * 490}
+        frames.send_text(f'42/live,{n}["propose_item",' + json.dumps(idea) + "]")
+        assert frames.ack(n)["ok"]
+    # 5 MB of answers, more than the kernel buffers on both sides hold
+    asks = [TextMessage(data=f'42/live,{n}["get_snapshot",{{}}]') for n in range(101, 301)]
+    frames.send(*asks)
+    # The server answers them all, then its writer waits for the phone to read; the phone
+    # reads one answer (the writer is running) and pings before reading on.
+    acks, pong = set(), None
+    first = frames.event()
+    assert isinstance(first, TextMessage) and first.data.startswith("43/live,101["), first
+    acks.add(101)
+    frames.send(Ping(payload=b"slow phone"))
+    while len(acks) < 200 or pong is None:
+        event = frames.event()
+        if isinstance(event, Pong):
+            pong = event.payload
+        else:
+            assert isinstance(event, TextMessage), event
+            if event.data.startswith("43/live,"):
+                acks.add(int(event.data[8:].split("[", 1)[0]))
+    assert pong == b"slow phone" and acks == set(range(101, 301))
+    assert "Traceback" not in live_server.log()
+
+
+def test_a_bad_handshake_after_long_polling_is_refused(live_server):
+    """The way a browser upgrades: a long-polling session first, then the WebSocket."""
+    opened = requests.get(live_server.url + "/socket.io/?EIO=4&transport=polling", timeout=10)
+    sid = json.loads(opened.text[1:])["sid"]
+    r = requests.get(
+        live_server.url + f"/socket.io/?EIO=4&transport=websocket&sid={sid}",
+        headers={"Origin": live_server.url, "Upgrade": "websocket", "Connection": "Upgrade"},
+        timeout=10,
+    )
+    assert r.status_code == 400, r.text
+    assert "Traceback" not in live_server.log()
 
 
 def test_a_handshake_without_a_key_is_refused(live_server):
