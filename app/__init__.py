@@ -31,6 +31,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         async_mode=app.config["ASYNC_MODE"],
         cors_allowed_origins=config.allowed_origins(app.config),
         max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE"],
+        ping_interval=app.config["SOCKET_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKET_PING_TIMEOUT"],
         client_manager=_message_queue(app),
         async_handlers=False,
     )

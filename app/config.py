@@ -18,6 +18,8 @@ ENV_KEYS = (
     "PORT",
     "REDIS_URL",
     "PRESENCE_TTL",
+    "SOCKET_PING_INTERVAL",
+    "SOCKET_PING_TIMEOUT",
     "RATELIMIT_STORAGE_URI",
     "TRUST_PROXY",
 )
@@ -36,6 +38,10 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024
     EXPORT_IMPORT_MAX_BYTES = 20 * 1024 * 1024  # `flask workshops import`: largest archive read
     SOCKET_MAX_MESSAGE = 64 * 1024
+    # Engine.IO's heartbeat (its defaults): a phone that stops answering (a frozen tab, a
+    # lost network) is let go after interval + timeout seconds of silence.
+    SOCKET_PING_INTERVAL = 25
+    SOCKET_PING_TIMEOUT = 20
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -76,6 +82,8 @@ def load(app, overrides: dict | None) -> None:
     cfg["PORT"] = int(cfg["PORT"])
     cfg["TRUST_PROXY"] = int(cfg["TRUST_PROXY"])
     cfg["PRESENCE_TTL"] = float(cfg["PRESENCE_TTL"])
+    cfg["SOCKET_PING_INTERVAL"] = float(cfg["SOCKET_PING_INTERVAL"])
+    cfg["SOCKET_PING_TIMEOUT"] = float(cfg["SOCKET_PING_TIMEOUT"])
     cfg["PUBLIC_URL"] = (cfg["PUBLIC_URL"] or f"http://{cfg['HOST']}:{cfg['PORT']}").rstrip("/")
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]

@@ -223,3 +223,22 @@ def test_a_handshake_without_a_key_is_refused(live_server):
     )
     assert r.status_code == 400 and r.headers["Sec-WebSocket-Version"] == "13", r.text
     assert requests.get(live_server.url + "/login", timeout=10).status_code == 200
+
+
+def test_a_phone_that_stops_answering_is_let_go(tmp_path):
+    """A frozen tab keeps its TCP connection open and answers nothing. After Engine.IO's ping
+    timeout the server closes the WebSocket and then the connection, instead of keeping its
+    greenlets and socket until the phone comes back (simple-websocket's reader waited for
+    ever). Heartbeat shortened to 1 s + 1 s here; by default 25 s + 20 s."""
+    app = live.start(tmp_path, SOCKET_PING_INTERVAL="1", SOCKET_PING_TIMEOUT="1")
+    try:
+        cookies, workshop_id, _ = _joined_phone(app)
+        frozen = Frames(app, cookies)
+        frozen.join(workshop_id)
+        frozen.sock.settimeout(15)  # far beyond the server's 2 + 2 s
+        while (event := frozen.event()) is not None:  # reads, but never answers a ping
+            assert isinstance(event, TextMessage | CloseConnection), event
+        assert requests.get(app.url + "/login", timeout=10).status_code == 200
+        assert "Traceback" not in app.log()
+    finally:
+        app.stop()
