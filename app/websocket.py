@@ -9,8 +9,8 @@ job with the request's greenlet reading the socket itself, wsproto parsing the f
 docs/performance.md. Engine.IO's eventlet driver already reads this way.
 
 It also gives Engine.IO the socket to set its read timeout on (ping interval + ping
-timeout), so a phone that vanished without closing (Wi-Fi gone) frees its connection
-then, instead of when TCP gives up on it.
+timeout), so a phone that stops answering (a frozen tab, Wi-Fi gone) frees its connection
+then, instead of when it comes back or TCP gives up on it.
 """
 
 from __future__ import annotations
