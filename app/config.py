@@ -7,6 +7,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from app.server import MAX_CONNECTIONS
+
 ENV_KEYS = (
     "APP_ENV",
     "SECRET_KEY",
@@ -66,8 +68,9 @@ class Defaults:
 # A Redis client's pool: redis-py (8) stops at 100 connections and then fails the command
 # instead of waiting. Every greenlet in a command holds one, and a join storm or a thousand
 # phones voting at once has more than 100 in flight: the join page answered 500, and a
-# broadcast went to a new client's retry (lost if that failed too).
-REDIS_CONNECTIONS = 20_000
+# broadcast went to a new client's retry (lost if that failed too). At most one per
+# connection the process serves.
+REDIS_CONNECTIONS = MAX_CONNECTIONS
 
 
 def load(app, overrides: dict | None) -> None:

@@ -72,8 +72,9 @@ def _alone_in(room: str, sid: str) -> bool:
 
 # --- connections -------------------------------------------------------------------
 
-_actors: dict[str, Actor] = {}  # sid -> actor, for the connections of this process
-_languages: dict[str, str] = {}  # sid -> the language of its messages (its page's)
+# sid -> (actor, the language of its messages: its page's), for the connections of this process
+_connections: dict[str, tuple[Actor, str]] = {}
+_NOBODY: tuple[None, None] = (None, None)
 _present: dict[int, Counter[int]] = {}  # workshop -> participant -> connections here
 _lock = threading.Lock()
 
@@ -82,9 +83,8 @@ def attach(sid: str, actor: Actor, language: str) -> None:
     from flask_socketio import join_room
 
     with _lock:
-        _forget(_actors.get(sid))
-        _actors[sid] = actor
-        _languages[sid] = language
+        _forget(_connections.get(sid, _NOBODY)[0])
+        _connections[sid] = (actor, language)
         if actor.participant_id:
             _present.setdefault(actor.workshop_id, Counter())[actor.participant_id] += 1
     gc_tender.connected()
@@ -99,8 +99,7 @@ def attach(sid: str, actor: Actor, language: str) -> None:
 
 def detach(sid: str) -> None:
     with _lock:
-        actor = _actors.pop(sid, None)
-        _languages.pop(sid, None)
+        actor = _connections.pop(sid, _NOBODY)[0]
         _forget(actor)
     if actor:
         gc_tender.disconnected()
@@ -119,13 +118,12 @@ def _forget(actor: Actor | None) -> None:
 def forget_all() -> None:
     """Forget every connection of this process (tests, between two apps)."""
     with _lock:
-        _actors.clear()
-        _languages.clear()
+        _connections.clear()
         _present.clear()
 
 
 def actor_for(sid: str) -> Actor | None:
-    return _actors.get(sid)
+    return _connections.get(sid, _NOBODY)[0]
 
 
 class Presence:
@@ -229,7 +227,7 @@ class Presence:
         while self._shared is shared:
             socketio.sleep(shared.ttl / 3)
             with _lock:  # every workshop with a screen here: others' phones may have come or gone
-                here = {a.workshop_id for a in _actors.values()}
+                here = {actor.workshop_id for actor, _language in _connections.values()}
             for wid in here | set(self._sent):
                 if wid not in here:
                     self._sent.pop(wid, None)
@@ -298,9 +296,8 @@ def serve_commands(app: Flask) -> None:
 def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler) -> Callable:
     def dispatch(sid: str, data: object = None) -> dict:
         with app.app_context():
-            g.language = _languages.get(sid)
+            actor, g.language = _connections.get(sid, _NOBODY)
             try:
-                actor = _actors.get(sid)
                 if actor is None:
                     raise Forbidden(_("You are not in this workshop. Please reload the page."))
                 if actor.role not in roles:

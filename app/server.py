@@ -52,11 +52,12 @@ def serve(app: Flask, host: str, port: int, async_mode: str, log_output: bool = 
 def uncompressed_websockets(wsgi_app: WSGIApplication) -> WSGIApplication:
     """Decline the WebSocket compression (permessage-deflate) every browser offers.
 
-    Both servers' WebSocket handshakes accept it, and then each connection keeps a zlib
-    compressor for the life of the connection and compresses every broadcast once per
-    phone. Measured with 1,000 phones offering it as Chromium does: 193 KB of memory per
-    connection instead of 83, and at 1,000 ballots/s an ack p99 of 582 ms instead of
-    64 (docs/performance.md). The price: each message travels uncompressed.
+    eventlet's WebSocket accepts it (as simple-websocket did under gevent, before
+    app/websocket.py, which never does), and then each connection keeps a zlib compressor
+    for the life of the connection and compresses every broadcast once per phone. Measured
+    with 1,000 phones offering it as Chromium does: 193 KB of memory per connection instead
+    of 83, and at 1,000 ballots/s an ack p99 of 582 ms instead of 64 (docs/performance.md).
+    The price: each message travels uncompressed.
     """
 
     def app(environ: dict, start_response):

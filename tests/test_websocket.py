@@ -22,6 +22,7 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
+from wsproto.extensions import PerMessageDeflate
 
 from tests import live
 from tests.test_live_server import _joined_phone
@@ -35,7 +36,7 @@ class Frames:
     """One WebSocket connection to /socket.io/, driven frame by frame."""
 
     def __init__(
-        self, server: live.LiveServer, cookies: dict, target: str = "", receive_buffer: int = 0
+        self, server: live.LiveServer, cookies: dict, receive_buffer: int = 0, extensions: list | None = None
     ) -> None:
         port = int(server.url.rsplit(":", 1)[1])
         self.sock = socket.socket()
@@ -49,8 +50,9 @@ class Frames:
         self.send(
             Request(
                 host=f"127.0.0.1:{port}",
-                target=target or "/socket.io/?EIO=4&transport=websocket",
+                target="/socket.io/?EIO=4&transport=websocket",
                 extra_headers=headers,
+                extensions=extensions or [],
             )
         )
         self.accepted = self.event()
@@ -103,6 +105,23 @@ def server(request, tmp_path):
     app = live.start(tmp_path, gunicorn=request.param == "gunicorn")
     yield app
     app.stop()
+
+
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "gunicorn"])
+def test_websockets_are_not_compressed(tmp_path, mode):
+    """Every browser offers permessage-deflate, and both servers would accept it: each phone's
+    connection would then keep a zlib compressor for the whole workshop and every broadcast
+    would be compressed once per phone (memory per connection more than doubled, measured).
+    The handshake is accepted without it."""
+    async_mode = "eventlet" if mode == "eventlet" else "gevent"
+    app = live.start(tmp_path, async_mode=async_mode, gunicorn=mode == "gunicorn")
+    try:
+        offered = Frames(app, {}, extensions=[PerMessageDeflate()])
+        assert isinstance(offered.accepted, AcceptConnection), offered.accepted
+        assert offered.accepted.extensions == []
+        assert offered.text().startswith("0{")  # and Engine.IO speaks on it, uncompressed
+    finally:
+        app.stop()
 
 
 def test_fragments_pings_and_a_close(server):
