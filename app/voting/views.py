@@ -197,11 +197,12 @@ class TallyPump:
     time, so the process of the last ballot always sends a tally that includes it.
 
     A process that gets more ballots than it can acknowledge at once wakes the pump
-    late: its event loop has more ready work than it gets through. Then the beat
-    doubles, up to `overload_beat`, and the CPU goes to acknowledging ballots rather
-    than to redrawing every screen; it halves again once the loop is on time. A voter
-    waiting for an ack cannot tell whether their vote counted, while a chart that moves
-    twice a second instead of seven times still shows the room voting.
+    late: its event loop has more ready work than it gets through. Late twice without
+    an on-time wake between, the beat doubles, up to `overload_beat`, and the CPU goes
+    to acknowledging ballots rather than to redrawing every screen; it halves again
+    once the loop is on time. A voter waiting for an ack cannot tell whether their vote
+    counted, while a chart that moves twice a second instead of seven times still shows
+    the room voting.
     """
 
     # A room of n participants waits 0.05 s + n / 10,000 s (0.15 s for 1,000, 0.25 s for 2,000),
@@ -220,6 +221,7 @@ class TallyPump:
         self._running = False
         self._room = 0  # participants of the biggest room flushed last time
         self._beat = 0.0  # the beat stretched by an overload; 0 while the loop keeps up
+        self._late_wakes = 0  # since the pump last woke on time
 
     def touch(self, workshop_id: int, round_id: int) -> None:
         with self._lock:
@@ -239,7 +241,7 @@ class TallyPump:
             with self._lock:
                 dirty, self._dirty = self._dirty, {}
                 if not dirty:
-                    self._running, self._beat = False, 0.0
+                    self._running, self._beat, self._late_wakes = False, 0.0, 0
                     return
             with app.app_context():
                 try:
@@ -254,8 +256,11 @@ class TallyPump:
         """Stretch the beat when the loop woke the pump `lateness` seconds late; relax it when on time."""
         room = self._room_beat()
         if lateness > self.late:
-            self._beat = min(max(room, self.overload_beat), 2 * max(room, self._beat))
+            self._late_wakes += 1
+            if self._late_wakes >= 2:  # not for one pause (a collection, a burst of joins)
+                self._beat = min(max(room, self.overload_beat), 2 * max(room, self._beat))
         elif lateness < self.on_time:
+            self._late_wakes = 0
             self._beat = self._beat / 2 if self._beat / 2 > room else 0.0
 
     def _room_beat(self) -> float:
