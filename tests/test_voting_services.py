@@ -498,6 +498,42 @@ def test_a_room_that_keeps_moving_gets_a_conflict_and_stores_nothing(app, dot_ro
     assert stored(app) == before
 
 
+def test_ballots_arriving_together_are_written_in_batches_and_each_released_after_its_own(app, monkeypatch):
+    """The group commit: ballots that arrive while the writer waits share a transaction, at most
+    batch_max of them; a handler returns only once the batch holding its ballot is written."""
+    import threading
+    import time
+
+    from app.voting import ballots
+
+    writer = ballots.BallotWriter(app)
+    writer.batch_max, writer.gather = 3, 0.05
+    batches, released = [], set()
+
+    def write_batch(batch):
+        assert not released & {job.op_id for job in batch}  # nobody of this batch returned yet
+        batches.append([job.op_id for job in batch])
+        time.sleep(0.05)  # a handler released now would find no outcome
+        for job in batch:
+            job.outcome = "ok"
+
+    monkeypatch.setattr(ballots, "_write_batch", write_batch)
+
+    def vote(n):
+        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
+        assert writer.write(job).outcome == "ok"
+        released.add(job.op_id)
+
+    voters = [threading.Thread(target=vote, args=(n,)) for n in range(7)]
+    for thread in voters:
+        thread.start()
+    for thread in voters:
+        thread.join(10)
+    assert released == {f"op-{n}" for n in range(7)}
+    assert sorted(op for batch in batches for op in batch) == sorted(released)  # each written once
+    assert all(len(batch) <= 3 for batch in batches) and len(batches) >= 3
+
+
 # --- ONE: one ballot per voter and round -------------------------------------------------
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -169,11 +170,14 @@ class Write:
     outcome: str = ""  # "ok", "stale" (the ballot's version moved), "replay" (op id already applied),
     # "recheck" (the workshop moved on since the check), "error"
     ack: dict | None = None
-    done: threading.Event = field(default_factory=threading.Event)
 
 
 class BallotWriter:
-    """One per process and app: writes waiting ballots in one transaction, then releases their acks."""
+    """One per process and app: writes waiting ballots in one transaction, then releases their acks.
+
+    Ballots are put into batches as they arrive, each with one event that its handlers wait
+    on: in a full room an event (and its timer) per ballot cost 8 % of the ceiling.
+    """
 
     batch_max = 256
     # Like PostgreSQL's commit_delay: in a full room a ballot arrives every millisecond or so,
@@ -184,7 +188,7 @@ class BallotWriter:
 
     def __init__(self, app: Flask) -> None:
         self._app = app
-        self._queue: list[Write] = []
+        self._batches: deque[tuple[threading.Event, list[Write]]] = deque()  # (written, ballots)
         self._lock = threading.Lock()
         self._running = False
 
@@ -192,11 +196,14 @@ class BallotWriter:
     # which reads the client's pongs only once it returns.
     def write(self, job: Write, timeout: float = 10.0) -> Write:
         with self._lock:
-            self._queue.append(job)
+            if not self._batches or len(self._batches[-1][1]) >= self.batch_max:
+                self._batches.append((threading.Event(), []))
+            written, batch = self._batches[-1]
+            batch.append(job)
             start, self._running = not self._running, True
         if start:
             socketio.start_background_task(self._run)
-        if not job.done.wait(timeout):
+        if not written.wait(timeout):
             job.outcome = "error"
         return job
 
@@ -204,10 +211,10 @@ class BallotWriter:
         while True:
             socketio.sleep(self.gather)
             with self._lock:
-                batch, self._queue = self._queue[: self.batch_max], self._queue[self.batch_max :]
-                if not batch:
+                if not self._batches:
                     self._running = False
                     return
+                written, batch = self._batches.popleft()
             with self._app.app_context():
                 try:
                     _write_batch(batch)
@@ -218,8 +225,7 @@ class BallotWriter:
                         job.outcome, job.ack = "error", None
                 finally:
                     db.session.remove()
-            for job in batch:
-                job.done.set()
+            written.set()
 
 
 def writer() -> BallotWriter:
