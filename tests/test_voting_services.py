@@ -534,6 +534,39 @@ def test_ballots_arriving_together_are_written_in_batches_and_each_released_afte
     assert all(len(batch) <= 3 for batch in batches) and len(batches) >= 3
 
 
+def test_a_batch_the_writer_is_stuck_on_answers_every_ballot_of_it_with_an_error(app, monkeypatch):
+    """One timer per batch, kept by its first handler: when it runs out, the whole batch stops
+    waiting (and is not acknowledged), while the writer is still stuck."""
+    import threading
+
+    from app.voting import ballots
+
+    writer = ballots.BallotWriter(app)
+    writer.gather = 0.05
+    stuck, unstuck, answered = threading.Event(), threading.Event(), []
+
+    def write_batch(batch):
+        stuck.wait(10)
+        for job in batch:
+            job.outcome = "ok"
+        unstuck.set()
+
+    monkeypatch.setattr(ballots, "_write_batch", write_batch)
+
+    def vote(n):
+        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
+        answered.append((writer.write(job, timeout=0.3).outcome, unstuck.is_set()))
+
+    voters = [threading.Thread(target=vote, args=(n,)) for n in range(4)]
+    for thread in voters:
+        thread.start()
+    for thread in voters:
+        thread.join(5)
+    stuck.set()
+    unstuck.wait(5)
+    assert answered == [("error", False)] * 4
+
+
 # --- ONE: one ballot per voter and round -------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -172,11 +172,21 @@ class Write:
     ack: dict | None = None
 
 
+@dataclass(eq=False)
+class _Batch:
+    """Ballots to be written in one transaction, and the event their handlers wait on."""
+
+    jobs: list[Write] = field(default_factory=list)
+    written: threading.Event = field(default_factory=threading.Event)
+    given_up: bool = False  # its first handler stopped waiting: every ballot of it is answered an error
+
+
 class BallotWriter:
     """One per process and app: writes waiting ballots in one transaction, then releases their acks.
 
-    Ballots are put into batches as they arrive, each with one event that its handlers wait
-    on: in a full room an event (and its timer) per ballot cost 8 % of the ceiling.
+    Ballots are put into batches as they arrive, each with one event its handlers wait on
+    and one timer, kept by its first handler: in a full room an event and a timer per
+    ballot cost about a tenth of the ceiling (docs/performance.md).
     """
 
     batch_max = 256
@@ -188,7 +198,7 @@ class BallotWriter:
 
     def __init__(self, app: Flask) -> None:
         self._app = app
-        self._batches: deque[tuple[threading.Event, list[Write]]] = deque()  # (written, ballots)
+        self._batches: deque[_Batch] = deque()
         self._lock = threading.Lock()
         self._running = False
 
@@ -196,14 +206,18 @@ class BallotWriter:
     # which reads the client's pongs only once it returns.
     def write(self, job: Write, timeout: float = 10.0) -> Write:
         with self._lock:
-            if not self._batches or len(self._batches[-1][1]) >= self.batch_max:
-                self._batches.append((threading.Event(), []))
-            written, batch = self._batches[-1]
-            batch.append(job)
+            if not self._batches or len(self._batches[-1].jobs) >= self.batch_max:
+                self._batches.append(_Batch())
+            batch = self._batches[-1]
+            batch.jobs.append(job)
+            keeps_time = len(batch.jobs) == 1
             start, self._running = not self._running, True
         if start:
             socketio.start_background_task(self._run)
-        if not written.wait(timeout):
+        if not batch.written.wait(timeout if keeps_time else None):
+            batch.given_up = True
+            batch.written.set()
+        if batch.given_up:
             job.outcome = "error"
         return job
 
@@ -214,18 +228,18 @@ class BallotWriter:
                 if not self._batches:
                     self._running = False
                     return
-                written, batch = self._batches.popleft()
+                batch = self._batches.popleft()
             with self._app.app_context():
                 try:
-                    _write_batch(batch)
+                    _write_batch(batch.jobs)
                 except Exception:
-                    log.exception("a batch of %d ballots failed", len(batch))
+                    log.exception("a batch of %d ballots failed", len(batch.jobs))
                     db.session.rollback()
-                    for job in batch:
+                    for job in batch.jobs:
                         job.outcome, job.ack = "error", None
                 finally:
                     db.session.remove()
-            written.set()
+            batch.written.set()
 
 
 def writer() -> BallotWriter:
