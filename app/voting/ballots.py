@@ -186,7 +186,7 @@ class BallotWriter:
 
     Ballots are put into batches as they arrive, each with one event its handlers wait on
     and one timer, kept by its first handler: in a full room an event and a timer per
-    ballot cost about a tenth of the ceiling (docs/performance.md).
+    ballot were a few percent of the ceiling (docs/performance.md).
     """
 
     batch_max = 256
