@@ -567,6 +567,85 @@ def test_a_batch_the_writer_is_stuck_on_answers_every_ballot_of_it_with_an_error
     assert answered == [("error", False)] * 4
 
 
+def test_ballots_after_a_given_up_batch_wait_for_their_own(app, monkeypatch):
+    """The writer is stuck on a batch; a later batch's first handler gives up (its ballot is an
+    error); a ballot after that does not join the given-up batch but waits for its own."""
+    import threading
+
+    from app.voting import ballots
+
+    writer = ballots.BallotWriter(app)
+    writer.gather = 0.01
+    entered, stuck, written = threading.Event(), threading.Event(), []
+
+    def write_batch(batch):
+        entered.set()
+        stuck.wait(10)
+        for job in batch:
+            job.outcome = "ok"
+            written.append(job.op_id)
+
+    monkeypatch.setattr(ballots, "_write_batch", write_batch)
+    outcomes = {}
+
+    def vote(n, timeout):
+        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
+        outcomes[n] = writer.write(job, timeout=timeout).outcome
+
+    first = threading.Thread(target=vote, args=(0, 10))
+    first.start()
+    assert entered.wait(5)  # the writer holds the first batch
+    vote(1, 0.2)  # a second batch waits behind it; its handler gives up
+    assert outcomes[1] == "error"
+    late = threading.Thread(target=vote, args=(2, 10))
+    late.start()
+    late.join(0.3)
+    assert late.is_alive()  # still waiting for its own batch, not answered from the given-up one
+    stuck.set()
+    for thread in (first, late):
+        thread.join(10)
+    assert outcomes == {0: "ok", 1: "error", 2: "ok"}
+    assert written == ["op-0", "op-1", "op-2"]  # the given-up ballot is written all the same
+
+
+def test_a_killed_writer_answers_its_batch_and_the_next_ballot_starts_another(app, monkeypatch):
+    import threading
+
+    from app.voting import ballots
+
+    class Killed(BaseException):
+        pass
+
+    writer = ballots.BallotWriter(app)
+    writer.gather = 0.01
+    calls = []
+
+    def write_batch(batch):
+        calls.append(len(batch))
+        if len(calls) == 1:
+            batch[0].outcome = "ok"  # set before the commit that never comes
+            raise Killed
+        for job in batch:
+            job.outcome = "ok"
+
+    monkeypatch.setattr(ballots, "_write_batch", write_batch)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the writer thread dies of it
+    outcomes = {}
+
+    def vote(n, timeout):
+        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
+        outcomes[n] = writer.write(job, timeout=timeout).outcome
+
+    killed = threading.Thread(target=vote, args=(0, 60))
+    killed.start()
+    killed.join(10)
+    assert not killed.is_alive() and outcomes[0] == "error"  # answered at once, not acknowledged
+    after = threading.Thread(target=vote, args=(1, 60))
+    after.start()
+    after.join(10)
+    assert not after.is_alive() and outcomes[1] == "ok" and calls == [1, 1]
+
+
 # --- ONE: one ballot per voter and round -------------------------------------------------
 
 

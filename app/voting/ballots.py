@@ -206,7 +206,8 @@ class BallotWriter:
     # which reads the client's pongs only once it returns.
     def write(self, job: Write, timeout: float = 10.0) -> Write:
         with self._lock:
-            if not self._batches or len(self._batches[-1].jobs) >= self.batch_max:
+            last = self._batches[-1] if self._batches else None
+            if last is None or last.given_up or len(last.jobs) >= self.batch_max:
                 self._batches.append(_Batch())
             batch = self._batches[-1]
             batch.jobs.append(job)
@@ -214,31 +215,49 @@ class BallotWriter:
             start, self._running = not self._running, True
         if start:
             socketio.start_background_task(self._run)
-        if not batch.written.wait(timeout if keeps_time else None):
-            batch.given_up = True
-            batch.written.set()
+        written = False
+        try:
+            written = batch.written.wait(timeout if keeps_time else None)
+        finally:  # also when this handler is killed while it waits: the others stop waiting too
+            if keeps_time and not written:
+                batch.given_up = True
+                batch.written.set()
         if batch.given_up:
             job.outcome = "error"
         return job
 
     def _run(self) -> None:
-        while True:
-            socketio.sleep(self.gather)
+        try:
+            while True:
+                socketio.sleep(self.gather)
+                with self._lock:
+                    if not self._batches:
+                        self._running = False
+                        return
+                    batch = self._batches.popleft()
+                self._write(batch)
+        except BaseException:  # the writer was killed: the next ballot starts another
             with self._lock:
-                if not self._batches:
-                    self._running = False
-                    return
-                batch = self._batches.popleft()
+                self._running = False
+            raise
+
+    def _write(self, batch: _Batch) -> None:
+        """Write one batch and release its handlers; unless it committed, each ballot of it is an error."""
+        committed = False
+        try:
             with self._app.app_context():
                 try:
                     _write_batch(batch.jobs)
+                    committed = True
                 except Exception:
                     log.exception("a batch of %d ballots failed", len(batch.jobs))
                     db.session.rollback()
-                    for job in batch.jobs:
-                        job.outcome, job.ack = "error", None
                 finally:
                     db.session.remove()
+        finally:
+            if not committed:
+                for job in batch.jobs:
+                    job.outcome, job.ack = "error", None
             batch.written.set()
 
 
