@@ -646,6 +646,35 @@ def test_a_killed_writer_answers_its_batch_and_the_next_ballot_starts_another(ap
     assert not after.is_alive() and outcomes[1] == "ok" and calls == [1, 1]
 
 
+def test_a_ballot_learns_its_outcome_only_after_the_commit_and_a_failed_commit_acks_nothing(
+    app, dot_round, monkeypatch
+):
+    import sqlalchemy as sa
+
+    from app.voting import ballots
+
+    room, r, _ = dot_round
+    batches, at_commit = [], []
+    real_write_batch = ballots._write_batch
+
+    def capture(batch):
+        batches.append(batch)
+        real_write_batch(batch)
+
+    def failing_commit(connection):
+        at_commit.append([job.outcome for job in batches[-1]])
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(ballots, "_write_batch", capture)
+    monkeypatch.setattr(ballots, "_commit", failing_commit)
+    before = stored(app)
+    with pytest.raises(RuntimeError, match="not written"):
+        services.cast_ballot(room.ada, op(), r["id"], 1, {options(r)[2]: 1})
+    assert at_commit == [[""]]  # nothing said "ok" before the COMMIT
+    assert batches[0][0].outcome == "error"
+    assert stored(app) == before
+
+
 # --- ONE: one ballot per voter and round -------------------------------------------------
 
 

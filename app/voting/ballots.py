@@ -270,15 +270,17 @@ def writer() -> BallotWriter:
 
 
 def _write_batch(batch: list[Write]) -> None:
+    """Write the batch in one transaction; each ballot learns its outcome only after the COMMIT."""
     statements = _statements(db.session.get_bind().dialect.name)
     connection = db.session.connection()
     now = utcnow()
     writable: dict[int, int | None] = {}  # workshop -> the version its ballots may be written at
+    outcomes: list[tuple[Write, str, dict | None]] = []
     for job in batch:
         if job.workshop_id not in writable:
             writable[job.workshop_id] = _writable_version(connection, job.workshop_id)
         if job.version != writable[job.workshop_id]:
-            job.outcome = "recheck"
+            outcomes.append((job, "recheck", None))
             continue
         version = 1 if job.base == 0 else job.base + 1
         ack = {
@@ -299,14 +301,16 @@ def _write_batch(batch: list[Write]) -> None:
             },
         ).scalar()
         if op is None:  # a retry of a command this batch or another process already applied
-            job.outcome = "replay"
+            outcomes.append((job, "replay", None))
             continue
         if _store(connection, statements, job, version, now):
-            job.outcome, job.ack = "ok", ack
+            outcomes.append((job, "ok", ack))
         else:
             connection.execute(statements.delete_op, {"id": op})
-            job.outcome = "stale"
+            outcomes.append((job, "stale", None))
     _commit(connection)
+    for job, outcome, ack in outcomes:
+        job.outcome, job.ack = outcome, ack
 
 
 def _writable_version(connection, workshop_id: int) -> int | None:
