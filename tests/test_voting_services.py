@@ -18,7 +18,7 @@ from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Item, Round, Workshop
-from app.voting import services, tally, views
+from app.voting import group_commit, services, tally, views
 from tests.conftest import make_item, make_participant, make_theme, make_user, make_workshop, op, set_phase
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -470,10 +470,8 @@ def test_a_round_closed_by_another_process_takes_no_ballot_and_a_retry_gets_its_
 def test_a_ballot_written_on_its_last_attempt_is_acknowledged(app, dot_round, monkeypatch):
     """The room moved on under the first three attempts (the writer sent the ballot back each
     time); the fourth is written, and its ack says so."""
-    from app.voting import ballots
-
     room, r, _ = dot_round
-    real, moved = ballots._writable_version, [3]
+    real, moved = group_commit._writable_version, [3]
 
     def moving(connection, workshop_id):
         if moved[0]:
@@ -481,169 +479,19 @@ def test_a_ballot_written_on_its_last_attempt_is_acknowledged(app, dot_round, mo
             return None
         return real(connection, workshop_id)
 
-    monkeypatch.setattr(ballots, "_writable_version", moving)
+    monkeypatch.setattr(group_commit, "_writable_version", moving)
     ack = services.cast_ballot(room.ada, op(), r["id"], 1, {options(r)[2]: 1})
     assert ack["ok"] is True and ack["version"] == 2
     assert [row[-1] for row in stored(app) if row[1] == f"p{room.pids[0]}"] == [2]
 
 
 def test_a_room_that_keeps_moving_gets_a_conflict_and_stores_nothing(app, dot_round, monkeypatch):
-    from app.voting import ballots
-
     room, r, _ = dot_round
-    monkeypatch.setattr(ballots, "_writable_version", lambda connection, workshop_id: None)
+    monkeypatch.setattr(group_commit, "_writable_version", lambda connection, workshop_id: None)
     before = stored(app)
     error = refused(Conflict, services.cast_ballot, room.ada, op(), r["id"], 1, {options(r)[2]: 1})
     assert "changed while you voted" in error.message
     assert stored(app) == before
-
-
-def test_ballots_arriving_together_are_written_in_batches_and_each_released_after_its_own(app, monkeypatch):
-    """The group commit: ballots that arrive while the writer waits share a transaction, at most
-    batch_max of them; a handler returns only once the batch holding its ballot is written."""
-    import threading
-    import time
-
-    from app.voting import ballots
-
-    writer = ballots.BallotWriter(app)
-    writer.batch_max, writer.gather = 3, 0.05
-    batches, released = [], set()
-
-    def write_batch(batch):
-        assert not released & {job.op_id for job in batch}  # nobody of this batch returned yet
-        batches.append([job.op_id for job in batch])
-        time.sleep(0.05)  # a handler released now would find no outcome
-        for job in batch:
-            job.outcome = "ok"
-
-    monkeypatch.setattr(ballots, "_write_batch", write_batch)
-
-    def vote(n):
-        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
-        assert writer.write(job).outcome == "ok"
-        released.add(job.op_id)
-
-    voters = [threading.Thread(target=vote, args=(n,)) for n in range(7)]
-    for thread in voters:
-        thread.start()
-    for thread in voters:
-        thread.join(10)
-    assert released == {f"op-{n}" for n in range(7)}
-    assert sorted(op for batch in batches for op in batch) == sorted(released)  # each written once
-    assert all(len(batch) <= 3 for batch in batches) and len(batches) >= 3
-
-
-def test_a_batch_the_writer_is_stuck_on_answers_every_ballot_of_it_with_an_error(app, monkeypatch):
-    """One timer per batch, kept by its first handler: when it runs out, the whole batch stops
-    waiting (and is not acknowledged), while the writer is still stuck."""
-    import threading
-
-    from app.voting import ballots
-
-    writer = ballots.BallotWriter(app)
-    writer.gather = 0.05
-    stuck, unstuck, answered = threading.Event(), threading.Event(), []
-
-    def write_batch(batch):
-        stuck.wait(10)
-        for job in batch:
-            job.outcome = "ok"
-        unstuck.set()
-
-    monkeypatch.setattr(ballots, "_write_batch", write_batch)
-
-    def vote(n):
-        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
-        answered.append((writer.write(job, timeout=0.3).outcome, unstuck.is_set()))
-
-    voters = [threading.Thread(target=vote, args=(n,)) for n in range(4)]
-    for thread in voters:
-        thread.start()
-    for thread in voters:
-        thread.join(5)
-    stuck.set()
-    unstuck.wait(5)
-    assert answered == [("error", False)] * 4
-
-
-def test_ballots_after_a_given_up_batch_wait_for_their_own(app, monkeypatch):
-    """The writer is stuck on a batch; a later batch's first handler gives up (its ballot is an
-    error); a ballot after that does not join the given-up batch but waits for its own."""
-    import threading
-
-    from app.voting import ballots
-
-    writer = ballots.BallotWriter(app)
-    writer.gather = 0.01
-    entered, stuck, written = threading.Event(), threading.Event(), []
-
-    def write_batch(batch):
-        entered.set()
-        stuck.wait(10)
-        for job in batch:
-            job.outcome = "ok"
-            written.append(job.op_id)
-
-    monkeypatch.setattr(ballots, "_write_batch", write_batch)
-    outcomes = {}
-
-    def vote(n, timeout):
-        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
-        outcomes[n] = writer.write(job, timeout=timeout).outcome
-
-    first = threading.Thread(target=vote, args=(0, 10))
-    first.start()
-    assert entered.wait(5)  # the writer holds the first batch
-    vote(1, 0.2)  # a second batch waits behind it; its handler gives up
-    assert outcomes[1] == "error"
-    late = threading.Thread(target=vote, args=(2, 10))
-    late.start()
-    late.join(0.3)
-    assert late.is_alive()  # still waiting for its own batch, not answered from the given-up one
-    stuck.set()
-    for thread in (first, late):
-        thread.join(10)
-    assert outcomes == {0: "ok", 1: "error", 2: "ok"}
-    assert written == ["op-0", "op-1", "op-2"]  # the given-up ballot is written all the same
-
-
-def test_a_killed_writer_answers_its_batch_and_the_next_ballot_starts_another(app, monkeypatch):
-    import threading
-
-    from app.voting import ballots
-
-    class Killed(BaseException):
-        pass
-
-    writer = ballots.BallotWriter(app)
-    writer.gather = 0.01
-    calls = []
-
-    def write_batch(batch):
-        calls.append(len(batch))
-        if len(calls) == 1:
-            batch[0].outcome = "ok"  # set before the commit that never comes
-            raise Killed
-        for job in batch:
-            job.outcome = "ok"
-
-    monkeypatch.setattr(ballots, "_write_batch", write_batch)
-    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the writer thread dies of it
-    outcomes = {}
-
-    def vote(n, timeout):
-        job = ballots.Write(1, 1, 1, f"p{n}", n, 0, {}, 0, False, None, n, f"op-{n}")
-        outcomes[n] = writer.write(job, timeout=timeout).outcome
-
-    killed = threading.Thread(target=vote, args=(0, 60))
-    killed.start()
-    killed.join(10)
-    assert not killed.is_alive() and outcomes[0] == "error"  # answered at once, not acknowledged
-    after = threading.Thread(target=vote, args=(1, 60))
-    after.start()
-    after.join(10)
-    assert not after.is_alive() and outcomes[1] == "ok" and calls == [1, 1]
 
 
 def test_a_ballot_learns_its_outcome_only_after_the_commit_and_a_failed_commit_acks_nothing(
@@ -651,11 +499,9 @@ def test_a_ballot_learns_its_outcome_only_after_the_commit_and_a_failed_commit_a
 ):
     import sqlalchemy as sa
 
-    from app.voting import ballots
-
     room, r, _ = dot_round
     batches, at_commit = [], []
-    real_write_batch = ballots._write_batch
+    real_write_batch = group_commit._write_batch
 
     def capture(batch):
         batches.append(batch)
@@ -665,8 +511,8 @@ def test_a_ballot_learns_its_outcome_only_after_the_commit_and_a_failed_commit_a
         at_commit.append([job.outcome for job in batches[-1]])
         raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
 
-    monkeypatch.setattr(ballots, "_write_batch", capture)
-    monkeypatch.setattr(ballots, "_commit", failing_commit)
+    monkeypatch.setattr(group_commit, "_write_batch", capture)
+    monkeypatch.setattr(group_commit, "_commit", failing_commit)
     before = stored(app)
     with pytest.raises(RuntimeError, match="not written"):
         services.cast_ballot(room.ada, op(), r["id"], 1, {options(r)[2]: 1})

@@ -22,7 +22,7 @@ from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme
 from app.models.voting import DEFAULT_CRITERIA, Method, Target
-from app.voting import ballots, tally, views
+from app.voting import ballots, group_commit, tally, views
 from app.workshops import phases
 from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
 
@@ -127,7 +127,7 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
     job = None
     if known := ballots.known_state(actor.workshop_id):
         with suppress(DomainError):  # refused on what this process knew: decided afresh below
-            job = ballots.writer().write(_ballot_job(known, *args))
+            job = group_commit.writer().write(_ballot_job(known, *args))
     for attempt in range(4):
         if job is not None and job.outcome != "recheck":
             break
@@ -139,7 +139,7 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
             job = _ballot_job(ballots.workshop_state(connection, actor.workshop_id), *args, connection)
         if isinstance(job, dict):  # an op id applied before: its ack
             return job
-        ballots.writer().write(job)
+        group_commit.writer().write(job)
     if job.outcome == "replay" and (stored := replay(job.filed_as, op_id)):
         return stored
     if job.outcome == "stale":
@@ -161,7 +161,7 @@ def _ballot_job(
     base_version,
     ballot,
     connection: sa.Connection | None = None,
-) -> ballots.Write | dict:
+) -> group_commit.Write | dict:
     """Check a ballot against its round and the room; what the writer should write.
 
     With a connection (the workshop was just read), a retry of an applied command first
@@ -185,7 +185,7 @@ def _ballot_job(
     if type(base_version) is not int or not 0 <= base_version < 2**31:
         raise Invalid(_("The request was not understood."), field="base_version")
     data, total = _checked(spec, actor, ballot)
-    return ballots.Write(
+    return group_commit.Write(
         workshop_id=workshop.id,
         version=workshop.version,
         round_id=spec.id,
