@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import config
+from app import config, wire
 from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
 
 
@@ -35,14 +35,18 @@ def create_app(overrides: dict | None = None) -> Flask:
         ping_timeout=app.config["SOCKET_PING_TIMEOUT"],
         client_manager=_message_queue(app),
         async_handlers=False,
+        serializer=wire.Packet,
+        json=wire.SafeJSON,
     )
     from app import realtime, server
 
+    engineio = socketio.server.eio
     if app.config["ASYNC_MODE"] == "gevent":
         from app.websocket import WebSocket
 
-        engineio = socketio.server.eio
         engineio._async = {**engineio._async, "websocket": WebSocket}  # the module's dict is shared
+    elif app.config["ASYNC_MODE"] == "eventlet":
+        engineio._async = {**engineio._async, "websocket": wire.eventlet_websocket()}
     realtime.serve_commands(app)
     app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
     return app

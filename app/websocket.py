@@ -8,6 +8,9 @@ job with the request's greenlet reading the socket itself, wsproto parsing the f
 (as in simple-websocket) and the handshake answered in a few lines. Measured in
 docs/performance.md. Engine.IO's eventlet driver already reads this way.
 
+Between two messages of a connection it gives every other greenlet a turn (app/wire.py):
+a phone that sends hundreds of frames at once must not have them handled back to back.
+
 It also gives Engine.IO the socket to set its read timeout on (ping interval + ping
 timeout), so a phone that stops answering (a frozen tab, Wi-Fi gone) frees its connection
 then, instead of when it comes back or TCP gives up on it.
@@ -19,11 +22,14 @@ import contextlib
 import socket
 from collections import deque
 
+import gevent
 from gevent.lock import Semaphore
 from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Message, Ping, TextMessage
 from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import ProtocolError, generate_accept_token
+
+from app.wire import well_formed_frame
 
 RECEIVE_BYTES = 4096
 
@@ -76,7 +82,8 @@ class WebSocket:
 
     def wait(self) -> str | bytes | None:
         """The next message; None once the connection is over and every message the peer
-        sent before its end has been taken."""
+        sent before its end has been taken, or after a frame Engine.IO could not decode."""
+        gevent.sleep(0)  # the others' turn, before this connection's next message
         try:
             while not self.received and not self.over:
                 data = self._sock.recv(RECEIVE_BYTES)
@@ -87,7 +94,11 @@ class WebSocket:
                 self._handle_events()
         except (OSError, ProtocolError):
             self.over = True
-        return self.received.popleft() if self.received else None
+        message = self.received.popleft() if self.received else None
+        if message is not None and not well_formed_frame(message):
+            self.close(CloseReason.PROTOCOL_ERROR)
+            return None
+        return message
 
     def send(self, message: str | bytes) -> None:
         event = BytesMessage(data=message) if isinstance(message, bytes) else TextMessage(data=message)
@@ -98,10 +109,11 @@ class WebSocket:
                 raise OSError("the WebSocket is closed") from e  # what Engine.IO's writer expects
             self._sock.sendall(data)
 
-    def close(self) -> None:
+    def close(self, code: int = CloseReason.NORMAL_CLOSURE) -> None:
         with self.sending, contextlib.suppress(OSError):
             if self.protocol.state is ConnectionState.OPEN:
-                self._sock.sendall(self.protocol.send(CloseConnection(code=CloseReason.NORMAL_CLOSURE)))
+                self._sock.sendall(self.protocol.send(CloseConnection(code=code)))
+        self.over = True
 
     def _handle_events(self) -> None:
         """Take what the peer sent: whole messages to `received`, replies to its pings and
