@@ -24,6 +24,11 @@ ENV_KEYS = (
     "SOCKET_PING_TIMEOUT",
     "RATELIMIT_STORAGE_URI",
     "TRUST_PROXY",
+    "COMMAND_BURST",
+    "COMMAND_RATE",
+    "CONTRIBUTION_LIMIT",
+    "SNAPSHOT_INTERVAL",
+    "ACK_TIMEOUT",
 )
 
 
@@ -44,6 +49,16 @@ class Defaults:
     # lost network) is let go after interval + timeout seconds of silence.
     SOCKET_PING_INTERVAL = 25
     SOCKET_PING_TIMEOUT = 20
+    # What one connection and one participant may ask of the room (app/budgets.py): a burst of
+    # commands then a few a second; ideas, markets, edits and comments in moving windows
+    # (per participant, across their tabs and the processes); one snapshot a second.
+    COMMAND_BURST = 30
+    COMMAND_RATE = 3.0
+    CONTRIBUTION_LIMIT = "10 per minute;60 per hour"
+    SNAPSHOT_INTERVAL = 1.0
+    # Seconds a screen waits for a command's ack before it sends it again; the server gives
+    # up on a ballot's write 2 s before, so that its answer (an error) is still heard.
+    ACK_TIMEOUT = 10.0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -87,6 +102,10 @@ def load(app, overrides: dict | None) -> None:
     cfg["PRESENCE_TTL"] = float(cfg["PRESENCE_TTL"])
     cfg["SOCKET_PING_INTERVAL"] = float(cfg["SOCKET_PING_INTERVAL"])
     cfg["SOCKET_PING_TIMEOUT"] = float(cfg["SOCKET_PING_TIMEOUT"])
+    for key in ("COMMAND_BURST", "COMMAND_RATE", "SNAPSHOT_INTERVAL", "ACK_TIMEOUT"):
+        cfg[key] = float(cfg[key])
+    if cfg["COMMAND_BURST"] < 1 or cfg["COMMAND_RATE"] <= 0 or cfg["ACK_TIMEOUT"] < 4:
+        raise RuntimeError("Need COMMAND_BURST >= 1, COMMAND_RATE > 0 and ACK_TIMEOUT >= 4 (seconds).")
     cfg["PUBLIC_URL"] = (cfg["PUBLIC_URL"] or f"http://{cfg['HOST']}:{cfg['PORT']}").rstrip("/")
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 
@@ -44,6 +47,21 @@ class NotNow(DomainError):
 class Conflict(DomainError):
     status = 409
     default = _l("Someone else changed this at the same time. Please try again.")
+
+
+class RateLimited(DomainError):
+    """Over a budget (app/budgets.py): nothing was done; the same command may come again
+    after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = round(max(0.1, retry_after), 1)
+        seconds = max(1, math.ceil(self.retry_after))
+        super().__init__(gettext("Too much at once: this goes again in %(seconds)s s.", seconds=seconds))
+
+    def to_ack(self) -> dict:
+        return super().to_ack() | {"retry_after": self.retry_after}
 
 
 def http_response(error: DomainError):

@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from flask import Flask, current_app, g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
@@ -20,6 +21,7 @@ from flask_babel import gettext as _
 from socketio import PubSubManager
 
 from app.auth.actor import Actor
+from app.budgets import Allowance
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db, socketio
 from app.server import gc_tender
@@ -72,9 +74,17 @@ def _alone_in(room: str, sid: str) -> bool:
 
 # --- connections -------------------------------------------------------------------
 
-# sid -> (actor, the language of its messages: its page's), for the connections of this process
-_connections: dict[str, tuple[Actor, str]] = {}
-_NOBODY: tuple[None, None] = (None, None)
+
+@dataclass(slots=True)
+class Connection:
+    """A connection of this process: who it is, the language of its messages (its page's), its budgets."""
+
+    actor: Actor
+    language: str
+    allowance: Allowance
+
+
+_connections: dict[str, Connection] = {}  # by sid
 _present: dict[int, Counter[int]] = {}  # workshop -> participant -> connections here
 _lock = threading.Lock()
 
@@ -83,8 +93,8 @@ def attach(sid: str, actor: Actor, language: str) -> None:
     from flask_socketio import join_room
 
     with _lock:
-        _forget(_connections.get(sid, _NOBODY)[0])
-        _connections[sid] = (actor, language)
+        _forget(actor_for(sid))
+        _connections[sid] = Connection(actor, language, Allowance(current_app.config))
         if actor.participant_id:
             _present.setdefault(actor.workshop_id, Counter())[actor.participant_id] += 1
     gc_tender.connected()
@@ -99,7 +109,8 @@ def attach(sid: str, actor: Actor, language: str) -> None:
 
 def detach(sid: str) -> None:
     with _lock:
-        actor = _connections.pop(sid, _NOBODY)[0]
+        actor = actor_for(sid)
+        _connections.pop(sid, None)
         _forget(actor)
     if actor:
         gc_tender.disconnected()
@@ -123,7 +134,8 @@ def forget_all() -> None:
 
 
 def actor_for(sid: str) -> Actor | None:
-    return _connections.get(sid, _NOBODY)[0]
+    connection = _connections.get(sid)
+    return connection.actor if connection else None
 
 
 class Presence:
@@ -227,7 +239,7 @@ class Presence:
         while self._shared is shared:
             socketio.sleep(shared.ttl / 3)
             with _lock:  # every workshop with a screen here: others' phones may have come or gone
-                here = {actor.workshop_id for actor, _language in _connections.values()}
+                here = {connection.actor.workshop_id for connection in _connections.values()}
             for wid in here | set(self._sent):
                 if wid not in here:
                     self._sent.pop(wid, None)
@@ -260,21 +272,23 @@ class SessionInterface(SecureCookieSessionInterface):
 # --- commands ----------------------------------------------------------------------
 
 
-Handler = Callable[[Actor, dict, str], dict]
-_commands: dict[str, tuple[tuple[str, ...], Handler]] = {}
+Handler = Callable[[Actor, dict, str | None], dict]
+_commands: dict[str, tuple[tuple[str, ...], Handler, bool]] = {}
 
 
-def command(event: str, *roles: str) -> Callable[[Handler], Handler]:
+def command(event: str, *roles: str, snapshot: bool = False) -> Callable[[Handler], Handler]:
     """Make a function the handler of a socket command: its event, who may send it.
 
     The handler receives the actor (from the connection, never the payload), the
     payload and the op id; it returns the ack. A domain error becomes
     {"ok": false, ...}; anything unexpected is logged and answered the same way,
-    so a client never waits for an ack that will not come.
+    so a client never waits for an ack that will not come. Every command costs the
+    connection one token of its budget (app/budgets.py); `snapshot`: a read of the whole
+    workshop, which carries no op id and comes at most once per SNAPSHOT_INTERVAL.
     """
 
     def decorate(handler: Handler) -> Handler:
-        _commands[event] = (roles, handler)
+        _commands[event] = (roles, handler, snapshot)
         return handler
 
     return decorate
@@ -287,25 +301,36 @@ def serve_commands(app: Flask) -> None:
     Request, the URL matched against every route, the session opened and swapped. A
     command needs none of it (who sends it is the connection's actor, the language was
     settled at connect), and in a full room that context cost as much as the ballot's
-    own checks. Connect, disconnect and get_snapshot stay with Flask-SocketIO.
+    own checks. Connect and disconnect stay with Flask-SocketIO. Any other event
+    (unknown, or MALFORMED: app/wire.py) is answered "not understood".
     """
-    for event, (roles, handler) in _commands.items():
-        socketio.server.on(event, _dispatcher(app, roles, handler), namespace=NS)
+    for event, (roles, handler, snapshot) in _commands.items():
+        socketio.server.on(event, _dispatcher(app, roles, handler, snapshot), namespace=NS)
+    refuse = _dispatcher(app, (), _not_understood, False)
+    socketio.server.on("*", lambda _event, sid, *_data: refuse(sid), namespace=NS)
 
 
-def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler) -> Callable:
+def _not_understood(actor: Actor, data: dict, op_id: str | None) -> dict:
+    raise Invalid(_("The request was not understood."))
+
+
+def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: bool) -> Callable:
     def dispatch(sid: str, data: object = None) -> dict:
         with app.app_context():
-            actor, g.language = _connections.get(sid, _NOBODY)
+            connection = _connections.get(sid)
             try:
-                if actor is None:
+                if connection is None:
                     raise Forbidden(_("You are not in this workshop. Please reload the page."))
-                if actor.role not in roles:
-                    raise Forbidden()
+                g.language = connection.language
+                connection.allowance.command()
+                if snapshot:
+                    connection.allowance.snapshot()
+                if connection.actor.role not in roles:
+                    raise Invalid(_("The request was not understood.")) if not roles else Forbidden()
                 if not isinstance(data, dict):
                     raise Invalid(_("The request was not understood."))
                 _origin.set(sid)
-                return handler(actor, data, _op_id(data))
+                return handler(connection.actor, data, None if snapshot else _op_id(data))
             except DomainError as e:
                 db.session.rollback()
                 return e.to_ack()

@@ -32,6 +32,14 @@ def migrated_db(tmp_path_factory) -> str:
     return str(path)
 
 
+UNLIMITED = {
+    "COMMAND_BURST": 100_000,
+    "COMMAND_RATE": 100_000,
+    "CONTRIBUTION_LIMIT": "100000 per minute",
+    "SNAPSHOT_INTERVAL": 0,
+}
+
+
 def _config(url: str, **extra) -> dict:
     return {
         "APP_ENV": "testing",
@@ -40,6 +48,9 @@ def _config(url: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
+        # Tests send commands faster than any person: the budgets are tested with their
+        # defaults in tests/test_budgets.py.
+        **UNLIMITED,
         **extra,
     } | ({"PUBLIC_URL": "http://127.0.0.1:5000"})
 

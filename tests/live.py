@@ -18,6 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
 
 
+# For tests that send faster than any person on purpose (app/budgets.py; tests/test_budgets.py
+# tests the budgets themselves).
+UNLIMITED = {
+    "COMMAND_BURST": "100000",
+    "COMMAND_RATE": "100000",
+    "CONTRIBUTION_LIMIT": "100000 per minute",
+    "SNAPSHOT_INTERVAL": "0",
+}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,6 +147,16 @@ def http_login(server: LiveServer, email: str) -> requests.Session:
     )
     assert r.status_code == 302, r.text
     return s
+
+
+def call(sio, event: str, payload: dict, timeout: float = 10) -> dict:
+    """A command as a phone sends it: sent again after `retry_after` when the server answers
+    RateLimited (docs/protocol.md), so that tests faster than people keep within the budgets."""
+    while True:
+        ack = sio.call(event, payload, namespace="/live", timeout=timeout)
+        if not (isinstance(ack, dict) and ack.get("code") == "RateLimited"):
+            return ack
+        time.sleep(ack["retry_after"])
 
 
 def csrf_from(html: str) -> str:

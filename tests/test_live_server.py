@@ -146,7 +146,7 @@ def test_oversize_message_refused(live_server):
         sio.disconnect()
     # nothing was stored, and the server is still serving
     sio2 = _client(live_server, cookies, workshop_id)
-    snap = sio2.call("get_snapshot", {}, namespace="/live", timeout=5)
+    snap = live.call(sio2, "get_snapshot", {})
     assert snap["ok"] and snap["snapshot"]["items"] == []
     sio2.disconnect()
 

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import Item, Phase, Role, Theme
 from app.models import workshop as models
 from app.workshops.services import room as room_services
+from tests import live
 from tests.conftest import (
     NS,
     connect,
@@ -1205,7 +1206,7 @@ class LiveScreen:
         )
 
     def call(self, event: str, **payload) -> dict:
-        return self.sio.call(event, {"op_id": op(), **payload}, namespace=NS, timeout=10)
+        return live.call(self.sio, event, {"op_id": op(), **payload})
 
     def ok(self, event: str, **payload) -> dict:
         ack = self.call(event, **payload)
@@ -1260,9 +1261,7 @@ def test_concurrent_moves_on_a_live_server_converge(live_server):
     screens = [cockpit]
     try:
         cockpit.ok("set_phase", phase="propose")
-        code = cockpit.sio.call("get_snapshot", {}, namespace=NS, timeout=5)["snapshot"]["workshop"][
-            "join_code"
-        ]
+        code = live.call(cockpit.sio, "get_snapshot", {})["snapshot"]["workshop"]["join_code"]
         phones = [
             LiveScreen(live_server, _live_phone(live_server, code, n), workshop_id, "participant")
             for n in "AB"
@@ -1303,7 +1302,7 @@ def test_concurrent_moves_on_a_live_server_converge(live_server):
         while time.monotonic() < deadline and any(max(p["v"] for p in s.boards) < final for s in screens):
             time.sleep(0.02)
         for screen in screens:
-            snap = screen.sio.call("get_snapshot", {}, namespace=NS, timeout=5)["snapshot"]
+            snap = live.call(screen.sio, "get_snapshot", {})["snapshot"]
             assert snap["v"] == final
             assert screen.newest_board() == board_of(snap)
             by_theme = defaultdict(list)

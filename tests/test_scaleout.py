@@ -169,7 +169,7 @@ class Screen:
 
     def call(self, event: str, timeout: float = TIMEOUT, op_id: str | None = None, **payload) -> dict:
         op_id = op_id or new_op()
-        return self.sio.call(event, {"op_id": op_id, **payload}, namespace="/live", timeout=timeout)
+        return live.call(self.sio, event, {"op_id": op_id, **payload}, timeout)
 
     def ok(self, event: str, **payload) -> dict:
         ack = self.call(event, **payload)
@@ -177,7 +177,7 @@ class Screen:
         return ack
 
     def snapshot(self) -> dict:
-        ack = self.sio.call("get_snapshot", {}, namespace="/live", timeout=TIMEOUT)
+        ack = live.call(self.sio, "get_snapshot", {}, TIMEOUT)
         assert ack["ok"], ack
         return ack["snapshot"]
 

@@ -55,7 +55,7 @@ _ops = iter(range(1, 10**9))
 
 
 def call(sio: socketio.Client, event: str, **payload) -> dict:
-    return sio.call(event, {"op_id": f"live-{next(_ops):08d}", **payload}, namespace="/live", timeout=TIMEOUT)
+    return live.call(sio, event, {"op_id": f"live-{next(_ops):08d}", **payload}, TIMEOUT)
 
 
 def ok(sio: socketio.Client, event: str, **payload) -> dict:
@@ -65,7 +65,7 @@ def ok(sio: socketio.Client, event: str, **payload) -> dict:
 
 
 def snapshot(sio: socketio.Client) -> dict:
-    ack = sio.call("get_snapshot", {}, namespace="/live", timeout=TIMEOUT)
+    ack = live.call(sio, "get_snapshot", {}, TIMEOUT)
     assert ack["ok"], ack
     return ack["snapshot"]
 

@@ -67,13 +67,10 @@ def _snapshot(actor: Actor) -> dict:
         db.session.remove()
 
 
-@socketio.on("get_snapshot", namespace=NS)
-def get_snapshot(data=None) -> dict:
+@realtime.command("get_snapshot", PARTICIPANT, STAFF, SCREEN, snapshot=True)
+def get_snapshot(actor: Actor, data: dict, op_id: None) -> dict:
     """Any screen, after a version gap: the ack is the whole workshop as it may see it."""
-    actor = realtime.actor_for(request.sid)
-    if actor is None:
-        return {"ok": False, "error": "not connected"}
-    return {"ok": True, "snapshot": _snapshot(actor)}
+    return {"ok": True, "snapshot": views.snapshot(actor)}
 
 
 @realtime.command("propose_item", PARTICIPANT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import realtime
 from app.auth.actor import PARTICIPANT, STAFF, Actor
@@ -98,15 +99,19 @@ def reaction_messages(
 
 def board(workshop: Workshop, *, staff: bool) -> dict:
     """Themes in order, and where each item the audience may see sits: [id, theme_id, position]."""
-    themes = db.session.scalars(
-        sa.select(Theme).where(Theme.workshop_id == workshop.id).order_by(Theme.position, Theme.id)
-    )
     items = _items(workshop)
     shown = [i for i in items if (i.state in ON_BOARD if staff else publicly_visible(workshop, i))]
     return {
-        "themes": [t.to_dict() for t in themes],
+        "themes": _themes(workshop),
         "placement": [[i.id, i.theme_id, i.position] for i in shown],
     }
+
+
+def _themes(workshop: Workshop) -> list[dict]:
+    themes = db.session.scalars(
+        sa.select(Theme).where(Theme.workshop_id == workshop.id).order_by(Theme.position, Theme.id)
+    )
+    return [t.to_dict() for t in themes]
 
 
 def board_messages(workshop: Workshop) -> list[realtime.Message]:
@@ -129,22 +134,17 @@ def _items(workshop: Workshop) -> list[Item]:
 
 
 def snapshot(actor: Actor) -> dict:
-    """The whole workshop as this actor may see it, with the version it reflects."""
+    """The whole workshop as this actor may see it, with the version it reflects.
+
+    What every screen of an audience sees alike (staff, or the room) is built once per
+    workshop version and kept; a phone's own items, comments, +1s and ballots are laid
+    over it. A room reconnecting at once, or one phone asking again and again, costs a
+    few small reads each, not a rebuild of the board.
+    """
     workshop = db.session.get(Workshop, actor.workshop_id)
     staff = actor.role == STAFF
-    visible = []
-    for item in _items(workshop):
-        mine = actor.participant_id is not None and item.participant_id == actor.participant_id
-        if staff or publicly_visible(workshop, item) or (mine and item.state == ItemState.LIVE):
-            visible.append(item_view(workshop, item, mine=mine))
-    ids = {i["id"] for i in visible}
-    data = {
-        "v": workshop.version,
-        "workshop": workshop.to_dict(),
-        "items": visible,
-        "themes": board(workshop, staff=staff)["themes"],
-        "comments": _comments(workshop, actor, ids),
-        "reactions": _reaction_counts(ids),
+    data = _shared(workshop, staff) | {
+        "workshop": workshop.to_dict(),  # its countdown is counted from now
         "connected": realtime.presence.count(workshop.id),
         "role": actor.role,
     }
@@ -152,25 +152,81 @@ def snapshot(actor: Actor) -> dict:
 
     data |= snapshot_part(workshop, actor.participant_id, staff)
     if actor.role == PARTICIPANT:
-        data["me"] = db.session.get(Participant, actor.participant_id).to_dict()
-        data["my_reactions"] = list(
-            db.session.scalars(
-                sa.select(Reaction.item_id).where(Reaction.participant_id == actor.participant_id)
-            )
-        )
+        data |= _personal(workshop, actor, data)
     return data
 
 
-def _comments(workshop: Workshop, actor: Actor, item_ids: set[int]) -> list[dict]:
+def _shared(workshop: Workshop, staff: bool) -> dict:
+    """The audience's part of a snapshot, kept per workshop version."""
+    cache = current_app.extensions.setdefault("snapshots", {})  # (workshop, staff) -> (version, part)
+    key = (workshop.id, staff)
+    hit = cache.get(key)
+    if hit is not None and hit[0] == workshop.version:
+        return hit[1]
+    items = [
+        item_view(workshop, item) for item in _items(workshop) if staff or publicly_visible(workshop, item)
+    ]
+    ids = {i["id"] for i in items}
+    part = {
+        "v": workshop.version,
+        "items": items,
+        "themes": _themes(workshop),
+        "comments": _comments(workshop, None, ids, staff=staff),
+        "reactions": _reaction_counts(ids),
+    }
+    cache[key] = (workshop.version, part)
+    return part
+
+
+def _personal(workshop: Workshop, actor: Actor, data: dict) -> dict:
+    """A phone's own things over the room's part: its items and comments marked as its own
+    (its private ideas too, while ideation is private), its +1s and its name."""
+    pid = actor.participant_id
+    own = list(
+        db.session.scalars(
+            sa.select(Item)
+            .where(Item.workshop_id == workshop.id, Item.participant_id == pid, Item.state == ItemState.LIVE)
+            .order_by(Item.id)
+        )
+    )
+    reactions = sa.select(Reaction.item_id).where(Reaction.participant_id == pid)
+    part: dict = {
+        "me": db.session.get(Participant, pid).to_dict(),
+        "my_reactions": list(db.session.scalars(reactions)),
+    }
+    shown = {i["id"] for i in data["items"]}
+    private = {item.id for item in own} - shown  # only its author sees these
+    if own:
+        mine = {item.id: item_view(workshop, item, mine=True) for item in own}
+        items = [mine.pop(i["id"], i) for i in data["items"]]
+        part["items"] = sorted(items + list(mine.values()), key=lambda i: i["id"])
+    comments = data["comments"]
+    if private:
+        comments = sorted(comments + _comments(workshop, actor, private, staff=False), key=lambda c: c["id"])
+    own_comments = set(
+        db.session.scalars(
+            sa.select(Comment.id).where(Comment.workshop_id == workshop.id, Comment.participant_id == pid)
+        )
+    )
+    if own_comments or private:
+        part["comments"] = [c | {"mine": True} if c["id"] in own_comments else c for c in comments]
+    if private:
+        part["reactions"] = data["reactions"] | _reaction_counts(private)
+    return part
+
+
+def _comments(workshop: Workshop, actor: Actor | None, item_ids: set[int], *, staff: bool) -> list[dict]:
+    """The comments on these items the audience may see (staff: the hidden ones too)."""
+    if not item_ids:
+        return []
     rows = db.session.scalars(
         sa.select(Comment).where(Comment.workshop_id == workshop.id).order_by(Comment.id)
     )
+    pid = actor.participant_id if actor else None
     return [
-        comment_view(
-            workshop, c, mine=actor.participant_id is not None and c.participant_id == actor.participant_id
-        )
+        comment_view(workshop, c, mine=pid is not None and c.participant_id == pid)
         for c in rows
-        if c.item_id in item_ids and (actor.role == STAFF or not c.hidden)
+        if c.item_id in item_ids and (staff or not c.hidden)
     ]
 
 

@@ -14,6 +14,7 @@ import pytest
 import socketio
 from playwright.sync_api import expect
 
+from tests import live
 from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, join, log_in, propose, set_phase
 
 pytestmark = pytest.mark.e2e
@@ -54,7 +55,7 @@ def _staff(live_server, cockpit, workshop_id: int, *commands: tuple[str, dict]) 
     )
     try:
         for event, payload in commands:
-            ack = sio.call(event, {"op_id": uuid.uuid4().hex, **payload}, namespace="/live", timeout=5)
+            ack = live.call(sio, event, {"op_id": uuid.uuid4().hex, **payload})
             assert ack["ok"], (event, ack)
     finally:
         sio.disconnect()

@@ -17,6 +17,7 @@ import pytest
 import socketio
 from playwright.sync_api import expect
 
+from tests import live
 from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, join, log_in, propose, set_phase
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +56,7 @@ def _staff(live_server, cockpit, workshop_id: int, event: str, payload: dict) ->
         wait_timeout=5,
     )
     try:
-        ack = sio.call(event, {"op_id": uuid.uuid4().hex, **payload}, namespace="/live", timeout=5)
+        ack = live.call(sio, event, {"op_id": uuid.uuid4().hex, **payload})
     finally:
         sio.disconnect()
     assert ack["ok"], (event, ack)

@@ -70,7 +70,7 @@ class Phone:
         )
 
     def call(self, event: str, payload: dict) -> dict:
-        ack = self.sio.call(event, {"op_id": uuid.uuid4().hex, **payload}, namespace=NS, timeout=5)
+        ack = live.call(self.sio, event, {"op_id": uuid.uuid4().hex, **payload})
         assert ack["ok"], ack
         return ack
 

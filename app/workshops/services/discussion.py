@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import budgets
 from app.auth.actor import Actor
 from app.errors import Invalid, NotFound
 from app.extensions import db
@@ -25,6 +26,7 @@ def add_comment(actor: Actor, op_id: str, item_id: object, text: str, parent_id:
         if parent is None or parent.item_id != item.id or parent.hidden:
             raise NotFound(_("This comment does not exist (any more)."), field="parent_id")
         parent = db.session.get(Comment, parent.parent_id) if parent.parent_id else parent
+    budgets.contribute(actor)
     comment = Comment(
         workshop_id=workshop.id,
         item_id=item.id,

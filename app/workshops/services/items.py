@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import budgets
 from app.auth.actor import Actor
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -20,6 +21,7 @@ def propose_item(actor: Actor, op_id: str, *, kind: str, text: str, country: str
     workshop = open_workshop(actor)
     phases.require(workshop, "propose")
     _check_content(kind, text, country)
+    budgets.contribute(actor)
     item = Item(
         workshop_id=workshop.id,
         participant_id=actor.participant_id,
@@ -51,6 +53,7 @@ def edit_item(actor: Actor, op_id: str, item_id: object, *, text: str, country: 
     if not actor.is_staff:
         phases.require(workshop, "edit_own")
     _check_content(item.kind, text, country)
+    budgets.contribute(actor)
     item.text = text
     if item.kind == ItemKind.MARKET:
         item.country = country

@@ -1,0 +1,152 @@
+"""What one phone may ask of the room (app/budgets.py), with the budgets a server runs with."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.budgets import TokenBucket
+from app.config import Defaults
+from app.extensions import db
+from app.models import Item
+from app.workshops import views
+from tests.conftest import (
+    NS,
+    connect,
+    events,
+    join,
+    make_item,
+    make_user,
+    make_workshop,
+    op,
+    phone,
+    staff_socket,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+BUDGETS = {
+    "COMMAND_BURST": Defaults.COMMAND_BURST,
+    "COMMAND_RATE": Defaults.COMMAND_RATE,
+    "CONTRIBUTION_LIMIT": Defaults.CONTRIBUTION_LIMIT,
+    "SNAPSHOT_INTERVAL": Defaults.SNAPSHOT_INTERVAL,
+}
+
+
+@pytest.fixture
+def app_config():
+    return BUDGETS
+
+
+def send(sock, event: str, data: dict) -> dict:
+    return sock.emit(event, data, namespace=NS, callback=True)
+
+
+def test_a_bucket_gives_a_burst_then_its_rate():
+    bucket = TokenBucket(burst=3, rate=2.0, now=100.0)
+    assert [bucket.take(100.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.take(100.0) == pytest.approx(0.5)  # one token comes every 1/rate s
+    assert bucket.take(100.25) == pytest.approx(0.25)
+    assert bucket.take(100.5) == 0.0
+    assert bucket.take(200.0) == 0.0  # refilled, but never beyond the burst
+    assert [bucket.take(200.0) for _ in range(3)] == [0.0, 0.0, pytest.approx(0.5)]
+
+
+def test_a_connection_over_its_budget_is_refused_before_anything_is_done(app):
+    workshop = make_workshop(phase="lobby")  # every idea is refused by the phase: no contribution spent
+    sock = phone(app, workshop)
+    acks = [send(sock, "propose_item", {"op_id": op(), "kind": "idea", "text": "Hi"}) for _ in range(40)]
+    codes = [a["code"] for a in acks]
+    burst = int(Defaults.COMMAND_BURST)
+    assert codes[:burst] == ["NotNow"] * burst
+    assert set(codes[burst + 1 :]) == {"RateLimited"}  # one token may have come back meanwhile
+    limited = acks[-1]
+    assert limited["ok"] is False and 0 < limited["retry_after"] <= 1 / Defaults.COMMAND_RATE + 0.1
+    assert "again in 1 s" in limited["error"]
+
+
+def test_the_refusal_is_in_the_phones_language(app):
+    workshop = make_workshop(phase="lobby", language="de")
+    sock = phone(app, workshop)
+    for _ in range(int(Defaults.COMMAND_BURST)):
+        send(sock, "toggle_reaction", {"op_id": op(), "item_id": 1})
+    ack = send(sock, "toggle_reaction", {"op_id": op(), "item_id": 1})
+    assert ack["code"] == "RateLimited" and ack["error"].startswith("Zu viel auf einmal"), ack
+
+
+def test_a_participant_adds_at_most_the_contribution_budget_across_tabs(app):
+    workshop = make_workshop()
+    http = join(app, workshop)
+    tabs = [connect(app, http, workshop), connect(app, http, workshop)]
+    acks = [
+        send(tabs[n % 2], "propose_item", {"op_id": f"tab-idea-{n:04d}", "kind": "idea", "text": f"Idea {n}"})
+        for n in range(12)
+    ]
+    assert [a["ok"] for a in acks] == [True] * 10 + [False] * 2
+    assert acks[-1]["code"] == "RateLimited" and acks[-1]["retry_after"] >= 1
+    stored = db.session.scalar(sa.select(sa.func.count(Item.id)).where(Item.workshop_id == workshop.id))
+    assert stored == 10
+    # A retry of an idea that was stored is answered as before, over the budget or not.
+    again = send(tabs[0], "propose_item", {"op_id": "tab-idea-0000", "kind": "idea", "text": "Idea 0"})
+    assert again == acks[0]
+    # Another participant has a budget of their own.
+    other = phone(app, workshop, "Bo")
+    assert send(other, "propose_item", {"op_id": op(), "kind": "idea", "text": "Mine"})["ok"] is True
+
+
+def test_comments_spend_the_same_budget_and_the_facilitator_has_none(app):
+    user = make_user()
+    workshop = make_workshop(user, phase="discuss")
+    cockpit = staff_socket(app, workshop, user)
+    sock = phone(app, workshop)
+    item = make_item(workshop, text="Japan first")
+    acks = [send(sock, "add_comment", {"op_id": op(), "item_id": item.id, "text": "C"}) for _ in range(11)]
+    assert [a["ok"] for a in acks] == [True] * 10 + [False]
+    comment = {"item_id": item.id, "text": "S"}
+    staff = [send(cockpit, "add_comment", {"op_id": op(), **comment}) for _ in range(12)]
+    assert all(a["ok"] for a in staff)
+
+
+def test_a_connection_takes_one_snapshot_a_second(app):
+    workshop = make_workshop()
+    sock = phone(app, workshop)
+    first = send(sock, "get_snapshot", {})
+    second = send(sock, "get_snapshot", {})
+    assert first["ok"] is True and first["snapshot"]["v"] == workshop.version
+    assert second["code"] == "RateLimited" and 0 < second["retry_after"] <= Defaults.SNAPSHOT_INTERVAL
+
+
+class TestCachedSnapshots:
+    @pytest.fixture
+    def app_config(self):
+        return {}  # the tests' unlimited budgets: many snapshots in a row
+
+    def test_the_rooms_part_is_built_once_per_version(self, app, monkeypatch):
+        workshop = make_workshop()
+        built = []
+        items = views._items
+        monkeypatch.setattr(views, "_items", lambda w: built.append(w.version) or items(w))
+        phones = [phone(app, workshop, name) for name in ("Ada", "Bo", "Cy")]
+        for sock in phones:
+            send(sock, "get_snapshot", {})
+        assert built == [workshop.version]  # three connects and three snapshots: built once
+        send(phones[0], "propose_item", {"op_id": op(), "kind": "idea", "text": "New"})
+        snaps = [send(sock, "get_snapshot", {})["snapshot"] for sock in phones]
+        assert len(built) == 2 and [len(s["items"]) for s in snaps] == [1, 1, 1]
+        assert [s["items"][0]["mine"] for s in snaps] == [True, False, False]
+
+    def test_a_phone_sees_its_own_private_ideas_over_the_shared_part(self, app):
+        user = make_user()
+        workshop = make_workshop(user)
+        cockpit = staff_socket(app, workshop, user)
+        assert send(cockpit, "set_private", {"op_id": op(), "private": True})["ok"]
+        ada, bo = phone(app, workshop, "Ada"), phone(app, workshop, "Bo")
+        send(ada, "propose_item", {"op_id": op(), "kind": "idea", "text": "Ada's secret"})
+        send(bo, "propose_item", {"op_id": op(), "kind": "idea", "text": "Bo's secret"})
+        mine = send(ada, "get_snapshot", {})["snapshot"]
+        theirs = send(bo, "get_snapshot", {})["snapshot"]
+        assert [(i["text"], i["mine"]) for i in mine["items"]] == [("Ada's secret", True)]
+        assert [(i["text"], i["mine"]) for i in theirs["items"]] == [("Bo's secret", True)]
+        staff = send(cockpit, "get_snapshot", {})["snapshot"]
+        assert sorted(i["text"] for i in staff["items"]) == ["Ada's secret", "Bo's secret"]
+        assert events(ada, "snapshot")  # the connect's snapshot came through the same road
