@@ -81,13 +81,17 @@ class BallotWriter:
 
     def __init__(self, app: Flask) -> None:
         self._app = app
+        # A ballot's handler stops waiting 2 s before its screen would (ACK_TIMEOUT): the error it
+        # then answers reaches the phone, which sends the ballot again instead of guessing.
+        self.timeout = app.config["ACK_TIMEOUT"] - 2
         self._batches: deque[_Batch] = deque()
         self._lock = threading.Lock()
         self._running = False
 
     # Under Engine.IO's ping timeout (20 s): the handler waits in its connection's reader,
     # which reads the client's pongs only once it returns.
-    def write(self, job: Write, timeout: float = 10.0) -> Write:
+    def write(self, job: Write, timeout: float | None = None) -> Write:
+        timeout = self.timeout if timeout is None else timeout
         with self._lock:
             last = self._batches[-1] if self._batches else None
             if last is None or last.given_up or len(last.jobs) >= self.batch_max:

@@ -5,9 +5,24 @@
 // with an operation id. Commands wait in localStorage until the server acknowledges
 // them, so a command made offline, or before a reload, is sent when the
 // connection is back; a retry carries the same op id and is never applied twice.
+//
+// A command goes again, with the same op id, when it got no answer in time, when the
+// server failed (ack `retry: true`) and when the connection was over its budget
+// (RateLimited, after `retry_after`): the first two after a backoff that doubles with each
+// failure, with full jitter, so that a room whose server was slow does not come back all at
+// once. Any other refusal is the person's to act on: it ends the command.
 import { io } from "../vendor/socket.io/socket.io.esm.min.js";
 
-const ACK_TIMEOUT_MS = 8000;
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 15000;
+
+// How long to wait before sending a command again after its `failures`-th failure:
+// the server's retry_after (plus up to a fifth more), else a random time up to a
+// doubling backoff ("full jitter").
+export function retryDelay(failures, retryAfterMs = null, random = Math.random) {
+  if (retryAfterMs != null) return retryAfterMs * (1 + random() / 5);
+  return random() * Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1));
+}
 
 export function bootData() {
   return JSON.parse(document.getElementById("boot").textContent);
@@ -20,8 +35,10 @@ export function newOpId() {
 }
 
 export class Live {
-  constructor({ workshop, view, namespace, t }, onChange) {
+  constructor({ workshop, view, namespace, t, ack_timeout_ms }, onChange) {
     this.t = t;
+    // The server gives up on a command 2 s before this (ACK_TIMEOUT): its answer comes first.
+    this.ackTimeout = ack_timeout_ms || 10000;
     // The versioned copy of the workshop this screen may see. `workshopAt` is when the
     // workshop (and so its countdown's remaining_ms) arrived, by this page's own clock.
     this.state = {
@@ -36,6 +53,10 @@ export class Live {
     this.queueKey = `bridge:queue:${workshop}:${view}`;
     this.queue = JSON.parse(localStorage.getItem(this.queueKey) || "[]");
     this.inFlight = new Set();
+    this.failures = new Map(); // op id -> times it failed and waits to go again
+    this.notBefore = new Map(); // op id -> when (Date.now()) it may go again
+    this.pausedUntil = 0; // over the connection's budget: nothing goes before then
+    this.retryTimer = null;
     this.waiters = new Map();
     this.indicators = document.querySelectorAll("[data-conn]");
     this.socket = io(namespace, { auth: { workshop, view }, reconnectionDelayMax: 4000 });
@@ -154,9 +175,15 @@ export class Live {
     this.onChange(this.state);
   }
 
-  resync() {
-    this.socket.timeout(ACK_TIMEOUT_MS).emit("get_snapshot", {}, (err, ack) => {
-      if (!err && ack && ack.ok) this.applySnapshot(ack.snapshot);
+  resync(failures = 0) {
+    if (this.resyncing) return; // one snapshot on the way is enough
+    this.resyncing = true;
+    this.socket.timeout(this.ackTimeout).emit("get_snapshot", {}, (err, ack) => {
+      this.resyncing = false;
+      if (!err && ack && ack.ok) return this.applySnapshot(ack.snapshot);
+      if (!this.socket.connected) return; // the reconnect brings a snapshot
+      const wait = ack?.code === "RateLimited" ? ack.retry_after * 1000 : null;
+      setTimeout(() => this.resync(failures + 1), retryDelay(failures + 1, wait));
     });
   }
 
@@ -174,18 +201,27 @@ export class Live {
 
   flush() {
     if (!this.socket.connected) return;
+    const now = Date.now();
+    this.wakeForRetries();
+    if (this.pausedUntil > now) return;
     for (const command of this.queue) {
       const id = command.payload.op_id;
-      if (this.inFlight.has(id)) continue;
+      if (this.inFlight.has(id) || (this.notBefore.get(id) || 0) > now) continue;
       this.inFlight.add(id);
-      this.socket.timeout(ACK_TIMEOUT_MS).emit(command.event, command.payload, (err, ack) => {
+      this.socket.timeout(this.ackTimeout).emit(command.event, command.payload, (err, ack) => {
         this.inFlight.delete(id);
-        if (err) {
-          // No answer in time: it stays queued and goes again with the same op id,
-          // now if the connection is up, else after the reconnect's snapshot.
-          if (this.socket.connected) this.flush();
-          return;
+        // No answer in time, a failure of the server's or over the budget: it stays queued
+        // and goes again with the same op id (after the reconnect's snapshot if it is down).
+        if (err || ack.retry) return this.later(id);
+        if (ack.code === "RateLimited") {
+          // The whole connection is over its budget: nothing goes before the wait is over, so
+          // what follows keeps its order and spends no token on a refusal.
+          this.showError?.(ack.error);
+          this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryDelay(1, ack.retry_after * 1000));
+          return this.wakeForRetries();
         }
+        this.failures.delete(id);
+        this.notBefore.delete(id);
         this.queue = this.queue.filter((c) => c.payload.op_id !== id);
         this.save();
         if (ack.ok && ack.item) this.state.items.set(ack.item.id, ack.item);
@@ -197,6 +233,24 @@ export class Live {
         this.onChange(this.state);
       });
     }
+  }
+
+  // Send a command again later (see retryDelay), keeping its place in the queue.
+  later(id, retryAfterMs = null) {
+    const failures = (this.failures.get(id) || 0) + 1;
+    this.failures.set(id, failures);
+    this.notBefore.set(id, Date.now() + retryDelay(failures, retryAfterMs));
+    this.wakeForRetries();
+    this.onChange(this.state);
+  }
+
+  // Flush again when the first command waiting for its retry may go.
+  wakeForRetries() {
+    clearTimeout(this.retryTimer);
+    const now = Date.now();
+    const waiting = this.queue.map((c) => this.notBefore.get(c.payload.op_id)).filter((t) => t > now);
+    if (this.pausedUntil > now) waiting.push(this.pausedUntil);
+    if (waiting.length) this.retryTimer = setTimeout(() => this.flush(), Math.min(...waiting) - now);
   }
 
   pending(event) {
