@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -22,7 +23,16 @@ def _table(out: str) -> dict[str, tuple[str, str]]:
     return rows
 
 
-def test_room_benchmark_loses_nothing_and_gets_every_ack(live_server):
+@pytest.fixture
+def lifted_server(tmp_path):
+    """A server with its budgets lifted, as `bench.room --start` runs one: phones at full speed."""
+    server = live.start(tmp_path, **live.UNLIMITED)
+    yield server
+    server.stop()
+
+
+def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):
+    live_server = lifted_server
     out = subprocess.run(
         [
             sys.executable,
@@ -67,3 +77,21 @@ def test_room_benchmark_loses_nothing_and_gets_every_ack(live_server):
     assert rows["screens measured; ballot-screen pairs not shown"][0] == "7 / 0", out.stdout
     assert "errors:" not in out.stdout, out.stdout
     assert "Traceback" not in live_server.log()
+
+
+def test_one_phone_flooding_the_room_stores_its_budget_and_the_others_are_answered():
+    """bench/flood.py at a small scale: behaviour only (its latencies go to docs/performance.md)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.flood", "--phones", "10", "--events", "2000", "--seconds", "5"],
+        cwd=live.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr  # 1: a traceback in the server's log
+    lines = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    others = ast.literal_eval(lines["the others' answers while it floods"])
+    assert set(others) == {"ok"} and others["ok"] >= 5, out.stdout  # every one answered, none refused
+    flooder = ast.literal_eval(lines["the flooder was answered"])
+    assert flooder["unanswered"] == 0 and flooder["RateLimited"] >= 1900, out.stdout
+    assert int(lines["ideas the flooder stored"]) <= 10, out.stdout  # CONTRIBUTION_LIMIT: 10 a minute
