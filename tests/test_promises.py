@@ -319,11 +319,11 @@ def test_a_rerun_of_a_revealed_round_hides_its_results_again(app):
     assert "results" not in tally
 
 
-def test_a_rerun_keeps_every_setting(app):
+def test_a_rerun_keeps_every_setting_as_the_round_was_opened(app):
     room = Room(app)
     criteria = [{"name": "Market potential", "weight": 2.5}, {"name": "Partners", "weight": 0}]
-    r = room.open(method="scores", target="markets", anonymous=True, results_hidden=False, shuffle=True,
-                  criteria=criteria)  # fmt: skip
+    r = room.open(method="scores", target="markets", anonymous=True, shuffle=True, criteria=criteria)
+    room.staff.ok("reveal_results", round_id=r["id"], revealed=True)  # a change of state, not of setting
     room.staff.ok("close_round", round_id=r["id"])
     again = room.staff.ok("rerun_round", round_id=r["id"])["round"]
     drop = {"id", "number", "title", "status", "rerun_of", "options", "criteria"}
@@ -396,6 +396,9 @@ def test_anonymity_cannot_be_switched_off_once_people_joined(app):
     from app.errors import Invalid
     from app.workshops import services
 
+    user = make_user()
+    before = make_workshop(user, anonymous=True)
+    assert services.update_workshop(user, before.id, anonymous=False).anonymous is False  # nobody told yet
     workshop, user = _anonymous_workshop_with_an_item(app)
     with pytest.raises(Invalid) as refused_:
         services.update_workshop(user, workshop.id, anonymous=False)
@@ -410,14 +413,6 @@ def test_anonymity_cannot_be_switched_off_once_people_joined(app):
     page = client.get(f"/workshops/{workshop.id}/edit").text
     assert "checked" in input_tag(page, "anonymous") and "disabled" in input_tag(page, "anonymous")
     assert db.session.scalar(sa.select(Item.participant_id)) is not None  # the author is kept, unshown
-
-
-def test_anonymity_can_be_switched_off_before_anyone_joined(app):
-    from app.workshops import services
-
-    user = make_user()
-    workshop = make_workshop(user, anonymous=True)
-    assert services.update_workshop(user, workshop.id, anonymous=False).anonymous is False
 
 
 def test_anonymity_cannot_be_switched_on_under_an_open_named_round(app):
