@@ -437,6 +437,7 @@ def test_an_archived_workshops_settings_cannot_be_edited(app):
     response = client.post(f"/workshops/{workshop.id}/edit", data=_edit_form(workshop, title="Changed"))
     assert response.status_code == 409
     assert db.session.get(Workshop, workshop.id).title == "Kept as it was"
+    assert f"/workshops/{workshop.id}/edit" not in client.get(f"/workshops/{workshop.id}").text
     assert client.post(f"/workshops/{workshop.id}/duplicate").status_code == 302  # a copy is still fine
 
 
