@@ -1,6 +1,6 @@
 """Voting against the real server (gevent, a subprocess on 127.0.0.1): races between two tabs of
-one phone, a budget lowered mid-round, and an anonymous round seen from the cockpit; the tab race
-again on PostgreSQL.
+one phone, a budget lowered mid-round, an anonymous round seen from the cockpit, and a choice hidden
+while phones vote for it; the races again on PostgreSQL.
 
 The database is read directly afterwards, so only what was committed counts.
 """
@@ -335,3 +335,63 @@ def test_an_anonymous_round_names_nobody_in_the_cockpit(server):
             assert snapshot(sio)["my_ballots"][str(r["id"])]["ballot"] == ids[i:] + ids[:i]
     finally:
         room.close()
+
+
+# --- moderation racing the ballots -----------------------------------------------------------
+
+
+def moderation_race(server: live.LiveServer, voters: int = 6) -> None:
+    """Phones re-cast a choice at the moment the facilitator hides it: whichever commits first, no
+    ballot keeps the choice, and each voter's ballot and version are what their phone is told."""
+    room, phones = live_room(server, phones=tuple(f"Voter {i}" for i in range(voters)))
+    try:
+        r = ok(room.staff, "open_round", title="Race", method="dots", target="items", item_ids=room.items)[
+            "round"
+        ]
+        o1, o2, _o3 = (str(o["id"]) for o in r["options"])
+        for sio in phones:
+            ok(sio, "cast_ballot", round_id=r["id"], base_version=0, ballot={o1: 1, o2: 2})
+        acks: list = [None] * voters
+        gate = threading.Barrier(voters + 1)
+
+        def recast(i: int) -> None:
+            gate.wait()
+            acks[i] = call(phones[i], "cast_ballot", round_id=r["id"], base_version=1, ballot={o2: 3})
+
+        threads = [threading.Thread(target=recast, args=(i,)) for i in range(voters)]
+        for t in threads:
+            t.start()
+        gate.wait()
+        ok(room.staff, "hide_item", item_id=room.items[1], hidden=True)
+        for t in threads:
+            t.join(TIMEOUT + 5)
+        assert all(a["ok"] or a["code"] == "Conflict" for a in acks), acks
+        rows = ballots(server, r["id"])
+        assert len(rows) == voters
+        for data, total, version in ((json.loads(d), t, n) for _v, _p, d, t, n in rows):
+            assert o2 not in data and total == sum(data.values()), rows
+            # Re-cast first, then emptied by the hide (3); or emptied of o2 by the hide first (2).
+            assert (data, version) in (({}, 3), ({o1: 1}, 2)), rows
+        for i, sio in enumerate(phones):
+            mine = snapshot(sio)["my_ballots"][str(r["id"])]
+            assert mine["ballot"] == ({} if acks[i]["ok"] else {o1: 1}), (i, acks[i], mine)
+    finally:
+        room.close()
+
+
+def test_a_choice_hidden_while_phones_vote_for_it(server):
+    moderation_race(server)
+
+
+def test_a_choice_hidden_while_phones_vote_for_it_on_postgresql(tmp_path):
+    from tests.services import postgres
+
+    with postgres() as url:
+        server = live.start(tmp_path, DATABASE_URL=url)
+        try:
+            server.create_user("fac@example.org")
+            moderation_race(server)
+            moderation_race(server)
+            assert "Traceback" not in server.log(), server.log()
+        finally:
+            server.stop()

@@ -201,7 +201,7 @@ def _round_setup(round_: Round) -> dict:
         "budget": round_.budget,
         "cap": round_.cap,
         "top_n": round_.top_n,
-        "options": [o.to_dict() for o in round_.options],
+        "options": [o.to_dict() for o in round_.shown_options],  # moderation reaches the API too
         "criteria": [c.to_dict() for c in round_.criteria],
     }
 

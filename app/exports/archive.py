@@ -208,6 +208,7 @@ def _round(round_: Round, refs: _Refs, slugs: dict[int, str], eligible: int) -> 
         "top_n": round_.top_n,
         "anonymous": round_.anonymous,
         "results_hidden": round_.results_hidden,
+        "hidden_until_revealed": round_.hidden_until_revealed,
         "shuffle": round_.shuffle,
         "rerun_of": refs("R", round_.rerun_of_id),
         "opened_at": stamp(round_.opened_at),
@@ -220,6 +221,8 @@ def _round(round_: Round, refs: _Refs, slugs: dict[int, str], eligible: int) -> 
                 "label": o.label,
                 "country": o.country,
                 "position": o.position,
+                # Its item hidden or withdrawn: kept in the record, left out of every result and table.
+                "removed": o.removed,
             }
             for o in sorted(round_.options, key=lambda o: o.id)
         ],

@@ -54,6 +54,9 @@ def _settings(r: Record, numbers: set) -> dict:
     }
     for name in ("allow_own", "anonymous", "results_hidden", "shuffle"):
         settings[name] = r.flag(name)
+    # Archives from before it was kept: opened hidden, as the database's own older rounds are taken.
+    has_it = "hidden_until_revealed" in r.data
+    settings["hidden_until_revealed"] = r.flag("hidden_until_revealed") if has_it else True
     return settings
 
 
@@ -139,6 +142,8 @@ def _data(b: Record, round_: dict):
         if round_["method"] == Method.RANKING:
             if not isinstance(raw, list):
                 raise tally.BallotError("Send your ranking as an ordered list of items.", "order")
+            if not raw:  # every choice it ranked was taken out of the round by moderation
+                return []
             order = [index(options, o) for o in raw]
             order = tally.validate_ranking(order, item_ids=ids, top_n=round_["top_n"])
             return [back_o[o] for o in order]

@@ -135,8 +135,14 @@ def rounds(archive: dict) -> Sheet:
         settings = [r[h] for h in headers[:16]]
         criteria = "; ".join(f"{c['name']} ({c['weight']:g})" for c in r["criteria"])
         res = r["results"]
-        rows.append(settings + [len(r["options"]), criteria, res.get("voted"), res["eligible"], sealed(r)])
+        options = len(shown_options(r))
+        rows.append(settings + [options, criteria, res.get("voted"), res["eligible"], sealed(r)])
     return Sheet("rounds", headers, rows)
+
+
+def shown_options(round_: dict) -> list[dict]:
+    """The round's choices but those moderation took out (their item hidden or withdrawn)."""
+    return [o for o in round_["options"] if not o.get("removed")]
 
 
 def _segments(res: dict):
@@ -215,12 +221,15 @@ def ballots(archive: dict) -> Sheet:
     for r in archive["rounds"]:
         if r["anonymous"]:
             continue
-        labels = {o["ref"]: o["label"] for o in r["options"]}
+        labels = {o["ref"]: o["label"] for o in shown_options(r)}
         for b in r["ballots"]:
             head = [r["ref"], b["voter"], b["segment_cluster"], b["segment_sector"], b["version"]]
             head += [b.get("updated_at"), b["total"]]
-            for option, criterion, value in _entries(r["method"], b["data"]):
-                rows.append(head + [option, labels.get(option), criterion, value])
+            # A choice moderation took out is not shown, nor counted in a ranking's places.
+            data = [o for o in b["data"] if o in labels] if r["method"] == "ranking" else b["data"]
+            for option, criterion, value in _entries(r["method"], data):
+                if option in labels:
+                    rows.append(head + [option, labels[option], criterion, value])
     return Sheet("ballots", headers, rows)
 
 

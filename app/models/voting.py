@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.workshop import utcnow
+from app.models.workshop import Item, ItemState, utcnow
 
 
 class Method(enum.StrEnum):
@@ -57,6 +57,9 @@ class Round(db.Model):
     top_n: so.Mapped[int | None] = so.mapped_column()
     anonymous: so.Mapped[bool] = so.mapped_column(default=False)
     results_hidden: so.Mapped[bool] = so.mapped_column(default=True)
+    # The choice made when the round was opened, which revealing the results does not change:
+    # a rerun starts from it, so a rerun of a revealed round hides its tally again (KEPT).
+    hidden_until_revealed: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     shuffle: so.Mapped[bool] = so.mapped_column(default=False)
     rerun_of_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("rounds.id"))
     opened_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -69,7 +72,14 @@ class Round(db.Model):
         order_by="Criterion.position", lazy="selectin", cascade="all, delete-orphan"
     )
 
-    def to_dict(self) -> dict:
+    @property
+    def shown_options(self) -> list[RoundOption]:
+        """The choices still on the ballot: an item hidden or withdrawn since has left the round."""
+        return [o for o in self.options if not o.removed]
+
+    def to_dict(self, *, staff: bool = False) -> dict:
+        """The round as a screen shows it; only staff see the choices moderation took out, marked."""
+        options = self.options if staff else self.shown_options
         return {
             "id": self.id,
             "number": self.number,
@@ -85,7 +95,7 @@ class Round(db.Model):
             "results_hidden": self.results_hidden,
             "shuffle": self.shuffle,
             "rerun_of": self.rerun_of_id,
-            "options": [o.to_dict() for o in self.options],
+            "options": [o.to_dict() | ({"removed": True} if o.removed else {}) for o in options],
             "criteria": [c.to_dict() for c in self.criteria],
         }
 
@@ -101,6 +111,14 @@ class RoundOption(db.Model):
     label: so.Mapped[str] = so.mapped_column(sa.String(500))
     country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     position: so.Mapped[int] = so.mapped_column(default=0)
+
+    item: so.Mapped[Item | None] = so.relationship(lazy="joined")
+
+    @property
+    def removed(self) -> bool:
+        """Moderation reaches rounds (KEPT): the choice of an item hidden or withdrawn is out of the
+        round, for the ballot, the results and every export, for as long as the item stays so."""
+        return self.item is not None and self.item.state in (ItemState.HIDDEN, ItemState.WITHDRAWN)
 
     def to_dict(self) -> dict:
         return {

@@ -9,6 +9,8 @@ commit (`app/voting/group_commit.py`), which acknowledges it after its COMMIT.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -81,7 +83,8 @@ class RoundSpec:
     allow_own: bool
     top_n: int | None
     anonymous: bool
-    option_ids: frozenset[int]
+    option_ids: frozenset[int]  # the choices still on the ballot
+    removed: frozenset[int]  # choices moderation took out (their item hidden or withdrawn)
     criteria: tuple[int, ...]
     authors: dict[int, int | None]  # option id -> the participant who proposed its item
 
@@ -109,7 +112,8 @@ def round_spec(
         round_ = session.get(Round, round_id)
         if round_ is None or round_.workshop_id != workshop_id:
             return None
-        item_ids = [o.item_id for o in round_.options if o.item_id]
+        shown = round_.shown_options
+        item_ids = [o.item_id for o in shown if o.item_id]
         authors = dict(
             session.execute(sa.select(Item.id, Item.participant_id).where(Item.id.in_(item_ids))).all()
         )
@@ -123,11 +127,20 @@ def round_spec(
             allow_own=round_.allow_own,
             top_n=round_.top_n,
             anonymous=round_.anonymous,
-            option_ids=frozenset(o.id for o in round_.options),
+            option_ids=frozenset(o.id for o in shown),
+            removed=frozenset(o.id for o in round_.options if o.removed),
             criteria=tuple(c.id for c in round_.criteria),
-            authors={o.id: authors.get(o.item_id) for o in round_.options},
+            authors={o.id: authors.get(o.item_id) for o in shown},
         )
     if len(specs) > 512:  # old versions are never asked for again
         specs.clear()
     specs[key] = spec
     return spec
+
+
+def voter_key(round_: Round | RoundSpec, participant_id: int) -> str:
+    """Who a ballot belongs to: the participant in a named round, a keyed hash in an anonymous one."""
+    if not round_.anonymous:
+        return f"p{participant_id}"
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"ballot:{round_.id}:{participant_id}".encode(), hashlib.sha256).hexdigest()

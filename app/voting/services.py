@@ -7,22 +7,20 @@ round, and an update that only applies to the version the ballot was built on).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from contextlib import suppress
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from app import realtime
 from app.auth.actor import Actor
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme
+from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop
 from app.models.voting import DEFAULT_CRITERIA, Method, Target
 from app.voting import ballots, group_commit, tally, views
+from app.voting.ballots import voter_key
 from app.workshops import phases
 from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
 
@@ -46,8 +44,8 @@ def _open(actor: Actor, op_id: str, settings: dict) -> dict:
     number = (
         db.session.scalar(sa.select(sa.func.max(Round.number)).where(Round.workshop_id == workshop.id)) or 0
     ) + 1
-    round_ = Round(workshop_id=workshop.id, number=number, **_round_settings(settings))
-    round_.options = _options(workshop.id, settings)
+    round_ = Round(workshop_id=workshop.id, number=number, **_round_settings(workshop, settings))
+    round_.options = _options(workshop, settings)
     if round_.method == Method.SCORES:
         round_.criteria = _criteria(settings.get("criteria"))
     db.session.add(round_)
@@ -55,7 +53,7 @@ def _open(actor: Actor, op_id: str, settings: dict) -> dict:
     result = finish(
         actor,
         op_id,
-        {"ok": True, "v": workshop.version, "round": round_.to_dict()},
+        {"ok": True, "v": workshop.version, "round": round_.to_dict(staff=True)},
         views.round_messages(workshop, round_),
     )
     # The screens learn at once how many may vote ("0 of 23 have voted"), not at the first ballot.
@@ -64,26 +62,24 @@ def _open(actor: Actor, op_id: str, settings: dict) -> dict:
 
 
 def rerun_round(actor: Actor, op_id: str, round_id: object) -> dict:
-    """Run a round again as a new round with the same settings and choices, to compare them."""
+    """Run a round again as a new round with the same settings and choices, to compare them.
+
+    The settings are those the round was opened with: a round whose results were revealed
+    reruns with its results hidden until revealed again, as people were told. Choices that
+    moderation took out stay out.
+    """
     if stored := replay(actor, op_id):
         return stored
     source = _round(actor, round_id)
     settings = {
         k: getattr(source, k)
-        for k in (
-            "method",
-            "target",
-            "budget",
-            "cap",
-            "allow_own",
-            "top_n",
-            "anonymous",
-            "results_hidden",
-            "shuffle",
-        )
+        for k in ("method", "target", "budget", "cap", "allow_own", "top_n", "anonymous", "shuffle")
     }
+    settings["results_hidden"] = source.hidden_until_revealed
+    # A workshop made anonymous since promised its newcomers anonymous votes: the rerun is too.
+    settings["anonymous"] = source.anonymous or db.session.get(Workshop, actor.workshop_id).anonymous
     settings["title"] = _("%(title)s (again)", title=source.title)[:200]
-    settings["option_ids"] = [o.id for o in source.options]
+    settings["option_ids"] = [o.id for o in source.shown_options]
     settings["criteria"] = [{"name": c.name, "weight": c.weight} for c in source.criteria]
     settings["rerun_of_id"] = source.id
     return _open(actor, op_id, settings)
@@ -201,14 +197,6 @@ def _ballot_job(
     )
 
 
-def voter_key(round_: Round | ballots.RoundSpec, participant_id: int) -> str:
-    """Who a ballot belongs to: the participant in a named round, a keyed hash in an anonymous one."""
-    if not round_.anonymous:
-        return f"p{participant_id}"
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"ballot:{round_.id}:{participant_id}".encode(), hashlib.sha256).hexdigest()
-
-
 # --- helpers --------------------------------------------------------------------------
 
 
@@ -249,6 +237,10 @@ def _checked(spec: ballots.RoundSpec, actor: Actor, ballot: object):
         data = tally.validate_scores(ballot, item_ids=option_ids, criteria=list(spec.criteria))
         return {str(k): {str(c): s for c, s in v.items()} for k, v in data.items()}, 0
     except tally.BallotError as e:
+        if e.item_id in spec.removed:  # built before the choice left the round: the phone reloads
+            raise Conflict(
+                _("A choice was taken out of this round. Your ballot has been reloaded: please check it.")
+            ) from None
         raise Invalid(_ballot_message(e), field=e.field) from None
 
 
@@ -286,19 +278,24 @@ def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
     result = finish(
         actor,
         op_id,
-        {"ok": True, "v": workshop.version, "round": round_.to_dict()},
+        {"ok": True, "v": workshop.version, "round": round_.to_dict(staff=True)},
         views.round_messages(workshop, round_),
     )
     views.tally_pump.touch(workshop.id, round_.id)
     return result
 
 
-def _round_settings(settings: dict) -> dict:
+def _round_settings(workshop: Workshop, settings: dict) -> dict:
     method, target = settings.get("method"), settings.get("target")
     if method not in set(Method):
         raise Invalid(_("Choose a voting method."), field="method")
     if target not in set(Target):
         raise Invalid(_("Choose what to vote on."), field="target")
+    if workshop.private_ideation and target != Target.THEMES:
+        # Every phone and the projector would read every participant's private ideas.
+        raise NotNow(
+            _("Ideation is private: reveal the ideas first, then open a round on them."), field="target"
+        )
     out = {"method": method, "target": target, "rerun_of_id": settings.get("rerun_of_id")}
     title = settings.get("title")
     if not isinstance(title, str) or not title.strip() or len(title) > 200 or "\x00" in title:
@@ -313,9 +310,15 @@ def _round_settings(settings: dict) -> dict:
     if top_n is not None and (type(top_n) is not int or top_n < 1):
         raise Invalid(_("Choose a whole number of at least 1."), field="top_n")
     out["top_n"] = top_n
+    return out | _flags(workshop, settings)
+
+
+def _flags(workshop: Workshop, settings: dict) -> dict:
+    """The round's switches; in an anonymous workshop its rounds are anonymous (KEPT)."""
+    out = {}
     for name, default in (
         ("allow_own", True),
-        ("anonymous", False),
+        ("anonymous", workshop.anonymous),  # what the join page promised covers the rounds
         ("results_hidden", True),
         ("shuffle", False),
     ):
@@ -323,12 +326,21 @@ def _round_settings(settings: dict) -> dict:
         if type(value) is not bool:
             raise Invalid(_("The request was not understood."), field=name)
         out[name] = value
+    if workshop.anonymous and not out["anonymous"]:
+        raise Invalid(
+            _(
+                "Contributions in this workshop are anonymous, as people were told when they joined: "
+                "so are its votes."
+            ),
+            field="anonymous",
+        )
+    out["hidden_until_revealed"] = out["results_hidden"]
     return out
 
 
-def _options(workshop_id: int, settings: dict) -> list[RoundOption]:
+def _options(workshop: Workshop, settings: dict) -> list[RoundOption]:
     """The choices on the ballot, by target; at least two."""
-    target = settings["target"]
+    workshop_id, target = workshop.id, settings["target"]
     if "option_ids" in settings:  # a rerun: the same choices as before
         sources = db.session.scalars(sa.select(RoundOption).where(RoundOption.id.in_(settings["option_ids"])))
         rows = [

@@ -19,15 +19,17 @@ from app.extensions import db, socketio
 from app.models import Ballot, Participant, Round, Workshop
 from app.models.voting import Method
 from app.voting import tally
+from app.voting.ballots import voter_key
 
 log = logging.getLogger(__name__)
 
 
 def round_messages(workshop: Workshop, round_: Round) -> list[realtime.Message]:
-    payload = {"v": workshop.version, "round": round_.to_dict()}
+    """Staff see the choices moderation took out (marked); the room never receives them."""
+    v = workshop.version
     return [
-        (realtime.room_staff(workshop.id), "round_changed", payload),
-        (realtime.room_public(workshop.id), "round_changed", payload),
+        (realtime.room_staff(workshop.id), "round_changed", {"v": v, "round": round_.to_dict(staff=True)}),
+        (realtime.room_public(workshop.id), "round_changed", {"v": v, "round": round_.to_dict()}),
     ]
 
 
@@ -59,7 +61,7 @@ def results(round_: Round) -> dict:
     out: dict = {"round_id": round_.id, "voted": len(ballots), "method": round_.method}
     out["results"] = [r.to_dict() for r in count(ballots)]
     if round_.method == Method.RANKING:
-        ids = [o.id for o in round_.options]
+        ids = [o.id for o in round_.shown_options]
         out["schulze"] = tally.schulze(ballots, ids, round_.top_n).to_dict()
     names = _cluster_names()
     out["by_cluster"] = _segments(rows, ballots, count, lambda row: names.get(row.segment_cluster_id))
@@ -96,8 +98,11 @@ def _typed(method: str, data):
 
 
 def _tally_for(round_: Round):
-    """The tally function of the round's method, taking parsed ballots (see _parsed)."""
-    ids = [o.id for o in round_.options]
+    """The tally function of the round's method, taking parsed ballots (see _parsed).
+
+    Over the choices still in the round: points on a choice moderation took out are not counted.
+    """
+    ids = [o.id for o in round_.shown_options]
     if round_.method == Method.DOTS:
         return lambda ballots: tally.tally_dots(ballots, ids, cap=round_.cap)
     if round_.method == Method.RANKING:
@@ -152,7 +157,7 @@ def tally_payloads(round_: Round) -> tuple[dict, dict]:
 
 def _stamp(round_: Round) -> tuple:
     """Changes whenever the tally could: a ballot added or replaced (versions only grow),
-    the round's settings, or who may vote."""
+    the round's settings, its choices (moderation takes some out), or who may vote."""
     count, versions = db.session.execute(
         sa.select(sa.func.count(Ballot.id), sa.func.coalesce(sa.func.sum(Ballot.version), 0)).where(
             Ballot.round_id == round_.id
@@ -160,7 +165,8 @@ def _stamp(round_: Round) -> tuple:
     ).one()
     settings = (round_.status, round_.results_hidden, round_.budget, round_.cap, round_.top_n)
     weights = tuple((c.id, c.weight) for c in round_.criteria)
-    return count, versions, settings, weights, eligible(round_.workshop_id)
+    shown = tuple(o.id for o in round_.shown_options)
+    return count, versions, settings, weights, shown, eligible(round_.workshop_id)
 
 
 def snapshot_part(workshop: Workshop, participant_id: int | None, staff: bool) -> dict:
@@ -169,10 +175,8 @@ def snapshot_part(workshop: Workshop, participant_id: int | None, staff: bool) -
         db.session.scalars(sa.select(Round).where(Round.workshop_id == workshop.id).order_by(Round.number))
     )
     tallies = [tally_payloads(r)[0 if staff else 1] for r in rounds]
-    part = {"rounds": [r.to_dict() for r in rounds], "tallies": tallies}
+    part = {"rounds": [r.to_dict(staff=staff) for r in rounds], "tallies": tallies}
     if participant_id is not None:
-        from app.voting.services import voter_key
-
         part["my_ballots"] = {str(r.id): _mine(r, voter_key(r, participant_id)) for r in rounds}
     return part
 

@@ -65,6 +65,15 @@ class WorkshopForm(FlaskForm):
         optional = [p for p in Phase if p not in (Phase.LOBBY, Phase.CLOSED)]
         self.phases.choices = [SelectChoice(p.value, PHASE_LABELS[p]) for p in optional]
 
+    def keep_anonymous(self) -> None:
+        """People joined on the promise of anonymity: the switch stays on, and says why."""
+        self.anonymous.data = True
+        self.anonymous.render_kw = {"disabled": True}
+        self.anonymous.description = _l(
+            "People have joined on the promise that their contributions stay anonymous: "
+            "this cannot be switched off."
+        )
+
     def settings(self) -> dict:
         from app.workshops.services.workshops import SETTINGS
 

@@ -105,10 +105,17 @@ def new() -> ResponseReturnValue:
 @bp.route("/workshops/<id:workshop_id>/edit", methods=["GET", "POST"])
 @facilitator_required
 def edit(workshop_id: int) -> ResponseReturnValue:
-    workshop = services.workshop_for_staff(current_user, workshop_id)
+    """A workshop's settings; an archived workshop's cannot be changed (an error page says so)."""
+    workshop = services.editable_workshop(current_user, workshop_id)
     form = WorkshopForm(obj=workshop)
+    if services.anonymity_kept(workshop):
+        form.keep_anonymous()
     if form.validate_on_submit():
-        services.update_workshop(current_user, workshop_id, **form.settings())
+        try:
+            services.update_workshop(current_user, workshop_id, **form.settings())
+        except Invalid as e:  # back to the form, with what was typed
+            getattr(form, e.field or "title").errors.append(e.message)
+            return render_template("workshops/form.html", form=form, workshop=workshop)
         flash(_("Changes saved."), "ok")
         return redirect(url_for("workshops.cockpit", workshop_id=workshop_id))
     return render_template("workshops/form.html", form=form, workshop=workshop)

@@ -440,3 +440,42 @@ def test_scores_on_the_phone(screens, live_server, shot):
     shot(_top(ada), "results")
     assert screens.errors == []
     assert "Traceback" not in live_server.log()
+
+
+def test_a_hidden_choice_leaves_the_phones_ballot_and_its_points_come_back(screens, live_server, shot):
+    cockpit, workshop_id, (ada,) = _room(screens, live_server, "Moderated", "Ada")
+    _proposed(ada, TOKYO, LEGAL, PORTS)
+    set_phase(cockpit, "Vote")
+    items = _item_ids(live_server, workshop_id)
+    settings = {
+        "title": "Which first?",
+        "method": "dots",
+        "target": "items",
+        "item_ids": list(items.values()),
+    }
+    round_id = _staff(live_server, cockpit, workshop_id, "open_round", settings | {"budget": 5, "cap": 3})[
+        "round"
+    ]["id"]
+    legal = _option(ada, LEGAL)
+    for _ in range(3):
+        legal.locator(".plus").click()
+    _option(ada, PORTS).locator(".plus").click()
+    _saved(ada)
+    left = ada.locator("[data-points-left]")
+    expect(left).to_have_text("1 point left")
+
+    _staff(live_server, cockpit, workshop_id, "hide_item", {"item_id": items[LEGAL], "hidden": True})
+    expect(_option(ada, LEGAL)).to_have_count(0)
+    expect(ada.locator("[data-ballot] li.ballot-option")).to_have_count(2)
+    expect(ada.locator("[data-ballot-note]")).to_contain_text("your points on it are free again")
+    expect(left).to_have_text("4 points left")
+    _saved(ada)
+    opts = _options(live_server, round_id)
+    assert _db_ballot(live_server, round_id, "Ada") == ({str(opts[PORTS]): 1}, 2)
+    shot(ada, "phone-ballot-choice-taken-out")
+
+    # The freed points can be given again, on the new version.
+    _option(ada, TOKYO).locator(".plus").click()
+    _saved(ada)
+    expect(ada.locator("[data-ballot-note]")).to_be_hidden()
+    assert _db_ballot(live_server, round_id, "Ada") == ({str(opts[PORTS]): 1, str(opts[TOKYO]): 1}, 3)

@@ -22,6 +22,7 @@ import { plural } from "./live.js";
 const SAVE_DELAY_MS = 600;
 const SCALE = [1, 2, 3, 4, 5];
 const views = new Map(); // round id -> BallotView
+const notices = new Map(); // round id -> what the server said about this person's ballot
 
 export function ballotFor(round, live, t, opts) {
   let view = views.get(round.id);
@@ -31,6 +32,14 @@ export function ballotFor(round, live, t, opts) {
   }
   view.update(round, opts);
   return view.root;
+}
+
+// The server's word on this person's ballot (ballot_changed's `notice`: a choice was taken out of
+// the round and its points are free again), shown on the ballot until the next change.
+export function ballotNotice(roundId, text) {
+  notices.set(roundId, text);
+  const view = views.get(roundId);
+  if (view) view.render();
 }
 
 // "17 of 23 have voted"
@@ -87,6 +96,10 @@ function button(label, className, onClick) {
   return b;
 }
 
+function optionIds(round) {
+  return round.options.map((o) => o.id).join(",");
+}
+
 // Key order must not make two equal ballots differ.
 function canonical(ballot) {
   if (Array.isArray(ballot)) return JSON.stringify(ballot);
@@ -107,6 +120,7 @@ class BallotView {
     this.message = "";
     this.dragging = false;
     this.rows = new Map(); // option id -> {node, ...controls}
+    this.optionIds = ""; // the choices the rows were built for
 
     this.root = el("div", "ballot");
     this.root.dataset.ballot = "";
@@ -176,6 +190,7 @@ class BallotView {
   }
 
   edit(change) {
+    notices.delete(this.id);
     if (this.draft === null) {
       this.draft = this.fromSaved();
       this.draftVersion = this.saved?.version ?? 0;
@@ -187,12 +202,18 @@ class BallotView {
     this.render();
   }
 
-  // What goes to the server: dots without zeros, the top N of a ranking, fully scored markets.
+  // What goes to the server: dots without zeros, the top N of a ranking, fully scored markets;
+  // only the choices still in the round (one may have been taken out since the draft began).
   ballotOf(draft) {
-    if (this.method === "dots") return Object.fromEntries(Object.entries(draft).filter(([, n]) => n > 0));
-    if (this.method === "ranking") return this.round.top_n ? draft.slice(0, this.round.top_n) : [...draft];
+    const ids = new Set(this.round.options.map((o) => String(o.id)));
+    if (this.method === "ranking") {
+      const order = draft.filter((id) => ids.has(String(id)));
+      return this.round.top_n ? order.slice(0, this.round.top_n) : order;
+    }
+    const entries = Object.entries(draft).filter(([id]) => ids.has(id));
+    if (this.method === "dots") return Object.fromEntries(entries.filter(([, n]) => n > 0));
     const need = this.round.criteria.map((c) => String(c.id));
-    return Object.fromEntries(Object.entries(draft).filter(([, row]) => need.every((c) => row[c])));
+    return Object.fromEntries(entries.filter(([, row]) => need.every((c) => row[c])));
   }
 
   spent(draft) {
@@ -258,6 +279,7 @@ class BallotView {
     if (round.status !== "open") this.message = ""; // a refusal or a conflict is old news now
     this.round = round;
     this.locked = locked;
+    if (this.optionIds !== optionIds(round)) this.rebuild();
     const saved = this.saved;
     // Another tab or device saved a newer ballot while this one had no change of its own: show
     // it. (Our own ack brings a newer version too, with the ballot shown: nothing to change.)
@@ -280,9 +302,28 @@ class BallotView {
   }
 
   build() {
+    this.optionIds = optionIds(this.round);
     if (this.method === "dots") this.buildDots();
     else if (this.method === "ranking") this.buildRanking();
     else this.buildScores();
+  }
+
+  // The round's choices changed (moderation took one out, or let it back in): new rows, and a
+  // draft that holds only the choices still there.
+  rebuild() {
+    this.sortable?.destroy();
+    this.sortable = null;
+    this.rows.clear();
+    this.list.replaceChildren();
+    if (this.draft !== null) {
+      const ids = new Set(this.round.options.map((o) => o.id));
+      if (this.method === "ranking") {
+        this.draft = [...this.draft.filter((id) => ids.has(id)), ...[...ids].filter((id) => !this.draft.includes(id))];
+      } else {
+        for (const key of Object.keys(this.draft)) if (!ids.has(Number(key))) delete this.draft[key];
+      }
+    }
+    this.build();
   }
 
   render() {
@@ -296,7 +337,8 @@ class BallotView {
     this.count.textContent = tally?.eligible ? votedOf(t, tally) : "";
     this.count.hidden = !this.count.textContent;
     const over = this.method === "dots" && editable && this.overLimit(draft);
-    const note = round.status !== "open" ? t.round_closed : this.locked ? t.time_up_vote : over ? t.over_limit : "";
+    const told = round.status === "open" ? notices.get(this.id) || "" : "";
+    const note = round.status !== "open" ? t.round_closed : this.locked ? t.time_up_vote : over ? t.over_limit : told;
     this.note.textContent = note;
     this.note.hidden = !note;
     this.note.classList.toggle("is-warning", over);

@@ -7,6 +7,7 @@ import { Live, bootData, keepDraft, plural } from "./live.js";
 import { editInline, el, itemCard, renderList } from "./items.js";
 import { mountCountdown, timeIsUp } from "./timer.js";
 import { renderCluster, renderDiscuss, renderResults, renderVote } from "./room_stages.js";
+import { ballotNotice } from "./ballot.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -39,6 +40,8 @@ const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster:
 
 let countdown = null; // mounted once the Live exists: it reads live.timeLeft()
 const live = new Live(boot, render);
+// A choice taken out of a round gives this person's points back: their ballot says so.
+live.socket.on("ballot_changed", (ev) => ev.notice && ballotNotice(ev.round_id, ev.notice));
 // An ack whose form is gone (sent before a reload) still says what went wrong.
 live.showError = (message) => showIn(stageOf(live.state) === "propose" ? errorBox : roomError, message);
 countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, {

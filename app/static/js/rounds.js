@@ -4,7 +4,7 @@
 //
 //   const rounds = mountRounds(root, live, t, command);   rounds.render(state) from onChange
 import { el } from "./items.js";
-import { methodName, renderResults, roundsOf, votedText } from "./round_results.js";
+import { methodName, optionLabel, renderResults, roundsOf, votedText } from "./round_results.js";
 
 const DEFAULT_CRITERIA_KEYS = ["criterion_market", "criterion_capital", "criterion_ai"];
 
@@ -293,6 +293,13 @@ export function mountRounds(root, live, t, command) {
     const count = el("p", "round-count", votedText(tally, t));
     count.dataset.roundCount = "";
     card.append(head, count, el("p", "muted small round-summary", summary(round)), controls(round));
+    // Only this screen (staff) receives the choices moderation took out, marked: name them.
+    const out = round.options.filter((o) => o.removed);
+    if (out.length) {
+      const note = el("p", "muted small round-taken-out", t.taken_out.replace("{labels}", out.map((o) => optionLabel(o)).join(" · ")));
+      note.dataset.roundTakenOut = "";
+      card.append(note);
+    }
     if (round.method === "dots" && round.status === "open") card.append(limitsForm(round));
     card.append(renderResults(round, tally, t, { width: big ? 1300 : 640 }));
     return card;
@@ -344,10 +351,19 @@ export function mountRounds(root, live, t, command) {
     detail.replaceChildren(head, grid);
   }
 
+  // What the join page promised covers the rounds: an anonymous workshop's rounds are anonymous.
+  function syncAnonymous(workshop) {
+    const promised = Boolean(workshop.anonymous);
+    if (promised) form.elements.anonymous.checked = true;
+    form.elements.anonymous.disabled = promised;
+    $("[data-round-anonymous-note]").hidden = !promised;
+  }
+
   function render(state) {
     if (!state.workshop || !state.rounds) return;
     const all = roundsOf(state);
     const open = all.find((r) => r.status === "open");
+    syncAnonymous(state.workshop);
     form.hidden = Boolean(open);
     $("[data-round-busy]").hidden = !open;
     renderChoices(state);

@@ -12,9 +12,11 @@ from app.workshops.services.participants import (  # noqa: F401
     participant_in,
 )
 from app.workshops.services.workshops import (  # noqa: F401
+    anonymity_kept,
     archive_workshop,
     create_workshop,
     duplicate_workshop,
+    editable_workshop,
     list_workshops,
     set_private_ideation,
     set_submissions_open,

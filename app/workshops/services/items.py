@@ -10,6 +10,7 @@ from app.auth.actor import Actor
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import Item, ItemKind, ItemState, Workshop
+from app.voting import moderation
 from app.workshops import phases, views
 from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay
 
@@ -70,7 +71,7 @@ def withdraw_item(actor: Actor, op_id: str, item_id: object) -> dict:
         raise Forbidden(_("Hide the item instead: only its author can withdraw it."))
     phases.require(workshop, "edit_own")
     item.state = ItemState.WITHDRAWN
-    return _commit(actor, op_id, workshop, item)
+    return _commit(actor, op_id, workshop, item, moderated=True)
 
 
 def set_item_hidden(actor: Actor, op_id: str, item_id: object, hidden: object) -> dict:
@@ -82,14 +83,30 @@ def set_item_hidden(actor: Actor, op_id: str, item_id: object, hidden: object) -
     workshop = open_workshop(actor)
     item = _item_for(actor, item_id, own=False)
     item.state = ItemState.HIDDEN if hidden else ItemState.LIVE
-    return _commit(actor, op_id, workshop, item)
+    return _commit(actor, op_id, workshop, item, moderated=True)
 
 
-def _commit(actor: Actor, op_id: str, workshop: Workshop, item: Item) -> dict:
-    bump(workshop)
+def _commit(actor: Actor, op_id: str, workshop: Workshop, item: Item, *, moderated: bool = False) -> dict:
+    """Commit an item's change; hidden, withdrawn or shown again, it reaches the spotlight and the rounds."""
+    spotlit = moderated and leave_spotlight(workshop, item)
+    bump(workshop)  # first: the rounds' ballots are rewritten under the workshop's lock
     mine = item.participant_id is not None and item.participant_id == actor.participant_id
     ack = {"ok": True, "v": workshop.version, "item": views.item_view(workshop, item, mine=mine)}
-    return finish(actor, op_id, ack, views.item_messages(workshop, item))
+    messages = views.item_messages(workshop, item)
+    if spotlit:
+        messages += views.workshop_messages(workshop)
+    reach = moderation.follow(workshop, item) if moderated else moderation.Reach()
+    ack = finish(actor, op_id, ack, messages + reach.messages)
+    reach.touch()
+    return ack
+
+
+def leave_spotlight(workshop: Workshop, item: Item) -> bool:
+    """An item that leaves the room leaves the projector's spotlight too, for good (KEPT)."""
+    if item.state == ItemState.LIVE or item.id is None or workshop.spotlight_item_id != item.id:
+        return False
+    workshop.spotlight_item_id = None
+    return True
 
 
 def _item_for(actor: Actor, item_id: object, *, own: bool) -> Item:

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Comment, Item, ItemState, Reaction, Theme, Workshop
 from app.workshops import phases, views
 from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
+from app.workshops.services.items import leave_spotlight
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 PALETTE = ("#1d4ed8", "#7c3aed", "#0f766e", "#b45309", "#be123c", "#4d7c0f", "#0369a1", "#a21caf")
@@ -39,15 +40,20 @@ def create_theme(
 
 
 def update_theme(actor: Actor, op_id: str, theme_id: object, name: str | None, color: str | None) -> dict:
-    """Rename or recolour a theme."""
+    """Rename or recolour a theme; a change to what it already is changes nothing, version included."""
     if stored := replay(actor, op_id):
         return stored
-    workshop = _board(actor)
+    if name is None and color is None:
+        raise Invalid(_("Give the theme a new name or colour."), field="name")
+    if name is not None and not name.strip():
+        raise Invalid(_("Give the theme a name."), field="name")
+    workshop = _board(actor, lock=False)
     theme = _theme(workshop, theme_id)
-    if name:
-        theme.name = name
-    if color:
-        theme.color = _color(color, 0)
+    new = {"name": name or theme.name, "color": _color(color, 0) if color else theme.color}
+    if new == {"name": theme.name, "color": theme.color}:  # kept under its op id, so a retry stays a no-op
+        return finish(actor, op_id, {"ok": True, "v": workshop.version, "theme": theme.to_dict()}, [])
+    bump(workshop)
+    theme.name, theme.color = new["name"], new["color"]
     return _done(actor, op_id, workshop, {"theme": theme.to_dict()})
 
 
@@ -105,12 +111,19 @@ def merge_items(actor: Actor, op_id: str, target_id: object, item_ids: object) -
         raise Invalid(_("Choose the item to keep and at least one other."), field="item_ids")
     target = _items(workshop, [target_id])[0]
     others = _items(workshop, item_ids)
+    if target.state == ItemState.LIVE and any(o.state == ItemState.HIDDEN for o in others):
+        # A duplicate's text is shown under the item it was merged into: moderation would be undone.
+        raise Invalid(
+            _("A hidden item cannot be merged into a visible one: its text would be shown again."),
+            field="item_ids",
+        )
     kept = set(db.session.scalars(sa.select(Reaction.participant_id).where(Reaction.item_id == target.id)))
     for other in others:
         _place(workshop, other, None, None)
         other.theme_id = None
         other.state = ItemState.MERGED
         other.merged_into_id = target.id
+        leave_spotlight(workshop, other)
         db.session.execute(sa.update(Comment).where(Comment.item_id == other.id).values(item_id=target.id))
         for reaction in db.session.scalars(sa.select(Reaction).where(Reaction.item_id == other.id)):
             if reaction.participant_id in kept:

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.actor import Actor
-from app.errors import NotFound
+from app.errors import Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Phase, Role, User, Workshop
+from app.models import Participant, Phase, Role, Round, User, Workshop
 from app.workshops import views
 from app.workshops.services.changes import bump, finish, open_workshop, replay
 
@@ -90,7 +90,8 @@ def can_run(user: User, workshop: Workshop) -> bool:
 
 def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
     """Edit a workshop's settings; every screen follows."""
-    workshop = workshop_for_staff(user, workshop_id)
+    workshop = editable_workshop(user, workshop_id)
+    _check_anonymity(workshop, settings.get("anonymous", workshop.anonymous))
     for name in SETTINGS:
         if name in settings:
             setattr(workshop, name, settings[name])
@@ -99,6 +100,44 @@ def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
     bump(workshop)
     finish(None, None, {}, views.workshop_messages(workshop, resync=True))
     return workshop
+
+
+def editable_workshop(user: User, workshop_id: int) -> Workshop:
+    """The workshop whose settings this user may edit: an archived workshop is a record, not edited."""
+    workshop = workshop_for_staff(user, workshop_id)
+    if not workshop.is_open:
+        raise NotNow(_("This workshop is archived: its settings can no longer be changed."))
+    return workshop
+
+
+def anonymity_kept(workshop: Workshop) -> bool:
+    """Anonymity given is never taken back (KEPT): once someone has joined an anonymous workshop,
+    they took part on the promise that their name is never shown next to what they send."""
+    if not workshop.anonymous:
+        return False
+    joined = sa.select(Participant.id).where(Participant.workshop_id == workshop.id).limit(1)
+    return db.session.scalar(joined) is not None
+
+
+def _check_anonymity(workshop: Workshop, anonymous: bool) -> None:
+    if workshop.anonymous and not anonymous and anonymity_kept(workshop):
+        raise Invalid(
+            _(
+                "People joined this workshop on the promise that their contributions stay anonymous: "
+                "it cannot be switched off. Duplicate the workshop for a named session."
+            ),
+            field="anonymous",
+        )
+    if anonymous and not workshop.anonymous and _named_round_open(workshop):
+        # Newcomers would be promised anonymity, then vote in a round that names its voters.
+        raise NotNow(_("Close the open round first: it is not anonymous."), field="anonymous")
+
+
+def _named_round_open(workshop: Workshop) -> bool:
+    query = sa.select(Round.id).where(
+        Round.workshop_id == workshop.id, Round.status == "open", Round.anonymous.is_(False)
+    )
+    return db.session.scalar(query) is not None
 
 
 def archive_workshop(user: User, workshop_id: int) -> Workshop:
