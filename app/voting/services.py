@@ -287,9 +287,9 @@ def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
 
 def _round_settings(workshop: Workshop, settings: dict) -> dict:
     method, target = settings.get("method"), settings.get("target")
-    if method not in set(Method):
+    if method not in tuple(Method):  # a tuple: a list or a dict in the payload is no error
         raise Invalid(_("Choose a voting method."), field="method")
-    if target not in set(Target):
+    if target not in tuple(Target):
         raise Invalid(_("Choose what to vote on."), field="target")
     if workshop.private_ideation and target != Target.THEMES:
         # Every phone and the projector would read every participant's private ideas.
