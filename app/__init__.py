@@ -36,7 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         client_manager=_message_queue(app),
         async_handlers=False,
     )
-    from app import realtime, server
+    from app import body_limits, realtime, server
 
     if app.config["ASYNC_MODE"] == "gevent":
         from app.websocket import WebSocket
@@ -45,6 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         engineio._async = {**engineio._async, "websocket": WebSocket}  # the module's dict is shared
     realtime.serve_commands(app)
     app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
+    limits = app.config["MAX_CONTENT_LENGTH"], app.config["SOCKET_MAX_MESSAGE"]
+    app.wsgi_app = body_limits.bounded_bodies(app.wsgi_app, *limits)
     return app
 
 
@@ -109,10 +111,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app import errors
+    from app import body_limits, errors
 
+    # First of all hooks: a refused body is answered before any page would redirect.
+    app.before_request_funcs.setdefault(None, []).insert(0, body_limits.refuse_marked_body)
     app.register_error_handler(errors.DomainError, errors.http_response)
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 411, 413, 429, 500):
         app.register_error_handler(code, errors.http_error_page)
 
 
