@@ -36,7 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         client_manager=_message_queue(app),
         async_handlers=False,
     )
-    from app import body_limits, realtime, server
+    from app import body_limits, realtime, security_headers, server
 
     if app.config["ASYNC_MODE"] == "gevent":
         from app.websocket import WebSocket
@@ -47,6 +47,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
     limits = app.config["MAX_CONTENT_LENGTH"], app.config["SOCKET_MAX_MESSAGE"]
     app.wsgi_app = body_limits.bounded_bodies(app.wsgi_app, *limits)
+    app.wsgi_app = security_headers.secured(app.wsgi_app, app.config)
     return app
 
 
