@@ -1,7 +1,7 @@
 """The browser-side protections every response carries: CSP, no framing, no sniffing, HSTS on https.
 
 A WSGI wrapper rather than Flask's after_request: the same headers then reach what Flask never
-sees too (Engine.IO's long-polling answers, the refusal of an oversized body in app/server.py).
+sees too (Engine.IO's long-polling answers, the refusal of an oversized body in app/body_limits.py).
 Nothing here depends on the request, so the headers are built once per app.
 """
 
@@ -66,8 +66,8 @@ def secured(wsgi_app: WSGIApplication, cfg) -> WSGIApplication:
     def app(environ: WSGIEnvironment, start_response: StartResponse):
         def start(status: str, headers: list[tuple[str, str]], exc_info=None):
             present = {name.lower() for name, _ in headers}
-            headers.extend(h for h in extra if h[0].lower() not in present)
-            return start_response(status, headers, exc_info)
+            missing = [h for h in extra if h[0].lower() not in present]
+            return start_response(status, [*headers, *missing], exc_info)
 
         return wsgi_app(environ, start)
 
