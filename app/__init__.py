@@ -38,7 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         serializer=wire.Packet,
         json=wire.SafeJSON,
     )
-    from app import realtime, server
+    from app import body_limits, realtime, security_headers, server
 
     engineio = socketio.server.eio
     if app.config["ASYNC_MODE"] == "gevent":
@@ -49,6 +49,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         engineio._async = {**engineio._async, "websocket": wire.eventlet_websocket()}
     realtime.serve_commands(app)
     app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
+    limits = app.config["MAX_CONTENT_LENGTH"], app.config["SOCKET_MAX_MESSAGE"]
+    app.wsgi_app = body_limits.bounded_bodies(app.wsgi_app, *limits)
+    app.wsgi_app = security_headers.secured(app.wsgi_app, app.config)
     return app
 
 
@@ -113,10 +116,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app import errors
+    from app import body_limits, errors
 
+    # First of all hooks: a refused body is answered before any page would redirect.
+    app.before_request_funcs.setdefault(None, []).insert(0, body_limits.refuse_marked_body)
     app.register_error_handler(errors.DomainError, errors.http_response)
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 411, 413, 429, 500):
         app.register_error_handler(code, errors.http_error_page)
 
 

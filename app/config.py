@@ -77,7 +77,9 @@ class Defaults:
     }
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_JOIN = "20 per minute"  # wrong join codes from one address
+    RATELIMIT_JOIN = "20 per minute"  # wrong join codes from one address (right ones always join)
+    RATELIMIT_LOGIN_ADDRESS = "100 per 15 minutes"  # wrong logins from one address (a venue's staff)
+    RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes"  # wrong logins for one account, from anywhere
 
 
 # A Redis client's pool: redis-py (8) stops at 100 connections and then fails the command

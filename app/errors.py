@@ -76,11 +76,13 @@ def http_error_page(error):
     from werkzeug.exceptions import HTTPException
 
     status = error.code if isinstance(error, HTTPException) else 500
+    not_understood = _l("The request was not understood. Please reload the page and try again.")
     messages = {
-        400: _l("The request was not understood. Please reload the page and try again."),
+        400: not_understood,
         403: _l("You may not open this page."),
         404: _l("This page does not exist."),
         405: _l("This page does not exist."),
+        411: not_understood,  # a body of no declared length: no browser sends one
         413: _l("That was too large."),
         429: _l("Too many attempts. Please wait a minute and try again."),
         500: _l("Something went wrong on our side. Please try again."),

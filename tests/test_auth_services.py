@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
+from werkzeug import security
 
 from app.auth import services
 from app.errors import Invalid, NotFound
@@ -82,6 +83,37 @@ def test_authenticate_checks_password_case_of_email_and_active_flag(app):
     user.active = False
     db.session.commit()
     assert services.authenticate("fac@example.org", PASSWORD) is None
+
+
+def test_every_login_attempt_checks_one_password_hash(app, monkeypatch):
+    """An unknown email, a disabled account, a wrong and a right password: each attempt checks
+    one hash made the same way, so none is answered sooner (which told who has an account)."""
+    make_user(email="on@example.org")
+    off = make_user(email="off@example.org")
+    off.active = False
+    db.session.commit()
+    services.authenticate("warm@example.org", PASSWORD)  # the stand-in hash is made once
+    checked: list[str] = []
+    real = security._hash_internal  # what check_password_hash runs, however it is reached
+
+    def spy(method: str, salt: str, password: str):
+        checked.append(method)
+        return real(method, salt, password)
+
+    monkeypatch.setattr(security, "_hash_internal", spy)
+    attempts = {
+        "unknown": ("nobody@example.org", PASSWORD),
+        "disabled": ("off@example.org", PASSWORD),
+        "wrong": ("on@example.org", PASSWORD + "!"),
+        "right": ("on@example.org", PASSWORD),
+    }
+    methods = {}
+    for case, (email, password) in attempts.items():
+        checked.clear()
+        services.authenticate(email, password)
+        assert len(checked) == 1, case
+        methods[case] = checked[0]
+    assert len(set(methods.values())) == 1, methods  # the same method and cost for all
 
 
 def test_admin_disables_and_enables_an_account(app):

@@ -9,6 +9,7 @@ from contextlib import closing
 
 import pytest
 
+from app.errors import Invalid
 from app.exports import service
 from app.extensions import db
 from app.models import Role, Workshop
@@ -202,6 +203,26 @@ BAD = [
     ),
     ("nul in text", lambda a: _edit(a, lambda x: _item(x, HYPERLINK).update(text="bad\x00text")), "NUL"),
     ("nul in key", lambda a: _edit(a, lambda x: x["workshop"].update({"x\x00": 1})), "NUL"),
+    # Each of these ended in a traceback: Python's limit on an int's digits, a lone surrogate
+    # (which UTF-8 cannot encode: the database write, or printing the title, failed), and a
+    # weight too large for math.isfinite.
+    (
+        "huge int",
+        lambda a: json.dumps(a).replace('"position": 0', f'"position": {"9" * 4301}', 1).encode(),
+        "4300",
+    ),
+    ("surrogate", lambda a: _edit(a, lambda x: _item(x, GREEK).update(text="a \ud800 b")), "lone surrogate"),
+    (
+        "surrogate title",
+        lambda a: _edit(a, lambda x: x["workshop"].update(title="T \udfff")),
+        "title contains a lone",
+    ),
+    ("surrogate key", lambda a: _edit(a, lambda x: x["workshop"].update({"k\ud800": 1})), "lone surrogate"),
+    (
+        "huge weight",
+        lambda a: _edit(a, lambda x: x["rounds"][2]["criteria"][0].update(weight=10**400)),
+        "0 to 100",
+    ),
 ]
 
 
@@ -212,8 +233,31 @@ def test_bad_archives_are_refused_clearly_and_change_nothing(app, tmp_path, orig
     counts = row_counts(app)
     result = run_import(app, tmp_path, payload, built.user.email)
     assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # click's error, no crash
     assert message in result.output, result.output
     assert "Traceback" not in result.output
+    assert row_counts(app) == counts
+
+
+def test_an_archive_nested_as_deep_as_json_allows_is_checked_without_recursion():
+    """The check for NUL and lone surrogates walks the archive in a loop: nested 100,000 deep
+    it still finds the NUL at the bottom (a recursive walk ran out of stack, a traceback)."""
+    from app.exports import restore
+
+    deep: list = ["bad\x00text"]
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(Invalid, match="NUL"):
+        restore.check_text({"format": "bridge-codesign/workshop", "deep": deep})
+
+
+def test_a_facilitator_email_that_is_not_text_is_refused(app, tmp_path, original):
+    """A shell hands undecodable bytes of an argument to Python as lone surrogates."""
+    built, archive = original
+    counts = row_counts(app)
+    result = run_import(app, tmp_path, archive, "ada\udcff@example.org")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "email is not valid text" in result.output
     assert row_counts(app) == counts
 
 

@@ -9,11 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import bp, services
+from app.auth import bp, login_limits, services
 from app.auth.forms import FirstRunForm, LoginForm, NewUserForm
 from app.auth.policy import admin_required
 from app.errors import DomainError
-from app.extensions import db, limiter, login
+from app.extensions import db, login
 from app.models import User
 
 
@@ -57,7 +57,8 @@ def setup() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@login_limits.per_address
+@login_limits.per_account
 def login_page() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():

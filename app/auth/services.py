@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+from functools import cache
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import Invalid, NotFound
 from app.extensions import db
@@ -38,10 +42,23 @@ def create_first_admin(email: str, name: str, password: str) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The account for this email and password, if it is enabled.
+
+    Every attempt checks one password hash, for an unknown email or a disabled account too:
+    answering those without hashing took 6 ms instead of 150, which told who has an account.
+    """
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user and user.active and user.check_password(password):
-        return user
-    return None
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    right = user.check_password(password)
+    return user if right and user.active else None
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash made as account passwords are (same method and cost), of no one's password."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def set_active(acting: User, user_id: int, active: bool) -> User:

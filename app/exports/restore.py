@@ -7,7 +7,6 @@ record, not a live room: it is archived and gets a fresh join code.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 
@@ -24,6 +23,7 @@ from app.workshops.countries import is_country
 INT_MAX = 2**31 - 1
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def fail(where: str, problem: str) -> Invalid:
@@ -71,7 +71,9 @@ class Record:
 
     def number(self, key: str, low: float, high: float) -> float:
         value = self._raw(key, False)
-        if type(value) not in (int, float) or not math.isfinite(value) or not low <= value <= high:
+        # Bounds alone: they refuse NaN and the infinities, and compare an int of any size
+        # exactly (math.isfinite(10**400) raises OverflowError).
+        if type(value) not in (int, float) or not low <= value <= high:
             raise fail(f"{self.where}.{key}", _("should be a number from %(a)s to %(b)s.", a=low, b=high))
         return float(value)
 
@@ -115,18 +117,34 @@ class Record:
         return value
 
 
-def check_nul(value: object, where: str = "archive") -> None:
-    """NUL bytes make PostgreSQL refuse text: refuse them anywhere, keys included, before anything else."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise fail(where, _("contains a NUL character."))
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            check_nul(key, where)
-            check_nul(inner, f"{where}.{key}")
-    elif isinstance(value, list):
-        for n, inner in enumerate(value):
-            check_nul(inner, f"{where}[{n}]")
+def check_text(data: object) -> None:
+    """Refuse, anywhere in the archive (keys included) and before anything else, what no database
+    stores: a NUL character (PostgreSQL refuses it) and a lone surrogate ("\\ud800" in JSON
+    is no character: UTF-8 cannot encode it). A loop, not recursion: the archive may be nested as
+    deeply as the JSON parser allows."""
+    stack: list[tuple[object, str]] = [(data, "archive")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            _check_string(value, where)
+        elif isinstance(value, dict):
+            for key in value:
+                _check_string(key, where)
+            stack.extend((value[key], f"{where}.{key}") for key in reversed(value))
+        elif isinstance(value, list):
+            stack.extend((value[n], f"{where}[{n}]") for n in reversed(range(len(value))))
+
+
+def is_text(value: str) -> bool:
+    """True when the string can be stored: no NUL, no lone surrogate."""
+    return "\x00" not in value and not _SURROGATE.search(value)
+
+
+def _check_string(value: str, where: str) -> None:
+    if "\x00" in value:
+        raise fail(where, _("contains a NUL character."))
+    if _SURROGATE.search(value):
+        raise fail(where, _("contains a lone surrogate (such as \\ud800), which is not a character."))
 
 
 def check_header(data: object) -> Record:
@@ -151,7 +169,7 @@ def check_header(data: object) -> Record:
 def validate(data: object) -> dict:
     """The archive, checked field by field and reference by reference; raises Invalid."""
     root = check_header(data)
-    check_nul(data)
+    check_text(data)
     clusters = {c.slug: c.id for c in db.session.scalars(sa.select(Cluster))}
     plan = {"workshop": _workshop(Record(root.data.get("workshop"), "archive.workshop"), clusters)}
     plan["participants"] = _participants(root, clusters)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from flask_babel import gettext as _
 
 from app.errors import Invalid, NotFound
 from app.exports import archive
+from app.exports.restore import is_text
 from app.extensions import db
 from app.models import Role, User, Workshop
 from app.workshops.services.workshops import can_read
@@ -107,6 +109,8 @@ def import_archive(raw: bytes, facilitator_email: str) -> Workshop:
     limit = current_app.config["EXPORT_IMPORT_MAX_BYTES"]
     if len(raw) > limit:
         raise Invalid(_("The file is too large (over %(mb)s MB).", mb=limit // (1024 * 1024)))
+    if not is_text(facilitator_email):  # a shell's undecodable bytes: lone surrogates
+        raise Invalid(_("The facilitator's email is not valid text."))
     facilitator = db.session.scalar(
         sa.select(User).where(sa.func.lower(User.email) == facilitator_email.lower())
     )
@@ -135,6 +139,10 @@ def parse_json(raw: bytes) -> object:
         ) from None
     except RecursionError:
         raise Invalid(_("The file is nested too deeply to be an archive.")) from None
+    except ValueError:  # after JSONDecodeError, its subclass: Python's limit on an int's digits
+        digits = sys.get_int_max_str_digits()
+        message = _("The file holds a number of more than %(n)s digits: not an archive.", n=digits)
+        raise Invalid(message) from None
 
 
 def _no_constant(name: str):

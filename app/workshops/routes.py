@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import segno
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from limits import parse as parse_limit
 from markupsafe import Markup
 
 from app.auth.policy import facilitator_required
@@ -18,16 +20,19 @@ from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.phases import TEMPLATES
 
-# Wrong codes are counted, right ones are free: a whole room shares one venue address.
-wrong_codes = limiter.shared_limit(
-    lambda: current_app.config["RATELIMIT_JOIN"],
-    scope="join-code",
-    deduct_when=lambda response: response.status_code == 404,
-)
+
+def wrong_code() -> None:
+    """Count a wrong join code against the caller's address; past RATELIMIT_JOIN, answer 429.
+
+    Only after the code was looked up: a right code always joins, as a whole venue shares one
+    address and one phone that mistyped must not lock the room out.
+    """
+    limit = parse_limit(current_app.config["RATELIMIT_JOIN"])
+    if limiter.enabled and not limiter.limiter.hit(limit, "join-code", get_remote_address()):
+        abort(429)
 
 
 @bp.route("/", methods=["GET", "POST"])
-@wrong_codes
 def home() -> ResponseReturnValue:
     """Participants type the code here; staff find their way to the workshop list."""
     form = CodeForm()
@@ -35,6 +40,7 @@ def home() -> ResponseReturnValue:
         try:
             workshop = services.find_by_code(form.code.data)
         except NotFound as e:
+            wrong_code()
             form.code.errors = [e.message]
             return render_template("workshops/home.html", form=form), 404
         return redirect(url_for("workshops.join", code=workshop.join_code))
@@ -42,10 +48,13 @@ def home() -> ResponseReturnValue:
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
-@wrong_codes
 def join(code: str) -> ResponseReturnValue:
     """The join URL: the join form first, then the participant's live room."""
-    workshop = services.find_by_code(code)
+    try:
+        workshop = services.find_by_code(code)
+    except NotFound:
+        wrong_code()
+        raise
     g.language = workshop.language
     if workshop.join_code != code:
         return redirect(url_for("workshops.join", code=workshop.join_code))
