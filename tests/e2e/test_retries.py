@@ -66,6 +66,7 @@ def test_ideas_over_the_budget_go_out_after_the_wait(screens, live_server, shot)
             break
         phone.wait_for_timeout(50)
     assert refused, "the server never said RateLimited: the test did not test the wait"
+    expect(phone.locator("[data-propose]")).not_to_contain_text("Too much at once")  # over once sent
     assert [row[0] for row in db_items(live_server, workshop_id)] == ideas  # each once, in order
     shot(phone, "after-the-wait")
     assert screens.errors == []

@@ -217,11 +217,16 @@ export class Live {
           // The whole connection is over its budget: nothing goes before the wait is over, so
           // what follows keeps its order and spends no token on a refusal.
           this.showError?.(ack.error);
+          this.limitShown = true;
           this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryDelay(1, ack.retry_after * 1000));
           return this.wakeForRetries();
         }
         this.failures.delete(id);
         this.notBefore.delete(id);
+        if (this.limitShown && ack.ok) {
+          this.limitShown = false; // what waited has gone out: the notice is over
+          this.showError?.("");
+        }
         this.queue = this.queue.filter((c) => c.payload.op_id !== id);
         this.save();
         if (ack.ok && ack.item) this.state.items.set(ack.item.id, ack.item);
