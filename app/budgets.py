@@ -17,6 +17,7 @@ import time
 
 from flask import current_app
 from limits import parse_many
+from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from app.auth.actor import Actor
@@ -73,10 +74,20 @@ def contribute(actor: Actor) -> None:
     The facilitator has no such budget: what they add is moderation, not a flood."""
     if actor.participant_id is None:
         return
-    limits = _contribution_limits()
     key = (f"w{actor.workshop_id}", f"p{actor.participant_id}")
-    strategy = MovingWindowRateLimiter(limiter.storage)
-    for limit in limits:  # each hit is atomic in the storage: two tabs cannot both slip through
+    try:
+        _count(limiter.storage, key)
+    except RateLimited:
+        raise
+    except Exception:  # no shared storage (rate limits off), or Redis away: count in this process
+        _count(current_app.extensions.setdefault("contributions_here", MemoryStorage()), key)
+
+
+def _count(storage, key: tuple[str, str]) -> None:
+    strategy = MovingWindowRateLimiter(storage)
+    for (
+        limit
+    ) in _contribution_limits():  # each hit is atomic in the storage: two tabs cannot both slip through
         if not strategy.hit(limit, *key):
             reset = strategy.get_window_stats(limit, *key).reset_time
             raise RateLimited(max(1.0, reset - time.time()))

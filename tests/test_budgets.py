@@ -150,3 +150,16 @@ class TestCachedSnapshots:
         staff = send(cockpit, "get_snapshot", {})["snapshot"]
         assert sorted(i["text"] for i in staff["items"]) == ["Ada's secret", "Bo's secret"]
         assert events(ada, "snapshot")  # the connect's snapshot came through the same road
+
+
+class TestWithoutTheLimitersStorage:
+    @pytest.fixture
+    def app_config(self):
+        return BUDGETS | {"RATELIMIT_ENABLED": False}  # Flask-Limiter then has no storage at all
+
+    def test_contributions_are_counted_in_the_process(self, app):
+        workshop = make_workshop()
+        sock = phone(app, workshop)
+        acks = [send(sock, "propose_item", {"op_id": op(), "kind": "idea", "text": "Hi"}) for _ in range(11)]
+        assert [a["ok"] for a in acks] == [True] * 10 + [False]
+        assert acks[-1]["code"] == "RateLimited"
