@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import config
+from app import config, outages
 from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
 
 
@@ -49,13 +49,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _message_queue(app: Flask):
-    """Socket.IO's Redis message queue between processes (None: this process alone)."""
-    if not app.config["REDIS_URL"]:
-        return None  # given explicitly: the extension object is shared by every app made here
-    from socketio import RedisManager
+    """Socket.IO's client manager: Redis's message queue between processes, or this process alone."""
+    from app.message_queue import LocalManager, QueueManager
 
+    if not app.config["REDIS_URL"]:
+        return LocalManager()  # given explicitly: the extension object is shared by every app made here
     options = {"max_connections": config.REDIS_CONNECTIONS}
-    return RedisManager(app.config["REDIS_URL"], channel="flask-socketio", redis_options=options)
+    return QueueManager(app.config["REDIS_URL"], channel="flask-socketio", redis_options=options)
 
 
 class IdConverter(IntegerConverter):
@@ -81,6 +81,8 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     db.init_app(app)
+    with app.app_context():
+        outages.watch_database(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login.init_app(app)
     login.login_view = "auth.login_page"

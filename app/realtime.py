@@ -45,6 +45,11 @@ def room_participant(participant_id: int) -> str:
     return f"p{participant_id}"
 
 
+def room_account(user_id: int) -> str:
+    """Every cockpit and projector of one account, in every process."""
+    return f"u{user_id}"
+
+
 _origin: ContextVar[str | None] = ContextVar("origin", default=None)  # the sid of the command's sender
 
 
@@ -95,6 +100,40 @@ def attach(sid: str, actor: Actor, language: str) -> None:
     if actor.participant_id:
         join_room(room_participant(actor.participant_id), sid=sid, namespace=NS)
     presence.changed(actor.workshop_id)
+
+
+def watch_account(sid: str, user_id: int | None) -> None:
+    """Put a cockpit or projector connection in its account's room, before its session is checked.
+
+    An account's sessions end by committing a new session version, then disconnecting its
+    room. A connection that joins first is either still connecting when that reaches its
+    process (and refuses itself at the end of its connect: `refuse_if_ended`), or is
+    disconnected; one that joins after, reads the new version when its session is checked.
+    """
+    from flask_socketio import join_room
+
+    if user_id is not None:
+        join_room(room_account(user_id), sid=sid, namespace=NS)
+
+
+def refuse_if_ended(sid: str) -> None:
+    """Refuse a connection whose account's sessions ended while it connected (see watch_account).
+
+    Called last in the connect handler, with nothing after it that lets another greenlet run.
+    """
+    from flask_socketio import ConnectionRefusedError
+
+    if socketio.server.manager.ended(sid):
+        detach(sid)
+        raise ConnectionRefusedError("unauthorized")
+
+
+def end_connections(user_id: int) -> None:
+    """Cut off every live connection of an account, in every process: they are told, then
+    disconnected by the server, so a client that ignores the news hears nothing more."""
+    room = room_account(user_id)
+    socketio.emit("session_ended", {}, to=room, namespace=NS)
+    socketio.server.manager.disconnect_room(room, NS)
 
 
 def detach(sid: str) -> None:

@@ -27,13 +27,25 @@ NS = realtime.NS
 @socketio.on("connect", namespace=NS)
 def connect(auth=None) -> None:
     """Any screen connects (again): it joins its rooms and receives a snapshot."""
+    if isinstance(auth, dict) and auth.get("view") in (STAFF, SCREEN):
+        realtime.watch_account(request.sid, _account_in_session())
     try:
         actor = _actor_from_session(auth)
     finally:
         db.session.remove()
     # Its commands answer in the language of its page: the workshop's on a phone.
     realtime.attach(request.sid, actor, str(get_locale()))
-    emit("snapshot", _snapshot(actor))
+    snapshot = _snapshot(actor)
+    realtime.refuse_if_ended(request.sid)
+    # To this connection only, not through the message queue: no other process has it, and
+    # publishing would let another greenlet run before the connection counts as connected.
+    emit("snapshot", snapshot, ignore_queue=True)
+
+
+def _account_in_session() -> int | None:
+    """The account id the session claims ("id:version", see User.get_id), before it is checked."""
+    user_id = str(session.get("_user_id") or "").partition(":")[0]
+    return int(user_id) if user_id.isdigit() else None
 
 
 @socketio.on("disconnect", namespace=NS)

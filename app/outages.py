@@ -1,0 +1,104 @@
+"""Outages of the database and of Redis, logged once when they start and once when they end.
+
+While PostgreSQL restarts or Redis is away, every command, tally beat and presence update
+fails the same way: a traceback each (hundreds a second) would bury the one line that
+matters. Each dependency's outage is logged when its first failure arrives, with the
+error, and when the first success after it arrives, with how long it lasted and what
+failed meanwhile. A failure that is not an outage (a bug) is left to the caller to log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+
+import redis as redis_client
+import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+
+
+class Outage:
+    """One dependency's current outage: since when, and what failed during it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.since: float | None = None  # monotonic time of its first failure; None while it works
+        self._failed: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @property
+    def down(self) -> bool:
+        return self.since is not None
+
+    def failed(self, exc: BaseException, what: str) -> None:
+        """Count one failure of `what` (a command, a tally, ...); the first one is logged."""
+        with self._lock:
+            first = self.since is None
+            if first:
+                self.since = time.monotonic()
+            self._failed[what] += 1
+        if first:
+            log.error("%s unavailable: %s", self.name, _describe(exc))
+
+    def ok(self) -> None:
+        """The dependency answered: log the end of its outage, if there was one."""
+        if self.since is None:  # the common case: nothing to lock
+            return
+        with self._lock:
+            if self.since is None:
+                return
+            lasted, failed = time.monotonic() - self.since, self._failed
+            self.since, self._failed = None, Counter()
+        counts = ", ".join(f"{n} {what}" for what, n in failed.most_common())
+        log.warning("%s back after %.1f s; failed meanwhile: %s", self.name, lasted, counts)
+
+
+database = Outage("database")
+redis = Outage("Redis")
+
+
+def _describe(exc: BaseException) -> str:
+    """The error on one line, without the SQL and parameters SQLAlchemy appends."""
+    original = getattr(exc, "orig", None) or exc
+    text = " ".join(str(original).split())
+    return f"{type(original).__name__}: {text[:300]}"
+
+
+def outage_of(exc: BaseException) -> Outage | None:
+    """The dependency whose unavailability this error means, or None (not an outage: a bug)."""
+    if isinstance(exc, sa.exc.DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError)
+    ):
+        return database
+    if isinstance(exc, NotWritten) and database.down:
+        return database
+    if isinstance(exc, redis_client.ConnectionError | redis_client.TimeoutError):
+        return redis
+    return None
+
+
+def failed(exc: BaseException, what: str = "commands") -> bool:
+    """Count a failure caused by an outage (logged once per outage) and say so; False: log it yourself."""
+    outage = outage_of(exc)
+    if outage is None:
+        return False
+    outage.failed(exc, what)
+    return True
+
+
+class NotWritten(RuntimeError):
+    """A ballot the group commit could not write (its transaction failed or timed out)."""
+
+
+def watch_database(engine: sa.Engine) -> None:
+    """End the database's outage at the first connection handed out after it.
+
+    With pool_pre_ping a checkout means the server answered a ping just now. A checkout is
+    once per transaction, not per statement: the hot path pays one call and one test.
+    """
+    if engine.dialect.name == "sqlite":  # a file: no server to lose
+        return
+    sa.event.listen(engine, "checkout", lambda *_args: database.ok())
