@@ -17,6 +17,8 @@ from collections import Counter
 import redis as redis_client
 import sqlalchemy as sa
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -93,12 +95,25 @@ class NotWritten(RuntimeError):
     """A ballot the group commit could not write (its transaction failed or timed out)."""
 
 
+def discard_session() -> None:
+    """Remove this context's database session, whatever state its connection is in.
+
+    Removing it rolls back; on a connection the server dropped (PostgreSQL restarting) that
+    ROLLBACK can raise, and a background task that let it through died of it for good.
+    """
+    try:
+        db.session.remove()
+    except Exception as exc:
+        db.session.registry.clear()  # its close() stopped half-way: forget it all the same
+        if not failed(exc, "session cleanups"):
+            log.exception("closing a database session failed")
+
+
 def watch_database(engine: sa.Engine) -> None:
     """End the database's outage at the first connection handed out after it.
 
-    With pool_pre_ping a checkout means the server answered a ping just now. A checkout is
-    once per transaction, not per statement: the hot path pays one call and one test.
+    With pool_pre_ping a checkout means the server answered a ping just now (SQLite: the file
+    opened). A checkout is once per transaction, not per statement: the hot path pays one
+    call and one test.
     """
-    if engine.dialect.name == "sqlite":  # a file: no server to lose
-        return
     sa.event.listen(engine, "checkout", lambda *_args: database.ok())
