@@ -93,6 +93,7 @@ def register_extensions(app: Flask) -> None:
 
     app.jinja_env.globals["phase_labels"] = phase_labels
     limiter.init_app(app)
+    outages.watch_rate_limiter()
     from app import sqlite  # noqa: F401  (pragmas for every SQLite connection)
 
 

@@ -117,3 +117,26 @@ def watch_database(engine: sa.Engine) -> None:
     call and one test.
     """
     sa.event.listen(engine, "checkout", lambda *_args: database.ok())
+
+
+class _RateLimiterNews(logging.Handler):
+    """Flask-Limiter's own word that its Redis went away (it then counts in memory) or came back.
+
+    It says so only to its logger, which has nothing but a NullHandler: without this, the
+    rate limiter's part of a Redis outage went unsaid.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Rate limit storage unreachable"):
+            redis.failed(RuntimeError("the rate limiter's storage is unreachable"), "rate limiter fall-backs to memory")
+        elif message.startswith("Rate limit storage recovered"):
+            redis.ok()
+
+
+def watch_rate_limiter() -> None:
+    """Count the rate limiter's fall-back to memory as part of Redis's outage (once per process)."""
+    logger = logging.getLogger("flask-limiter")
+    if not any(isinstance(h, _RateLimiterNews) for h in logger.handlers):
+        logger.addHandler(_RateLimiterNews())
+        logger.setLevel(min(logger.getEffectiveLevel(), logging.INFO))  # "recovered" is an INFO
