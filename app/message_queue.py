@@ -14,6 +14,7 @@ Redis down for 30 s cut the processes apart for another 30. Here it tries again 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 
 from socketio import Manager, RedisManager
@@ -59,6 +60,10 @@ class LocalManager(RoomDisconnect, Manager):
 class QueueManager(RoomDisconnect, RedisManager):
     """Several processes sharing Redis (REDIS_URL)."""
 
+    # Called (in a task of its own) when this process listens again after Redis was away:
+    # what the others published meanwhile is lost.
+    on_listening_again: Callable[[], None] | None = None
+
     def disconnect_room(self, room: str, namespace: str) -> None:
         message = {"method": "disconnect", "sid": None, "room": room, "namespace": namespace}
         self._disconnect_here(room, namespace)
@@ -87,13 +92,18 @@ class QueueManager(RoomDisconnect, RedisManager):
 
     def _redis_listen_with_retries(self):
         """Yield every message of the channel; while Redis is away, try again every RETRY seconds."""
+        failed = False
         while True:
             try:
                 self._redis_connect()
                 self.pubsub.subscribe(self.channel)
                 outages.redis.ok()
+                if failed and self.on_listening_again is not None:
+                    self.server.start_background_task(self.on_listening_again)
+                failed = False
                 yield from self.pubsub.listen()
             except Exception as exc:
+                failed = True
                 outages.redis.failed(exc, "attempts to listen")
                 with suppress(Exception):  # its connection, not to be left to the garbage collector
                     self.pubsub.close()

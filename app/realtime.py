@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
@@ -23,6 +24,7 @@ from app import outages
 from app.auth.actor import Actor
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db, socketio
+from app.models import User
 from app.server import gc_tender
 from app.shared_presence import Remote, SharedPresence
 
@@ -135,6 +137,34 @@ def end_connections(user_id: int) -> None:
     room = room_account(user_id)
     socketio.emit("session_ended", {}, to=room, namespace=NS)
     socketio.server.manager.disconnect_room(room, NS)
+
+
+def end_stale_connections(app: Flask) -> None:
+    """Cut off this process's cockpits and projectors whose account's sessions ended meanwhile.
+
+    Run when the message queue listens again after Redis was away: a 'disconnect' of an
+    account's room published meanwhile never reached this process.
+    """
+    with _lock:
+        held = {sid: (a.user_id, a.session_version) for sid, (a, _l) in _connections.items() if a.user_id}
+    if not held:
+        return
+    with app.app_context():
+        try:
+            query = sa.select(User.id, User.session_version).where(
+                User.id.in_({user_id for user_id, _v in held.values()}), User.active.is_(True)
+            )
+            current = dict(db.session.execute(query).all())
+        except Exception as exc:
+            if not outages.failed(exc, "checks of open sessions"):
+                log.exception("checking the open sessions failed")
+            return
+        finally:
+            outages.discard_session()
+    for sid, (user_id, version) in held.items():
+        if current.get(user_id) != version:
+            socketio.emit("session_ended", {}, to=sid, namespace=NS, ignore_queue=True)
+            socketio.server.disconnect(sid, namespace=NS, ignore_queue=True)
 
 
 def detach(sid: str) -> None:

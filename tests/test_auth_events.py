@@ -9,7 +9,7 @@ import pytest
 from app import realtime
 from app.auth import services
 from app.extensions import db, socketio
-from app.models import Role, Workshop
+from app.models import Role, User, Workshop
 from app.workshops import views
 from tests.conftest import NS, connect, login, make_user, make_workshop, op, phone
 
@@ -146,3 +146,17 @@ def test_an_account_whose_sessions_end_while_its_socket_connects_is_refused(app,
     assert not sock.is_connected(NS)
     assert _names(sock) == ["session_ended"]  # told, and not sent the snapshot
     assert realtime._connections == {}  # nothing of it left in the process
+
+
+@pytest.mark.parametrize("change", ["session_version", "active"])
+def test_sessions_that_ended_unheard_are_cut_off_when_the_queue_listens_again(room, app, change):
+    """With Redis away, an account's sessions ended through another process, and its word never
+    came: once the message queue listens again, the process checks its cockpits itself."""
+    user = db.session.get(User, room.facilitator.id)
+    if change == "active":
+        user.active = False
+    else:
+        user.session_version += 1
+    db.session.commit()
+    realtime.end_stale_connections(app)
+    _cut_off(room)

@@ -17,7 +17,7 @@ import requests
 
 from tests import live
 from tests.services import postgres_server, redis_server
-from tests.test_scaleout import Room, Screen, Stack, join, presence, wait_for
+from tests.test_scaleout import Hostile, Room, Screen, Stack, admin_post, join, presence, user_id_of, wait_for
 
 pytestmark = pytest.mark.live
 
@@ -189,14 +189,22 @@ def test_after_redis_returns_messages_cross_processes_again_within_seconds(a, b,
     30 s after Redis came back the processes did not hear each other, and presence counted one
     process's phones. Meanwhile every failed publish wrote two lines (2,400 for an outage)."""
     _pg, redis = servers
+    stack.admin.create_user("boss@example.org", "admin")
+    stack.admin.create_user("leaver@example.org", "admin")
     room = Room(make_on=a, staff_on=b)
     try:
         ada = room.screen(a, join(a, room.code, "Ada Lovelace"))
         bob = room.screen(b, join(b, room.code, "Bob Builder"))
+        leaver = Hostile(b, live.http_login(b, "leaver@example.org").cookies.get_dict(), room.id, "staff")
+        room.screens.append(leaver)
+        boss = live.http_login(a, "boss@example.org")
+        leaver_id = user_id_of(a, boss, "leaver@example.org")
         wait_for("the cockpit on B counts both", lambda: presence(room.staff) == 2)
         log = Log(a, b)
         redis.stop()
         down = time.monotonic()
+        # An account disabled through A: the word cannot reach B now.
+        admin_post(a, boss, f"/admin/users/{leaver_id}/active", active="0")
         # Each process carries on alone: commands are stored and acked, phones join (the join
         # page's rate limit is counted in memory meanwhile).
         for server, phone in ((a, ada), (b, bob)):
@@ -215,6 +223,9 @@ def test_after_redis_returns_messages_cross_processes_again_within_seconds(a, b,
         wait_for(
             "the cockpit on B counts the phones of A again", lambda: presence(room.staff) == 3, timeout=10
         )
+        # B, listening again, checked its cockpits' sessions: the disabled account's is cut off.
+        wait_for("B cuts the disabled account off", lambda: leaver.events["(told to disconnect)"], timeout=10)
+        assert leaver.events["session_ended"]
 
         for server in (a, b):
             assert log.outages(server, "Redis") == (1, 1), log.since(server)

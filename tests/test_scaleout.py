@@ -507,14 +507,14 @@ class Hostile(Screen):
         ]
 
 
-def _admin_post(server: live.LiveServer, admin: requests.Session, path: str, **data: str) -> None:
+def admin_post(server: live.LiveServer, admin: requests.Session, path: str, **data: str) -> None:
     """A form of the Accounts page, posted with its CSRF token."""
     token = live.csrf_from(admin.get(server.url + "/admin/users").text)
     r = admin.post(server.url + path, data={"csrf_token": token, **data}, allow_redirects=False)
     assert r.status_code == 302, r.text
 
 
-def _user_id(server: live.LiveServer, admin: requests.Session, email: str) -> int:
+def user_id_of(server: live.LiveServer, admin: requests.Session, email: str) -> int:
     page = admin.get(server.url + "/admin/users").text
     row = page.split(f"<td>{email}</td>", 1)[1]
     return int(row.split('action="/admin/users/', 1)[1].split("/", 1)[0])
@@ -533,7 +533,7 @@ def test_a_disabled_account_is_cut_off_on_every_process_and_cannot_come_back(a, 
         boss = live.http_login(a, "boss@example.org")
         boss_cockpit = room.screen(a, boss.cookies.get_dict(), "staff")
 
-        _admin_post(a, boss, f"/admin/users/{_user_id(a, boss, 'leaver@example.org')}/active", active="0")
+        admin_post(a, boss, f"/admin/users/{user_id_of(a, boss, 'leaver@example.org')}/active", active="0")
         wait_for("the cockpit on B hears its session ended", lambda: cockpit.events["session_ended"])
         wait_for("and is disconnected by B", lambda: cockpit.events["(told to disconnect)"])
         wait_for("the projector on A is disconnected", lambda: not projector.sio.connected)

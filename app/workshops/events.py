@@ -63,7 +63,9 @@ def _actor_from_session(auth) -> Actor:
         except NotFound:
             raise ConnectionRefusedError("unauthorized") from None
         if can_run(current_user, workshop):
-            return Actor(workshop_id, view, user_id=current_user.id)
+            return Actor(
+                workshop_id, view, user_id=current_user.id, session_version=current_user.session_version
+            )
     if view == PARTICIPANT:
         pid = session.get("pt", {}).get(str(workshop_id))
         if participant := services.participant_in(workshop_id, pid):
