@@ -120,6 +120,15 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(errors.DomainError, errors.http_response)
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, errors.http_error_page)
+    log_exception = app.log_exception
+
+    def log_unless_outage(exc_info) -> None:
+        """A page that failed because the database or Redis is away counts in that outage's two
+        log lines; anything else is logged with its traceback, as Flask does."""
+        if exc_info[1] is None or not outages.failed(exc_info[1], "pages"):
+            log_exception(exc_info)
+
+    app.log_exception = log_unless_outage
 
 
 def register_commands(app: Flask) -> None:

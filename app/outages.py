@@ -129,7 +129,9 @@ class _RateLimiterNews(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if message.startswith("Rate limit storage unreachable"):
-            redis.failed(RuntimeError("the rate limiter's storage is unreachable"), "rate limiter fall-backs to memory")
+            redis.failed(
+                RuntimeError("the rate limiter's storage is unreachable"), "rate limiter fall-backs to memory"
+            )
         elif message.startswith("Rate limit storage recovered"):
             redis.ok()
 

@@ -15,6 +15,7 @@ from app import outages, realtime
 from app.extensions import db
 from app.voting import group_commit, views
 from app.workshops.services import room as room_services
+from tests.conftest import make_user
 from tests.test_group_commit import Voters, all_ok
 from tests.test_voting_events import Room, cast, options, settle
 
@@ -206,6 +207,30 @@ def test_a_command_that_fails_of_a_bug_is_still_logged_with_its_traceback(app, m
     assert ack["code"] == "ServerError" and ack["retry"] is True
     assert tracebacks(caplog) == ["command set_phase failed"]
     assert outage_lines(caplog) == []
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_a_page_that_fails_in_an_outage_counts_in_it_and_a_bug_keeps_its_traceback(app, monkeypatch, caplog):
+    from app.workshops import routes
+
+    def down(*args, **kwargs):
+        raise lost_connection("SELECT workshops")
+
+    monkeypatch.setattr(routes.services, "find_by_code", down)
+    client = app.test_client()
+    make_user()
+    for _ in range(3):
+        assert client.get("/j/ABCDEF").status_code == 500
+    assert tracebacks(caplog) == []
+    assert outage_lines(caplog) == [
+        "database unavailable: Exception: server closed the connection unexpectedly"
+    ]
+
+    monkeypatch.setattr(routes.services, "find_by_code", lambda code: 1 / 0)
+    assert client.get("/j/ABCDEF").status_code == 500
+    assert tracebacks(caplog) == ["Exception on /j/ABCDEF [GET]"]
 
 
 # --- Redis -----------------------------------------------------------------------------------
