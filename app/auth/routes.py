@@ -145,7 +145,12 @@ def set_role(user_id: int) -> ResponseReturnValue:
     role = str(role_label(form.role.data))
     if changed:
         flash(
-            _("%(email)s is now %(role)s, and was logged out everywhere.", email=user.email, role=role), "ok"
+            _(
+                "%(email)s now has the role %(role)s, and was logged out everywhere.",
+                email=user.email,
+                role=role,
+            ),
+            "ok",
         )
     else:
         flash(_("%(email)s already has the role %(role)s.", email=user.email, role=role), "ok")
