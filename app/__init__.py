@@ -50,14 +50,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _message_queue(app: Flask):
     """Socket.IO's client manager: Redis's message queue between processes, or this process alone."""
-    from app import realtime
+    from app.auth import connections
     from app.message_queue import LocalManager, QueueManager
 
     if not app.config["REDIS_URL"]:
         return LocalManager()  # given explicitly: the extension object is shared by every app made here
     options = {"max_connections": config.REDIS_CONNECTIONS}
     manager = QueueManager(app.config["REDIS_URL"], channel="flask-socketio", redis_options=options)
-    manager.on_listening_again = lambda: realtime.end_stale_connections(app)
+    manager.on_listening_again = lambda: connections.end_stale(app)
     return manager
 
 

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
 
-import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
@@ -24,7 +23,6 @@ from app import outages
 from app.auth.actor import Actor
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db, socketio
-from app.models import User
 from app.server import gc_tender
 from app.shared_presence import Remote, SharedPresence
 
@@ -46,11 +44,6 @@ def room_public(workshop_id: int) -> str:
 def room_participant(participant_id: int) -> str:
     """All tabs and devices of one participant."""
     return f"p{participant_id}"
-
-
-def room_account(user_id: int) -> str:
-    """Every cockpit and projector of one account, in every process."""
-    return f"u{user_id}"
 
 
 _origin: ContextVar[str | None] = ContextVar("origin", default=None)  # the sid of the command's sender
@@ -103,68 +96,6 @@ def attach(sid: str, actor: Actor, language: str) -> None:
     if actor.participant_id:
         join_room(room_participant(actor.participant_id), sid=sid, namespace=NS)
     presence.changed(actor.workshop_id)
-
-
-def watch_account(sid: str, user_id: int | None) -> None:
-    """Put a cockpit or projector connection in its account's room, before its session is checked.
-
-    An account's sessions end by committing a new session version, then disconnecting its
-    room. A connection that joins first is either still connecting when that reaches its
-    process (and refuses itself at the end of its connect: `refuse_if_ended`), or is
-    disconnected; one that joins after, reads the new version when its session is checked.
-    """
-    from flask_socketio import join_room
-
-    if user_id is not None:
-        join_room(room_account(user_id), sid=sid, namespace=NS)
-
-
-def refuse_if_ended(sid: str) -> None:
-    """Refuse a connection whose account's sessions ended while it connected (see watch_account).
-
-    Called last in the connect handler, with nothing after it that lets another greenlet run.
-    """
-    from flask_socketio import ConnectionRefusedError
-
-    if socketio.server.manager.ended(sid):
-        detach(sid)
-        raise ConnectionRefusedError("unauthorized")
-
-
-def end_connections(user_id: int) -> None:
-    """Cut off every live connection of an account, in every process: they are told, then
-    disconnected by the server, so a client that ignores the news hears nothing more."""
-    room = room_account(user_id)
-    socketio.emit("session_ended", {}, to=room, namespace=NS)
-    socketio.server.manager.disconnect_room(room, NS)
-
-
-def end_stale_connections(app: Flask) -> None:
-    """Cut off this process's cockpits and projectors whose account's sessions ended meanwhile.
-
-    Run when the message queue listens again after Redis was away: a 'disconnect' of an
-    account's room published meanwhile never reached this process.
-    """
-    with _lock:
-        held = {sid: (a.user_id, a.session_version) for sid, (a, _l) in _connections.items() if a.user_id}
-    if not held:
-        return
-    with app.app_context():
-        try:
-            query = sa.select(User.id, User.session_version).where(
-                User.id.in_({user_id for user_id, _v in held.values()}), User.active.is_(True)
-            )
-            current = dict(db.session.execute(query).all())
-        except Exception as exc:
-            if not outages.failed(exc, "checks of open sessions"):
-                log.exception("checking the open sessions failed")
-            return
-        finally:
-            outages.discard_session()
-    for sid, (user_id, version) in held.items():
-        if current.get(user_id) != version:
-            socketio.emit("session_ended", {}, to=sid, namespace=NS, ignore_queue=True)
-            socketio.server.disconnect(sid, namespace=NS, ignore_queue=True)
 
 
 def detach(sid: str) -> None:
@@ -240,7 +171,7 @@ class Presence:
                     remote = self._remote[workshop_id] = shared.others(workshop_id)
                 outages.redis.ok()
             except Exception as exc:
-                _redis_failed(exc, "presence reads")
+                self._redis_failed(exc, "presence reads")
             finally:
                 self._reading.discard(workshop_id)
         return len(self.local(workshop_id) | (remote.members if remote else frozenset()))
@@ -283,7 +214,7 @@ class Presence:
                 self._remote[wid] = shared.update(wid, local)
                 outages.redis.ok()
             except Exception as exc:  # Redis away: count what this process knows, try again later
-                _redis_failed(exc, "presence updates")
+                self._redis_failed(exc, "presence updates")
         remote = self._remote.get(wid)
         connected = len(local | (remote.members if remote else frozenset()))
         if only_if_changed and self._sent.get(wid) == connected:
@@ -315,13 +246,13 @@ class Presence:
                 except Exception:
                     log.exception("presence heartbeat failed")
 
+    @staticmethod
+    def _redis_failed(exc: Exception, what: str) -> None:
+        if not outages.failed(exc, what):  # not an outage: told with its traceback
+            log.warning("presence: Redis failed, counting this process only", exc_info=True)
+
 
 presence = Presence()
-
-
-def _redis_failed(exc: Exception, what: str) -> None:
-    if not outages.failed(exc, what):
-        log.warning("presence: Redis failed, counting this process only", exc_info=True)
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app import realtime
-from app.auth import services
+from app.auth import connections, services
 from app.extensions import db, socketio
 from app.models import Role, User, Workshop
 from app.workshops import views
@@ -20,8 +20,10 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def _no_connections_of_earlier_tests():
     realtime.forget_all()
+    connections.forget_all()
     yield
     realtime.forget_all()
+    connections.forget_all()
 
 
 class Room:
@@ -158,5 +160,5 @@ def test_sessions_that_ended_unheard_are_cut_off_when_the_queue_listens_again(ro
     else:
         user.session_version += 1
     db.session.commit()
-    realtime.end_stale_connections(app)
+    connections.end_stale(app)
     _cut_off(room)

@@ -15,7 +15,6 @@ class Actor:
     role: str
     participant_id: int | None = None
     user_id: int | None = None
-    session_version: int | None = None  # the account's, when its connection was let in
 
     @property
     def key(self) -> str:

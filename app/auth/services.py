@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import realtime
+from app.auth import connections
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Role, User
@@ -96,7 +96,7 @@ def end_sessions(user: User) -> None:
     """
     user.session_version = User.session_version + 1
     db.session.commit()
-    realtime.end_connections(user.id)
+    connections.end(user.id)
 
 
 def _account(user_id: int) -> User:
