@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import config, wire
+from app import config, outages, wire
 from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
 
 
@@ -56,13 +56,16 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _message_queue(app: Flask):
-    """Socket.IO's Redis message queue between processes (None: this process alone)."""
-    if not app.config["REDIS_URL"]:
-        return None  # given explicitly: the extension object is shared by every app made here
-    from socketio import RedisManager
+    """Socket.IO's client manager: Redis's message queue between processes, or this process alone."""
+    from app.auth import connections
+    from app.message_queue import LocalManager, QueueManager
 
+    if not app.config["REDIS_URL"]:
+        return LocalManager()  # given explicitly: the extension object is shared by every app made here
     options = {"max_connections": config.REDIS_CONNECTIONS}
-    return RedisManager(app.config["REDIS_URL"], channel="flask-socketio", redis_options=options)
+    manager = QueueManager(app.config["REDIS_URL"], channel="flask-socketio", redis_options=options)
+    manager.on_listening_again = lambda: connections.end_stale(app)
+    return manager
 
 
 class IdConverter(IntegerConverter):
@@ -88,6 +91,8 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = SessionInterface()
     db.init_app(app)
+    with app.app_context():
+        outages.watch_database(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login.init_app(app)
     login.login_view = "auth.login_page"
@@ -98,6 +103,7 @@ def register_extensions(app: Flask) -> None:
 
     app.jinja_env.globals["phase_labels"] = phase_labels
     limiter.init_app(app)
+    outages.watch_rate_limiter()
     from app import sqlite  # noqa: F401  (pragmas for every SQLite connection)
 
 
@@ -123,6 +129,15 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(errors.DomainError, errors.http_response)
     for code in (400, 403, 404, 405, 411, 413, 429, 500):
         app.register_error_handler(code, errors.http_error_page)
+    log_exception = app.log_exception
+
+    def log_unless_outage(exc_info) -> None:
+        """A page that failed because the database or Redis is away counts in that outage's two
+        log lines; anything else is logged with its traceback, as Flask does."""
+        if exc_info[1] is None or not outages.failed(exc_info[1], "pages"):
+            log_exception(exc_info)
+
+    app.log_exception = log_unless_outage
 
 
 def register_commands(app: Flask) -> None:

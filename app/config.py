@@ -76,6 +76,10 @@ class Defaults:
         "bg": "Български",
     }
     RATELIMIT_STORAGE_URI = "memory://"
+    # Redis away: count the limits in each process's memory meanwhile (Flask-Limiter logs the
+    # switch once, and looks for Redis again now and then), instead of failing every join page.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_JOIN = "20 per minute"  # wrong join codes from one address (right ones always join)
     RATELIMIT_LOGIN_ADDRESS = "100 per 15 minutes"  # wrong logins from one address (a venue's staff)

@@ -20,6 +20,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from socketio import PubSubManager
 
+from app import outages
 from app.auth.actor import Actor
 from app.budgets import Allowance
 from app.errors import DomainError, Forbidden, Invalid
@@ -180,8 +181,9 @@ class Presence:
             try:
                 if remote is None or not remote.current(shared.generation(workshop_id)):
                     remote = self._remote[workshop_id] = shared.others(workshop_id)
-            except Exception:
-                log.warning("presence: Redis unavailable, counting this process only", exc_info=True)
+                outages.redis.ok()
+            except Exception as exc:
+                self._redis_failed(exc, "presence reads")
             finally:
                 self._reading.discard(workshop_id)
         return len(self.local(workshop_id) | (remote.members if remote else frozenset()))
@@ -212,15 +214,19 @@ class Presence:
         with _lock:
             pending, self._pending = self._pending, set()
         for wid in pending:
-            self._publish(wid)
+            try:
+                self._publish(wid)
+            except Exception:  # one workshop's count not sent: the next change or heartbeat sends it
+                log.exception("presence update failed")
 
     def _publish(self, wid: int, only_if_changed: bool = False) -> None:
         local, shared = self.local(wid), self._shared
         if shared is not None:
             try:
                 self._remote[wid] = shared.update(wid, local)
-            except Exception:  # Redis away: count what this process knows, try again later
-                log.warning("presence: Redis unavailable, counting this process only", exc_info=True)
+                outages.redis.ok()
+            except Exception as exc:  # Redis away: count what this process knows, try again later
+                self._redis_failed(exc, "presence updates")
         remote = self._remote.get(wid)
         connected = len(local | (remote.members if remote else frozenset()))
         if only_if_changed and self._sent.get(wid) == connected:
@@ -237,7 +243,9 @@ class Presence:
     def _heartbeat(self, shared: SharedPresence) -> None:
         """Renew this process's entries, and send a count that others' comings and goings changed."""
         while self._shared is shared:
-            socketio.sleep(shared.ttl / 3)
+            # While Redis is away, every second: once it is back, this process's phones count
+            # again on every screen (a restarted Redis lost them) without waiting a whole beat.
+            socketio.sleep(min(1.0, shared.ttl / 3) if outages.redis.down else shared.ttl / 3)
             with _lock:  # every workshop with a screen here: others' phones may have come or gone
                 here = {connection.actor.workshop_id for connection in _connections.values()}
             for wid in here | set(self._sent):
@@ -249,6 +257,11 @@ class Presence:
                     self._publish(wid, only_if_changed=True)
                 except Exception:
                     log.exception("presence heartbeat failed")
+
+    @staticmethod
+    def _redis_failed(exc: Exception, what: str) -> None:
+        if not outages.failed(exc, what):  # not an outage: told with its traceback
+            log.warning("presence: Redis failed, counting this process only", exc_info=True)
 
 
 presence = Presence()
@@ -334,12 +347,15 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
             except DomainError as e:
                 db.session.rollback()
                 return e.to_ack()
-            except Exception:
+            except Exception as exc:
                 db.session.rollback()
-                log.exception("command %s failed", handler.__name__)
+                if not outages.failed(exc):  # an outage is logged once, when it starts and ends
+                    log.exception("command %s failed", handler.__name__)
                 return {
                     "ok": False,
                     "error": _("Something went wrong on our side. Please try again."),
+                    "code": "ServerError",
+                    "retry": True,
                 }
             finally:
                 db.session.remove()

@@ -48,8 +48,15 @@ class SharedPresence:
 
     def update(self, workshop_id: int, local: set[int]) -> Remote:
         """Store (or renew) this process's participants of a workshop; return the others'."""
+        if not self._store(workshop_id, frozenset(local)):
+            # Renewing a set that is gone (Redis restarted, or this process stalled past the
+            # ttl) failed: write it whole at once, not a heartbeat later.
+            self._store(workshop_id, frozenset(local))
+        return self.others(workshop_id)
+
+    def _store(self, workshop_id: int, local: frozenset[int]) -> bool:
+        """Write this process's set if it changed, renew its expiry; False if the set was gone."""
         procs, mine, gen = (self._key(workshop_id, k) for k in ("procs", self.me, "gen"))
-        local = frozenset(local)
         ttl = int(self.ttl) + 1
         pipe = self._redis.pipeline()
         if local != self._written.get(workshop_id):
@@ -66,13 +73,11 @@ class SharedPresence:
             pipe.zrem(procs, self.me)
         pipe.zremrangebyscore(procs, "-inf", time.time())
         results = pipe.execute()
-        # Renewing a set that is gone (Redis restarted, or this process stalled past the ttl)
-        # fails: write it whole next time.
         if not local or results[-4]:  # the EXPIRE of `mine`
             self._written[workshop_id] = local
-        else:
-            self._written.pop(workshop_id, None)
-        return self.others(workshop_id)
+            return True
+        self._written.pop(workshop_id, None)
+        return False
 
     def generation(self, workshop_id: int) -> int:
         return int(self._redis.get(self._key(workshop_id, "gen")) or 0)

@@ -146,6 +146,44 @@ def test_disabling_an_account_ends_its_open_session(client, app):
     assert fac_client.get("/workshops").status_code == 302
 
 
+def _copy(client, app):
+    """Another browser holding a copy of this one's session cookie."""
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    return copy
+
+
+def test_a_session_cookie_copied_before_logout_stops_working(client, app):
+    login(client, make_user(email="fac@example.org"))
+    copy = _copy(client, app)
+    assert copy.get("/workshops").status_code == 200
+
+    client.post("/logout")
+    assert copy.get("/workshops").status_code == 302
+    assert copy.get("/workshops").headers["Location"].startswith("/login")
+
+
+def test_logging_out_ends_the_sessions_on_every_device(client, app):
+    fac = make_user(email="fac@example.org")
+    laptop = login(app.test_client(), fac)
+    login(client, fac)
+    client.post("/logout")
+    assert laptop.get("/workshops").status_code == 302
+    login(laptop, fac)  # and logging in again works
+    assert laptop.get("/workshops").status_code == 200
+
+
+def test_an_account_disabled_then_enabled_again_does_not_revive_its_old_sessions(client, app):
+    login(client, make_user(Role.ADMIN))
+    fac = make_user(email="fac@example.org")
+    fac_client = login(app.test_client(), fac)
+    client.post(f"/admin/users/{fac.id}/active", data={"active": "0"})
+    client.post(f"/admin/users/{fac.id}/active", data={"active": "1"})
+    assert fac_client.get("/workshops").status_code == 302
+    login(fac_client, fac)
+    assert fac_client.get("/workshops").status_code == 200
+
+
 @pytest.mark.parametrize(
     "target",
     [
@@ -288,6 +326,136 @@ def test_disable_a_missing_account_is_404(client):
     assert client.post(f"/admin/users/{admin.id + 99}/active", data={"active": "0"}).status_code == 404
 
 
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN])
+def test_admin_changes_a_role_and_the_account_logs_in_again_under_it(client, app, role):
+    login(client, make_user(Role.ADMIN))
+    fac = make_user(Role.FACILITATOR, email="fac@example.org")
+    fac_client = login(app.test_client(), fac)
+
+    response = client.post(f"/admin/users/{fac.id}/role", data={"role": role})
+    assert response.status_code == 302
+    assert ("fac@example.org", role, True) in _users()
+    assert "was logged out everywhere" in client.get("/admin/users").text
+    assert fac_client.get("/workshops").status_code == 302  # its session ended
+    login(fac_client, fac)
+    assert ("Accounts" in fac_client.get("/account").text) is (role == Role.ADMIN)
+
+
+def test_the_same_role_again_changes_nothing_and_ends_no_session(client, app):
+    login(client, make_user(Role.ADMIN))
+    fac = make_user(Role.FACILITATOR, email="fac@example.org")
+    fac_client = login(app.test_client(), fac)
+    client.post(f"/admin/users/{fac.id}/role", data={"role": "facilitator"})
+    assert "already has the role" in client.get("/admin/users").text
+    assert fac_client.get("/workshops").status_code == 200
+
+
+def test_non_admin_cannot_change_roles(client):
+    fac = make_user(Role.FACILITATOR)
+    login(client, fac)
+    assert client.post(f"/admin/users/{fac.id}/role", data={"role": "admin"}).status_code == 403
+    assert _users()[0][1] == Role.FACILITATOR
+
+
+def test_an_unknown_role_is_refused(client):
+    login(client, make_user(Role.ADMIN))
+    fac = make_user(Role.FACILITATOR)
+    assert client.post(f"/admin/users/{fac.id}/role", data={"role": "root"}).status_code == 400
+    assert _users()[1][1] == Role.FACILITATOR
+
+
+def test_the_last_administrator_cannot_demote_themself(client):
+    admin = make_user(Role.ADMIN)
+    login(client, admin)
+    response = client.post(f"/admin/users/{admin.id}/role", data={"role": "facilitator"})
+    assert response.status_code == 400
+    assert "last administrator" in response.text
+    assert _users()[0][1] == Role.ADMIN
+    assert client.get("/admin/users").status_code == 200  # still logged in
+
+
+def test_an_administrator_may_step_down_while_another_remains(client):
+    admin = make_user(Role.ADMIN)
+    make_user(Role.ADMIN)
+    login(client, admin)
+    assert client.post(f"/admin/users/{admin.id}/role", data={"role": "facilitator"}).status_code == 302
+    assert _users()[0][1] == Role.FACILITATOR
+    assert client.get("/admin/users").status_code == 302  # logged out, as a role change does
+
+
+def test_a_disabled_administrator_does_not_count_as_the_one_remaining(client):
+    admin = make_user(Role.ADMIN)
+    other = make_user(Role.ADMIN)
+    login(client, admin)
+    client.post(f"/admin/users/{other.id}/active", data={"active": "0"})
+    response = client.post(f"/admin/users/{admin.id}/role", data={"role": "coordinator"})
+    assert response.status_code == 400
+    assert _users()[0][1] == Role.ADMIN
+
+
+def test_the_accounts_page_offers_each_account_a_role_form(client):
+    login(client, make_user(Role.ADMIN))
+    fac = make_user(Role.FACILITATOR, email="fac@example.org")
+    page = client.get("/admin/users").text
+    form = page.split(f'action="/admin/users/{fac.id}/role"', 1)[1].split("</form>", 1)[0]
+    assert "data-confirm" in page.split(f'action="/admin/users/{fac.id}/role"', 1)[1][:300]
+    assert '<option value="facilitator" selected>' in form
+
+
+# --- your account ----------------------------------------------------------------------
+
+
+def _change(client, current=PASSWORD, new="a brand new passphrase", confirm=None):
+    data = {"current": current, "password": new, "confirm": new if confirm is None else confirm}
+    return client.post("/account", data=data)
+
+
+def test_every_user_finds_their_account_page_in_the_header(client):
+    login(client, make_user(Role.COORDINATOR, email="coord@example.org"))
+    page = client.get("/account")
+    assert page.status_code == 200
+    assert "coord@example.org" in page.text and "Coordinator" in page.text
+    assert 'href="/account"' in client.get("/account").text
+
+
+def test_a_new_password_keeps_this_browser_and_ends_every_other_session(client, app):
+    fac = make_user(email="fac@example.org")
+    laptop = login(app.test_client(), fac)
+    login(client, fac)
+
+    response = _change(client)
+    assert response.status_code == 302
+    assert client.get("/workshops").status_code == 200
+    assert laptop.get("/workshops").status_code == 302
+    refused = app.test_client().post("/login", data={"email": "fac@example.org", "password": PASSWORD})
+    assert "Wrong email or password" in refused.text
+    login(app.test_client(), fac, password="a brand new passphrase")
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"current": "not my password"}, "not your current password"),
+        ({"confirm": "something else entirely"}, "The passwords differ."),
+        ({"new": "short", "confirm": "short"}, "10"),
+    ],
+)
+def test_a_refused_password_change_changes_nothing(client, app, fields, message):
+    fac = make_user(email="fac@example.org")
+    laptop = login(app.test_client(), fac)
+    login(client, fac)
+    response = _change(client, **fields)
+    assert response.status_code == 200
+    assert message in response.text
+    assert laptop.get("/workshops").status_code == 200
+    login(app.test_client(), fac)  # the old password still works
+
+
+def test_the_account_page_needs_a_login(client):
+    make_user()
+    assert client.get("/account").headers["Location"].startswith("/login")
+
+
 # --- cookies and secrets ---------------------------------------------------------------
 
 
@@ -372,6 +540,8 @@ class TestCsrf:
         assert client.post("/admin/users", data=new).status_code == 400
         assert client.post(f"/admin/users/{fac.id}/active", data={"active": "0"}).status_code == 400
         assert client.post("/logout").status_code == 400
+        assert client.post(f"/admin/users/{fac.id}/role", data={"role": "admin"}).status_code == 400
+        assert client.post("/account", data={"current": PASSWORD, "password": "x" * 12}).status_code == 400
         assert _users() == [(admin.email, Role.ADMIN, True), (fac.email, Role.FACILITATOR, True)]
 
         token = _token(client.get("/admin/users").text)

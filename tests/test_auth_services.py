@@ -185,3 +185,15 @@ def test_cli_refuses_an_unknown_role(app):
     result = _cli(app, "--email", "x@example.org", "--name", "X", "--role", "god", "--password", PASSWORD)
     assert result.exit_code == 2
     assert not services.any_user()
+
+
+def test_ending_sessions_makes_every_token_given_out_before_stale(app):
+    from app.auth.routes import load_user
+
+    user = services.create_user("ada@example.org", "Ada", PASSWORD, Role.FACILITATOR)
+    before = user.get_id()
+    assert load_user(before) is user
+    services.end_sessions(user)
+    assert load_user(before) is None
+    assert load_user(user.get_id()) is user
+    assert load_user(str(user.id)) is None  # a session from before versions: log in again

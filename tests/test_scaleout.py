@@ -217,8 +217,10 @@ def join(server: live.LiveServer, code: str, name: str) -> dict:
 class Room:
     """A workshop made over HTTP on one process, its cockpit on another, ideas proposed, in the vote phase."""
 
-    def __init__(self, make_on: live.LiveServer, staff_on: live.LiveServer) -> None:
-        fac = live.http_login(make_on, "fac@example.org")
+    def __init__(
+        self, make_on: live.LiveServer, staff_on: live.LiveServer, email: str = "fac@example.org"
+    ) -> None:
+        fac = live.http_login(make_on, email)
         form = fac.get(make_on.url + "/workshops/new").text
         r = fac.post(
             make_on.url + "/workshops/new",
@@ -485,6 +487,95 @@ def test_a_killed_process_loses_no_acknowledged_ballot_and_its_phones_carry_on(b
         room.close()
 
 
+# --- (4) an account's sessions end on every process ------------------------------------------------
+
+
+class Hostile(Screen):
+    """A cockpit whose client ignores the server: the news that its session ended, and the
+    server's disconnect. It stays on the line, listening, and keeps sending."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.sio._handle_disconnect = lambda namespace: self.events["(told to disconnect)"].append(namespace)
+
+    def heard_since_cut_off(self) -> list[str]:
+        names = [name for name, payloads in self.events.items() for _ in payloads]
+        return [
+            n
+            for n in names
+            if n not in ("snapshot", "presence_changed", "session_ended", "(told to disconnect)")
+        ]
+
+
+def admin_post(server: live.LiveServer, admin: requests.Session, path: str, **data: str) -> None:
+    """A form of the Accounts page, posted with its CSRF token."""
+    token = live.csrf_from(admin.get(server.url + "/admin/users").text)
+    r = admin.post(server.url + path, data={"csrf_token": token, **data}, allow_redirects=False)
+    assert r.status_code == 302, r.text
+
+
+def user_id_of(server: live.LiveServer, admin: requests.Session, email: str) -> int:
+    page = admin.get(server.url + "/admin/users").text
+    row = page.split(f"<td>{email}</td>", 1)[1]
+    return int(row.split('action="/admin/users/', 1)[1].split("/", 1)[0])
+
+
+def test_a_disabled_account_is_cut_off_on_every_process_and_cannot_come_back(a, b, stack):
+    """The administrator disables a facilitator through process A; the facilitator's cockpit is on
+    B and their projector on A. Both are cut off by the server, whatever their client does."""
+    stack.admin.create_user("boss@example.org", "admin")
+    stack.admin.create_user("leaver@example.org")
+    room = Room(make_on=a, staff_on=a, email="leaver@example.org")
+    try:
+        cockpit = Hostile(b, room.staff_cookies, room.id, "staff")
+        projector = room.screen(a, room.staff_cookies, "screen")
+        phone = room.screen(b, join(a, room.code, "Ada Lovelace"))
+        boss = live.http_login(a, "boss@example.org")
+        boss_cockpit = room.screen(a, boss.cookies.get_dict(), "staff")
+
+        admin_post(a, boss, f"/admin/users/{user_id_of(a, boss, 'leaver@example.org')}/active", active="0")
+        wait_for("the cockpit on B hears its session ended", lambda: cockpit.events["session_ended"])
+        wait_for("and is disconnected by B", lambda: cockpit.events["(told to disconnect)"])
+        wait_for("the projector on A is disconnected", lambda: not projector.sio.connected)
+        assert projector.events["session_ended"]
+
+        # The hostile cockpit carries on: B no longer answers it, and it hears no more broadcasts.
+        with pytest.raises(socketio.exceptions.TimeoutError):
+            cockpit.call("set_phase", timeout=3, phase="vote")
+        boss_cockpit.ok("set_phase", phase="vote")
+        wait_for("the phone on B hears the boss's phase", lambda: phone.events["workshop_changed"])
+        assert phone.snapshot()["workshop"]["phase"] == "vote"
+        assert cockpit.heard_since_cut_off() == []
+
+        # Its cookie opens nothing any more, on either process.
+        for server in (a, b):
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                Screen(server, room.staff_cookies, room.id, "staff")
+            assert (
+                requests.get(
+                    server.url + "/workshops", cookies=room.staff_cookies, allow_redirects=False
+                ).status_code
+                == 302
+            )
+    finally:
+        room.close()
+
+
+def test_a_copied_session_cookie_stops_working_on_every_process_after_logout(a, b, stack):
+    stack.admin.create_user("traveller@example.org")
+    laptop = live.http_login(a, "traveller@example.org")
+    copied = laptop.cookies.get_dict()
+    assert requests.get(b.url + "/workshops", cookies=copied, allow_redirects=False).status_code == 200
+
+    token = laptop.get(a.url + "/workshops").text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    assert (
+        laptop.post(a.url + "/logout", data={"csrf_token": token}, allow_redirects=False).status_code == 302
+    )
+    for server in (a, b):
+        r = requests.get(server.url + "/workshops", cookies=copied, allow_redirects=False)
+        assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+
+
 # --- the shared presence store itself ------------------------------------------------------------
 
 
@@ -521,10 +612,9 @@ def test_shared_presence_counts_people_once_and_forgets_a_dead_process():
         two.update(w, set())
         assert one.others(w).members == frozenset()
 
-        # Redis lost the set (restarted): the next renewal notices, the one after writes it again.
+        # Redis lost the set (restarted): the next renewal notices, and writes it again at once.
         assert two.update(w, {4, 5}).members == {1, 2}
         client.Redis.from_url(url).delete(f"bcd:presence:{w}:{two.me}")
-        two.update(w, {4, 5})
         two.update(w, {4, 5})
         assert one.others(w).members == {4, 5}
 

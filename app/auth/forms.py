@@ -25,12 +25,30 @@ class FirstRunForm(AccountForm):
     )
 
 
+ROLES = [
+    SelectChoice(Role.FACILITATOR, _l("Facilitator")),
+    SelectChoice(Role.COORDINATOR, _l("Coordinator")),
+    SelectChoice(Role.ADMIN, _l("Administrator")),
+]
+
+
+def role_label(role: str) -> str:
+    """A role as people call it, in their language."""
+    return next((str(c.label) for c in ROLES if c.value == role), role)
+
+
 class NewUserForm(AccountForm):
-    role = SelectField(
-        _l("Role"),
-        choices=[
-            SelectChoice(Role.FACILITATOR, _l("Facilitator")),
-            SelectChoice(Role.COORDINATOR, _l("Coordinator")),
-            SelectChoice(Role.ADMIN, _l("Administrator")),
-        ],
+    role = SelectField(_l("Role"), choices=ROLES)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLES)
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, login_limits, services
-from app.auth.forms import FirstRunForm, LoginForm, NewUserForm
+from app.auth.forms import ROLES, FirstRunForm, LoginForm, NewUserForm, PasswordForm, RoleForm, role_label
 from app.auth.policy import admin_required
 from app.errors import DomainError
-from app.extensions import db, login
+from app.extensions import db, limiter, login
 from app.models import User
 
 
 @login.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(token: str) -> User | None:
+    """The account of a session ("id:version"), unless its sessions ended since this one began."""
+    user_id, _sep, version = token.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # a session from before session versions, or not ours
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 @bp.before_app_request
@@ -72,8 +79,30 @@ def login_page() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    """Log out on every device: a copy of this session's cookie is worth nothing afterwards."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("auth.login_page"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])  # each post tries a current password
+@login_required
+def account() -> ResponseReturnValue:
+    """Your account: who you are here, and a new password."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current.data, form.password.data)
+        except DomainError as e:
+            getattr(form, e.field or "current").errors.append(e.message)
+        else:
+            login_user(user)  # this browser stays logged in, with the new session version
+            flash(_("Your password was changed. Every other session of yours has ended."), "ok")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, role_label=role_label)
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])
@@ -88,7 +117,7 @@ def users() -> ResponseReturnValue:
         else:
             flash(_("Account %(email)s created.", email=user.email), "ok")
             return redirect(url_for("auth.users"))
-    return render_template("auth/users.html", form=form, users=services.list_users())
+    return render_template("auth/users.html", form=form, users=services.list_users(), roles=ROLES)
 
 
 @bp.route("/admin/users/<id:user_id>/active", methods=["POST"])
@@ -104,6 +133,28 @@ def set_active(user_id: int) -> ResponseReturnValue:
         ),
         "ok",
     )
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/admin/users/<id:user_id>/role", methods=["POST"])
+@admin_required
+def set_role(user_id: int) -> ResponseReturnValue:
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user, changed = services.set_role(user_id, form.role.data)
+    role = str(role_label(form.role.data))
+    if changed:
+        flash(
+            _(
+                "%(email)s now has the role %(role)s, and was logged out everywhere.",
+                email=user.email,
+                role=role,
+            ),
+            "ok",
+        )
+    else:
+        flash(_("%(email)s already has the role %(role)s.", email=user.email, role=role), "ok")
     return redirect(url_for("auth.users"))
 
 

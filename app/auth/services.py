@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.auth import connections
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Role, User
@@ -62,15 +63,79 @@ def _dummy_hash() -> str:
 
 
 def set_active(acting: User, user_id: int, active: bool) -> User:
-    """Enable or disable an account; an administrator cannot lock themself out."""
+    """Enable or disable an account; a disabled one is logged out everywhere at once."""
+    user = _account(user_id)
+    if user.id == acting.id and not active:
+        raise Invalid(_("You cannot disable your own account."))
+    if not active:
+        _keep_an_administrator(user)
+    user.active = active
+    if active:
+        db.session.commit()
+    else:
+        end_sessions(user)
+    return user
+
+
+def set_role(user_id: int, role: str) -> tuple[User, bool]:
+    """Give an account another role; it is logged out everywhere and logs in again under the new one.
+
+    Returns the account and whether its role changed.
+    """
+    if role not in set(Role):
+        raise Invalid(_("Unknown role."), field="role")
+    user = _account(user_id)
+    if user.role == role:
+        return user, False
+    if user.role == Role.ADMIN:
+        _keep_an_administrator(user)
+    user.role = role
+    end_sessions(user)
+    return user, True
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A user's new password; every session of theirs ends (the caller logs this one in again)."""
+    if not user.check_password(current):
+        raise Invalid(_("That is not your current password."), field="current")
+    if len(new) < 10:
+        raise Invalid(_("Use at least 10 characters for the password."), field="password")
+    user.set_password(new)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Log an account out everywhere, after committing whatever changed it.
+
+    Every copy of its session cookie stops working (the session version it carries is
+    no longer the account's), and every cockpit and projector it has open, in every app
+    process, is cut off. Logging out, disabling, a new role or password all come here.
+    """
+    user.session_version = User.session_version + 1
+    db.session.commit()
+    connections.end(user.id)
+
+
+def _account(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()
-    if user.id == acting.id and not active:
-        raise Invalid(_("You cannot disable your own account."))
-    user.active = active
-    db.session.commit()
     return user
+
+
+def _keep_an_administrator(user: User) -> None:
+    """Someone must remain who can manage accounts: the last active administrator stays one.
+
+    The administrators' rows are locked (PostgreSQL) so that two of them demoting each
+    other at once cannot both pass this check.
+    """
+    admins = db.session.scalars(
+        sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).with_for_update()
+    ).all()
+    if user.role == Role.ADMIN and user.active and set(admins) <= {user.id}:
+        raise Invalid(
+            _("This is the last administrator account. Make another account an administrator first.")
+        )
 
 
 def list_users() -> list[User]:

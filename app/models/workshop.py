@@ -73,10 +73,17 @@ class User(UserMixin, db.Model):
     role: so.Mapped[str] = so.mapped_column(sa.String(20), default=Role.FACILITATOR)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Part of every session's user id ("id:version"): bumped when the account's sessions end
+    # (logout, disabled, new role or password), which makes every copy of its cookie stale.
+    session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What a session stores (Flask-Login's alternative token): read back by `load_user`."""
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import outages
 from app.errors import NotNow
 from app.extensions import db, socketio
 from app.models import Ballot, Operation, Participant, utcnow
@@ -136,11 +137,11 @@ class BallotWriter:
                 try:
                     _write_batch(batch.jobs)
                     committed = True
-                except Exception:
-                    log.exception("a batch of %d ballots failed", len(batch.jobs))
-                    db.session.rollback()
-                finally:
-                    db.session.remove()
+                except Exception as exc:
+                    if not outages.failed(exc, "ballot batches"):
+                        log.exception("a batch of %d ballots failed", len(batch.jobs))
+                finally:  # rolls back; must not kill the writer when the connection is gone
+                    outages.discard_session()
         finally:
             if not committed:
                 for job in batch.jobs:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import realtime
+from app import outages, realtime
 from app.auth.actor import Actor
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
@@ -143,7 +143,7 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
             _("Your ballot changed elsewhere (another tab?). It has been reloaded: please check it.")
         )
     if job.outcome != "ok":
-        raise RuntimeError(f"ballot not written: {job.outcome or 'timeout'}")
+        raise outages.NotWritten(f"ballot not written: {job.outcome or 'timeout'}")
     realtime.broadcast(views.ballot_messages(actor.participant_id, job.ack), skip_sender=True)
     views.tally_pump.touch(job.workshop_id, job.round_id)
     return job.ack

@@ -14,7 +14,7 @@ import time
 import sqlalchemy as sa
 from flask import current_app
 
-from app import realtime
+from app import outages, realtime
 from app.extensions import db, socketio
 from app.models import Ballot, Participant, Round, Workshop
 from app.models.voting import Method
@@ -237,24 +237,45 @@ class TallyPump:
     def _run(self, app) -> None:
         # On a steady beat: the time a flush takes (a tally, a thousand deliveries queued)
         # comes off the next wait rather than stretching every interval.
-        due = time.monotonic() + self._wait()
-        while True:
-            socketio.sleep(max(0.0, due - time.monotonic()))
-            self.pace(time.monotonic() - due)
-            due = max(due, time.monotonic() - self._wait() / 2) + self._wait()
+        try:
+            due = time.monotonic() + self._wait()
+            while True:
+                socketio.sleep(max(0.0, due - time.monotonic()))
+                self.pace(time.monotonic() - due)
+                due = max(due, time.monotonic() - self._wait() / 2) + self._wait()
+                with self._lock:
+                    dirty, self._dirty = self._dirty, {}
+                    if not dirty:
+                        self._running, self._beat, self._late_wakes = False, 0.0, 0
+                        return
+                self._send(app, dirty)
+        except BaseException:  # killed: the next ballot starts another pump
             with self._lock:
-                dirty, self._dirty = self._dirty, {}
-                if not dirty:
-                    self._running, self._beat, self._late_wakes = False, 0.0, 0
-                    return
-            with app.app_context():
-                try:
-                    if leased := self._lease(app, dirty):
-                        self.flush(leased)
-                except Exception:  # a failed tally must not stop the next ones
+                self._running = False
+            raise
+
+    def _send(self, app, dirty: dict[int, int]) -> None:
+        """Send the tallies of the marked rounds this process leases now.
+
+        Nothing that fails here may stop the pump: while the database or Redis is away the
+        rounds stay marked and are sent once it is back, so every screen converges.
+        """
+        with app.app_context():
+            try:
+                if leased := self._lease(app, dirty):
+                    self.flush(leased)
+            except Exception as exc:
+                if outages.failed(exc, "tally broadcasts"):
+                    self._mark(dirty)
+                else:  # a bug: told once, not retried every beat
                     log.exception("tally broadcast failed")
-                finally:
-                    db.session.remove()
+            finally:
+                outages.discard_session()
+
+    def _mark(self, rounds: dict[int, int]) -> None:
+        with self._lock:
+            for round_id, workshop_id in rounds.items():
+                self._dirty.setdefault(round_id, workshop_id)
 
     def pace(self, lateness: float) -> None:
         """Stretch the beat when the loop woke the pump `lateness` seconds late; relax it when on time."""
@@ -290,14 +311,13 @@ class TallyPump:
             for round_id in dirty:
                 pipe.set(f"bcd:tally:{round_id}", 1, nx=True, px=max(1, int(self._wait() * 1000)))
             taken = pipe.execute()
-        except Exception:  # without Redis, a duplicate tally beats a missing one
-            log.exception("tally lease failed")
+        except Exception as exc:  # without Redis, a duplicate tally beats a missing one
+            if not outages.failed(exc, "tally leases"):
+                log.exception("tally lease failed")
             return dirty
+        outages.redis.ok()
         leased = {r: w for (r, w), ok in zip(dirty.items(), taken, strict=True) if ok}
-        with self._lock:
-            for round_id, workshop_id in dirty.items():
-                if round_id not in leased:
-                    self._dirty.setdefault(round_id, workshop_id)
+        self._mark({r: w for r, w in dirty.items() if r not in leased})
         return leased
 
     def flush(self, dirty: dict[int, int]) -> None:

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit
 
 from app import realtime
+from app.auth import connections
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.errors import NotFound
 from app.extensions import db, socketio
@@ -27,18 +28,33 @@ NS = realtime.NS
 @socketio.on("connect", namespace=NS)
 def connect(auth=None) -> None:
     """Any screen connects (again): it joins its rooms and receives a snapshot."""
+    account = _account_claimed() if isinstance(auth, dict) and auth.get("view") in (STAFF, SCREEN) else None
+    if account:
+        connections.watch(request.sid, account[0])  # before the session is checked: see connections
     try:
         actor = _actor_from_session(auth)
     finally:
         db.session.remove()
     # Its commands answer in the language of its page: the workshop's on a phone.
     realtime.attach(request.sid, actor, str(get_locale()))
-    emit("snapshot", _snapshot(actor))
+    snapshot = _snapshot(actor)
+    if account and actor.user_id:
+        connections.admit(request.sid, *account)
+    # To this connection only, not through the message queue: no other process has it, and
+    # publishing would let another greenlet run before the connection counts as connected.
+    emit("snapshot", snapshot, ignore_queue=True)
+
+
+def _account_claimed() -> tuple[int, int] | None:
+    """The account and session version the session claims ("id:version", User.get_id), unchecked."""
+    user_id, _sep, version = str(session.get("_user_id") or "").partition(":")
+    return (int(user_id), int(version)) if user_id.isdigit() and version.isdigit() else None
 
 
 @socketio.on("disconnect", namespace=NS)
 def disconnect(reason=None) -> None:
     realtime.detach(request.sid)
+    connections.forget(request.sid)
 
 
 def _actor_from_session(auth) -> Actor:
