@@ -24,7 +24,7 @@ from app import outages
 from app.auth.actor import Actor
 from app.budgets import Allowance
 from app.errors import DomainError, Forbidden, Invalid
-from app.extensions import db, socketio
+from app.extensions import socketio
 from app.server import gc_tender
 from app.shared_presence import Remote, SharedPresence
 
@@ -345,10 +345,8 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
                 _origin.set(sid)
                 return handler(connection.actor, data, None if snapshot else _op_id(data))
             except DomainError as e:
-                db.session.rollback()
-                return e.to_ack()
+                return e.to_ack()  # what the handler began is rolled back as its session goes
             except Exception as exc:
-                db.session.rollback()
                 if not outages.failed(exc):  # an outage is logged once, when it starts and ends
                     log.exception("command %s failed", handler.__name__)
                 return {
@@ -358,7 +356,7 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
                     "retry": True,
                 }
             finally:
-                db.session.remove()
+                outages.discard_session()  # its ROLLBACK may fail too while the database is away
 
     return dispatch
 

@@ -326,3 +326,33 @@ def test_two_threads_failing_at_once_log_one_outage(caplog):
     outages.database.ok()
     started, ended = outage_lines(caplog)
     assert ended.endswith("failed meanwhile: 800 commands")
+
+
+# --- screens connecting during an outage ----------------------------------------------------
+
+
+def test_a_screen_connecting_while_the_database_is_away_is_refused_for_now(app, monkeypatch, caplog):
+    """It used to fail inside Engine.IO with a traceback and no answer; now the screen hears
+    "unavailable" (live.js connects again after a backoff) and nothing of it is kept."""
+    from app.workshops import views as workshop_views
+    from tests.conftest import NS, join, make_workshop
+
+    workshop = make_workshop()
+    http = join(app, workshop)
+
+    def away(actor):
+        raise lost_connection()
+
+    monkeypatch.setattr(workshop_views, "snapshot", away)
+    sock = realtime.socketio.test_client(
+        app, namespace=NS, flask_test_client=http, auth={"workshop": workshop.id, "view": "participant"}
+    )
+    assert not sock.is_connected(NS)
+    assert realtime._connections == {} and realtime.presence.local(workshop.id) == set()
+    assert tracebacks(caplog) == [] and outage_lines(caplog)[0].startswith("database unavailable")
+    monkeypatch.undo()
+    outages.database.ok()
+    again = realtime.socketio.test_client(
+        app, namespace=NS, flask_test_client=http, auth={"workshop": workshop.id, "view": "participant"}
+    )
+    assert again.is_connected(NS)

@@ -7,22 +7,25 @@ this is, and is checked against that session.
 
 from __future__ import annotations
 
+import logging
+
 from flask import g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit
 
-from app import realtime
+from app import outages, realtime
 from app.auth import connections
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.errors import NotFound
-from app.extensions import db, socketio
+from app.extensions import socketio
 from app.forms import from_payload
 from app.workshops import services, views
 from app.workshops.forms import EditItemForm, ItemForm
 from app.workshops.services.workshops import can_run
 
 NS = realtime.NS
+log = logging.getLogger(__name__)
 
 
 @socketio.on("connect", namespace=NS)
@@ -33,11 +36,19 @@ def connect(auth=None) -> None:
         connections.watch(request.sid, account[0])  # before the session is checked: see connections
     try:
         actor = _actor_from_session(auth)
+        # Its commands answer in the language of its page: the workshop's on a phone.
+        realtime.attach(request.sid, actor, str(get_locale()))
+        snapshot = views.snapshot(actor)
+    except ConnectionRefusedError:
+        raise
+    except Exception as exc:  # the database away (or a bug): refused, and the screen tries again
+        realtime.detach(request.sid)
+        connections.forget(request.sid)
+        if not outages.failed(exc, "connects"):
+            log.exception("connecting a screen failed")
+        raise ConnectionRefusedError("unavailable") from None
     finally:
-        db.session.remove()
-    # Its commands answer in the language of its page: the workshop's on a phone.
-    realtime.attach(request.sid, actor, str(get_locale()))
-    snapshot = _snapshot(actor)
+        outages.discard_session()
     if account and actor.user_id:
         connections.admit(request.sid, *account)
     # To this connection only, not through the message queue: no other process has it, and
@@ -74,13 +85,6 @@ def _actor_from_session(auth) -> Actor:
             g.language = participant.workshop.language
             return Actor(workshop_id, PARTICIPANT, participant_id=pid)
     raise ConnectionRefusedError("unauthorized")
-
-
-def _snapshot(actor: Actor) -> dict:
-    try:
-        return views.snapshot(actor)
-    finally:
-        db.session.remove()
 
 
 @realtime.command("get_snapshot", PARTICIPANT, STAFF, SCREEN, snapshot=True)

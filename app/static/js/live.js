@@ -66,12 +66,28 @@ export class Live {
 
   wire() {
     const s = this.socket;
-    s.on("connect", () => this.showConnection("live"));
+    s.on("connect", () => {
+      this.refusals = 0;
+      this.showConnection("live");
+    });
     s.on("disconnect", () => {
       this.showConnection("offline");
       this.onChange(this.state); // a command that was "sending" is now "waiting"
     });
-    s.on("connect_error", () => this.showConnection(navigator.onLine ? "connecting" : "offline"));
+    s.on("connect_error", (err) => {
+      this.showConnection(navigator.onLine ? "connecting" : "offline");
+      // Refused by the server for now (its database away), not by the network: Socket.IO does
+      // not try again by itself after a refusal, so this page does, after a jittered backoff.
+      if (err?.message === "unavailable" && !s.active) {
+        this.refusals = (this.refusals || 0) + 1;
+        setTimeout(() => s.connect(), retryDelay(this.refusals) + 1000);
+      }
+    });
+    // The account's sessions ended (logged out elsewhere, disabled, a new password): the server
+    // closes this connection; the page goes to the login, and back here after it.
+    s.on("session_ended", () => {
+      window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+    });
     // Back on the network: reconnect now, not at the end of the backoff (up to 6 s later),
     // so what was queued offline goes out while the person still looks at the screen.
     window.addEventListener("online", () => {
