@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from app.auth.actor import Actor
 from app.errors import RateLimited
 from app.extensions import limiter
+
+if TYPE_CHECKING:  # app.auth imports its views, which import this module
+    from app.auth.actor import Actor
 
 
 class TokenBucket:
