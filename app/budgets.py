@@ -1,13 +1,19 @@
-"""How much one phone may ask of the room: its commands, and what it adds for everyone to see.
+"""How much one person may ask of the room: their commands, and what they add for everyone to see.
 
-Two budgets (FAIR):
-- each connection's commands, a token bucket: a burst of COMMAND_BURST, then COMMAND_RATE
-  a second. A person tapping never meets it; a script flooding the server is answered
-  "RateLimited" at the cost of a dictionary lookup, before anything is read or written.
-- each participant's contributions (ideas, markets, edits, comments: what every screen
-  shows), CONTRIBUTION_LIMIT in moving windows, counted in the rate limiter's storage, so
-  that a participant's tabs on several processes share one budget.
-A connection also takes at most one snapshot per SNAPSHOT_INTERVAL.
+Budgets (FAIR), each one a person's, not a connection's: opening another connection, or
+the same one again, starts no new budget.
+- commands: a token bucket per participant (or staff account) in each process, a burst of
+  COMMAND_BURST, then COMMAND_RATE a second. Every event costs a token, and so does a
+  connect (which builds a snapshot). A person tapping never meets it; a script flooding
+  the server is answered "RateLimited" for the cost of a dictionary lookup, before
+  anything is read or written. A connection also takes at most one snapshot per
+  SNAPSHOT_INTERVAL.
+- contributions: a participant's ideas, markets, edits and comments (CONTRIBUTION_LIMIT),
+  and their +1s and moves on the board (REACTION_LIMIT): each one goes to every screen.
+  Counted in moving windows in the rate limiter's storage, so that a participant's tabs
+  on several processes share one budget.
+The refusal says which budget it was (`scope`): over the commands' budget nothing of the
+connection should go for a moment; over a contribution budget only that kind of thing.
 """
 
 from __future__ import annotations
@@ -18,14 +24,19 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from limits import parse_many
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from app.errors import RateLimited
 from app.extensions import limiter
 
 if TYPE_CHECKING:  # app.auth imports its views, which import this module
+    from flask import Config
+
     from app.auth.actor import Actor
+
+CONTRIBUTION = "CONTRIBUTION_LIMIT"  # what a participant adds: ideas, markets, edits, comments
+REACTION = "REACTION_LIMIT"  # their +1s and moves on the board
 
 
 class TokenBucket:
@@ -48,57 +59,53 @@ class TokenBucket:
 
 
 class Allowance:
-    """A connection's budgets: its commands' bucket and the time of its last snapshot."""
+    """One person's commands in this process: their bucket and the time of their last snapshot."""
 
     __slots__ = ("commands", "snapshot_at", "snapshot_every")
 
-    def __init__(self, config) -> None:
+    def __init__(self, config: Config) -> None:
         now = time.monotonic()
         self.commands = TokenBucket(float(config["COMMAND_BURST"]), float(config["COMMAND_RATE"]), now)
         self.snapshot_every = float(config["SNAPSHOT_INTERVAL"])
         self.snapshot_at = -math.inf
 
     def command(self) -> None:
-        """Count one command; RateLimited once the connection has spent its budget."""
+        """Count one command; RateLimited once the budget is spent."""
         if wait := self.commands.take(time.monotonic()):
-            raise RateLimited(wait)
+            raise RateLimited(wait, scope="commands")
 
     def snapshot(self) -> None:
         """Count one snapshot; RateLimited when the last one is too recent."""
         now = time.monotonic()
         if (wait := self.snapshot_at + self.snapshot_every - now) > 0:
-            raise RateLimited(wait)
+            raise RateLimited(wait, scope="commands")
         self.snapshot_at = now
 
+    def connect(self) -> None:
+        """Count a connect, which builds a snapshot: a command, and the snapshot's time."""
+        self.command()
+        self.snapshot_at = time.monotonic()
 
-def contribute(actor: Actor) -> None:
-    """Count one idea, market, edit or comment of a participant; RateLimited past the budget.
 
-    The facilitator has no such budget: what they add is moderation, not a flood."""
+def contribute(actor: Actor, budget: str = CONTRIBUTION) -> None:
+    """Count one thing a participant adds for every screen; RateLimited past the budget.
+
+    The facilitator has no such budget: what they do is moderation, not a flood."""
     if actor.participant_id is None:
         return
-    key = (f"w{actor.workshop_id}", f"p{actor.participant_id}")
+    key = (budget, f"w{actor.workshop_id}", f"p{actor.participant_id}")
     try:
-        _count(limiter.storage, key)
+        _count(limiter.storage, budget, key)
     except RateLimited:
         raise
     except Exception:  # no shared storage (rate limits off), or Redis away: count in this process
-        _count(current_app.extensions.setdefault("contributions_here", MemoryStorage()), key)
+        _count(current_app.extensions.setdefault("contributions_here", MemoryStorage()), budget, key)
 
 
-def _count(storage, key: tuple[str, str]) -> None:
+def _count(storage: Storage, budget: str, key: tuple[str, ...]) -> None:
     strategy = MovingWindowRateLimiter(storage)
-    for (
-        limit
-    ) in _contribution_limits():  # each hit is atomic in the storage: two tabs cannot both slip through
+    # Each hit is atomic in the storage: two tabs cannot both slip through.
+    for limit in parse_many(current_app.config[budget]):
         if not strategy.hit(limit, *key):
             reset = strategy.get_window_stats(limit, *key).reset_time
-            raise RateLimited(max(1.0, reset - time.time()))
-
-
-def _contribution_limits() -> list:
-    parsed = current_app.extensions.get("contribution_limits")
-    setting = current_app.config["CONTRIBUTION_LIMIT"]
-    if parsed is None or parsed[0] != setting:
-        parsed = current_app.extensions["contribution_limits"] = (setting, parse_many(setting))
-    return parsed[1]
+            raise RateLimited(max(1.0, reset - time.time()), scope="contributions")

@@ -7,6 +7,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import limits
+
 from app.server import MAX_CONNECTIONS
 
 ENV_KEYS = (
@@ -27,6 +29,7 @@ ENV_KEYS = (
     "COMMAND_BURST",
     "COMMAND_RATE",
     "CONTRIBUTION_LIMIT",
+    "REACTION_LIMIT",
     "SNAPSHOT_INTERVAL",
     "ACK_TIMEOUT",
 )
@@ -49,12 +52,13 @@ class Defaults:
     # lost network) is let go after interval + timeout seconds of silence.
     SOCKET_PING_INTERVAL = 25
     SOCKET_PING_TIMEOUT = 20
-    # What one connection and one participant may ask of the room (app/budgets.py): a burst of
-    # commands then a few a second; ideas, markets, edits and comments in moving windows
-    # (per participant, across their tabs and the processes); one snapshot a second.
+    # What one person may ask of the room (app/budgets.py): a burst of commands then a few a
+    # second; ideas, markets, edits and comments, and +1s and moves on the board, in moving
+    # windows (per participant, across their tabs and the processes); one snapshot a second.
     COMMAND_BURST = 30
     COMMAND_RATE = 3.0
     CONTRIBUTION_LIMIT = "10 per minute;60 per hour"
+    REACTION_LIMIT = "30 per minute"
     SNAPSHOT_INTERVAL = 1.0
     # Seconds a screen waits for a command's ack before it sends it again; the server gives
     # up on a ballot's write 2 s before, so that its answer (an error) is still heard.
@@ -112,6 +116,11 @@ def load(app, overrides: dict | None) -> None:
         cfg[key] = float(cfg[key])
     if cfg["COMMAND_BURST"] < 1 or cfg["COMMAND_RATE"] <= 0 or cfg["ACK_TIMEOUT"] < 4:
         raise RuntimeError("Need COMMAND_BURST >= 1, COMMAND_RATE > 0 and ACK_TIMEOUT >= 4 (seconds).")
+    for key in ("CONTRIBUTION_LIMIT", "REACTION_LIMIT"):
+        try:
+            limits.parse_many(cfg[key])
+        except ValueError:
+            raise RuntimeError(f"{key} is not a rate limit (e.g. '10 per minute;60 per hour').") from None
     cfg["PUBLIC_URL"] = (cfg["PUBLIC_URL"] or f"http://{cfg['HOST']}:{cfg['PORT']}").rstrip("/")
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]

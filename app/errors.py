@@ -51,17 +51,19 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     """Over a budget (app/budgets.py): nothing was done; the same command may come again
-    after `retry_after` seconds."""
+    after `retry_after` seconds. `scope`: "commands" (nothing of this person's should go
+    meanwhile) or "contributions" (only that kind of thing)."""
 
     status = 429
 
-    def __init__(self, retry_after: float) -> None:
+    def __init__(self, retry_after: float, scope: str = "commands") -> None:
+        self.scope = scope
         self.retry_after = round(max(0.1, retry_after), 1)
         seconds = max(1, math.ceil(self.retry_after))
         super().__init__(gettext("Too much at once: this goes again in %(seconds)s s.", seconds=seconds))
 
     def to_ack(self) -> dict:
-        return super().to_ack() | {"retry_after": self.retry_after}
+        return super().to_ack() | {"retry_after": self.retry_after, "scope": self.scope}
 
 
 def http_response(error: DomainError):

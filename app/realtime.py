@@ -15,6 +15,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
@@ -24,7 +25,8 @@ from app import outages
 from app.auth.actor import Actor
 from app.budgets import Allowance
 from app.errors import DomainError, Forbidden, Invalid
-from app.extensions import socketio
+from app.extensions import db, socketio
+from app.models import User
 from app.server import gc_tender
 from app.shared_presence import Remote, SharedPresence
 
@@ -78,7 +80,8 @@ def _alone_in(room: str, sid: str) -> bool:
 
 @dataclass(slots=True)
 class Connection:
-    """A connection of this process: who it is, the language of its messages (its page's), its budgets."""
+    """A connection of this process: who it is, the language of its messages (its page's), and
+    its person's budget (shared by all their connections here, app/budgets.py)."""
 
     actor: Actor
     language: str
@@ -91,11 +94,19 @@ _lock = threading.Lock()
 
 
 def attach(sid: str, actor: Actor, language: str) -> None:
+    """Count a connection in (a command of its person's budget: RateLimited past it), and put
+    it in its rooms."""
     from flask_socketio import join_room
 
+    # By Actor.key, kept when the connections go: connecting again must not refill the budget.
+    allowances: dict[str, Allowance] = current_app.extensions.setdefault("allowances", {})
     with _lock:
+        allowance = allowances.get(actor.key)
+        if allowance is None:
+            allowance = allowances[actor.key] = Allowance(current_app.config)
+        allowance.connect()
         _forget(actor_for(sid))
-        _connections[sid] = Connection(actor, language, Allowance(current_app.config))
+        _connections[sid] = Connection(actor, language, allowance)
         if actor.participant_id:
             _present.setdefault(actor.workshop_id, Counter())[actor.participant_id] += 1
     gc_tender.connected()
@@ -329,6 +340,9 @@ def _not_understood(actor: Actor, data: dict, op_id: str | None) -> dict:
 
 def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: bool) -> Callable:
     def dispatch(sid: str, data: object = None) -> dict:
+        # Everyone else's turn first: a connection's reader hands over its messages back to
+        # back (hundreds in one WebSocket read, or in one long-polling POST).
+        socketio.sleep(0)
         with app.app_context():
             connection = _connections.get(sid)
             try:
@@ -338,10 +352,13 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
                 connection.allowance.command()
                 if snapshot:
                     connection.allowance.snapshot()
+                    data = {} if data is None else data
                 if connection.actor.role not in roles:
                     raise Invalid(_("The request was not understood.")) if not roles else Forbidden()
                 if not isinstance(data, dict):
                     raise Invalid(_("The request was not understood."))
+                if connection.actor.user_id is not None:
+                    _session_holds(sid, connection.actor)
                 _origin.set(sid)
                 return handler(connection.actor, data, None if snapshot else _op_id(data))
             except DomainError as e:
@@ -359,6 +376,18 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
                 outages.discard_session()  # its ROLLBACK may fail too while the database is away
 
     return dispatch
+
+
+def _session_holds(sid: str, actor: Actor) -> None:
+    """Staff commands only from a session that has not ended: the disconnect that ends it
+    (app/auth/connections.py) may not have reached this process (Redis away when it was sent)."""
+    row = db.session.execute(
+        sa.select(User.session_version, User.active).where(User.id == actor.user_id)
+    ).one_or_none()
+    if row is None or not row.active or row.session_version != actor.session_version:
+        socketio.emit("session_ended", {}, to=sid, namespace=NS, ignore_queue=True)
+        socketio.server.disconnect(sid, namespace=NS, ignore_queue=True)
+        raise Forbidden(_("Your session has ended. Please log in again."))
 
 
 def _op_id(data: dict) -> str:

@@ -8,9 +8,6 @@ job with the request's greenlet reading the socket itself, wsproto parsing the f
 (as in simple-websocket) and the handshake answered in a few lines. Measured in
 docs/performance.md. Engine.IO's eventlet driver already reads this way.
 
-Between two messages of a connection it gives every other greenlet a turn (app/wire.py):
-a phone that sends hundreds of frames at once must not have them handled back to back.
-
 It also gives Engine.IO the socket to set its read timeout on (ping interval + ping
 timeout), so a phone that stops answering (a frozen tab, Wi-Fi gone) frees its connection
 then, instead of when it comes back or TCP gives up on it.
@@ -22,7 +19,6 @@ import contextlib
 import socket
 from collections import deque
 
-import gevent
 from gevent.lock import Semaphore
 from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Message, Ping, TextMessage
@@ -83,7 +79,6 @@ class WebSocket:
     def wait(self) -> str | bytes | None:
         """The next message; None once the connection is over and every message the peer
         sent before its end has been taken, or after a frame Engine.IO could not decode."""
-        gevent.sleep(0)  # the others' turn, before this connection's next message
         try:
             while not self.received and not self.over:
                 data = self._sock.recv(RECEIVE_BYTES)

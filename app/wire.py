@@ -7,9 +7,7 @@ here expects. Each becomes one event, MALFORMED, that the dispatcher answers
 "not understood" when the sender asked for an answer; nothing reaches a handler that
 would raise, and nothing leaves a traceback in the log.
 
-A connection's messages are also handed over one at a time with a turn for everyone
-else between two: a phone that sends hundreds of frames in one go would otherwise have
-them all handled back to back, and the process would serve no one else meanwhile.
+(Every command then waits its turn behind everyone else's: app/realtime.py `_dispatcher`.)
 """
 
 from __future__ import annotations
@@ -57,8 +55,13 @@ class Packet(packet.Packet):
     def _event_well_formed(self) -> bool:
         if self.packet_type != packet.EVENT:
             return True
-        data = self.data
-        return isinstance(data, list) and bool(data) and isinstance(data[0], str) and data[0] not in RESERVED
+        data = self.data  # [name] or [name, payload]: every command takes one payload at most
+        return (
+            isinstance(data, list)
+            and 1 <= len(data) <= 2
+            and isinstance(data[0], str)
+            and data[0] not in RESERVED
+        )
 
 
 def well_formed_frame(message: str | bytes) -> bool:
@@ -67,16 +70,14 @@ def well_formed_frame(message: str | bytes) -> bool:
     return isinstance(message, bytes) or (bool(message) and message[0] in "0123456")
 
 
-class TakingTurns:
-    """Engine.IO's WebSocket under eventlet, handing over one message at a time (see above),
-    and closing the connection on a frame Engine.IO could not decode."""
+class CheckedFrames:
+    """Engine.IO's WebSocket under eventlet, closing the connection on a frame Engine.IO could
+    not decode (it would raise inside Engine.IO, with a traceback and no answer)."""
 
-    def __init__(self, ws, sleep) -> None:
+    def __init__(self, ws) -> None:
         self._ws = ws
-        self._sleep = sleep
 
     def wait(self):
-        self._sleep(0)
         message = self._ws.wait()
         if message is not None and not well_formed_frame(message):
             self._ws.close(close_data=(1002, "protocol error"))
@@ -88,12 +89,11 @@ class TakingTurns:
 
 
 def eventlet_websocket():
-    """engineio's eventlet WebSocket class, with each connection's messages taking turns."""
-    import eventlet
+    """engineio's eventlet WebSocket class, its frames checked (CheckedFrames)."""
     from engineio.async_drivers.eventlet import WebSocketWSGI
 
     class WebSocket(WebSocketWSGI):
         def __init__(self, handler, server) -> None:
-            super().__init__(lambda ws: handler(TakingTurns(ws, eventlet.sleep)), server)
+            super().__init__(lambda ws: handler(CheckedFrames(ws)), server)
 
     return WebSocket

@@ -162,3 +162,26 @@ def test_sessions_that_ended_unheard_are_cut_off_when_the_queue_listens_again(ro
     db.session.commit()
     connections.end_stale(app)
     _cut_off(room)
+
+
+def test_a_staff_command_from_an_ended_session_is_refused_even_if_the_disconnect_never_came(app):
+    """With several processes the disconnect travels through Redis; should it be lost, the
+    cockpit's next command is refused all the same, and the connection cut."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import User
+    from tests.conftest import NS, make_user, make_workshop, op, staff_socket
+
+    user = make_user()
+    workshop = make_workshop(user)
+    cockpit = staff_socket(app, workshop, user)
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.commit()  # a new session version, without the disconnect that goes with it
+    ack = cockpit.emit("set_phase", {"op_id": op(), "phase": "discuss"}, namespace=NS, callback=True)
+    assert ack is None or (ack["ok"] is False and ack["code"] == "Forbidden")
+    assert not cockpit.is_connected(NS)
+    db.session.expire_all()
+    assert db.session.get(type(workshop), workshop.id).phase == "propose"

@@ -57,7 +57,7 @@ def test_a_connection_over_its_budget_is_refused_before_anything_is_done(app):
     sock = phone(app, workshop)
     acks = [send(sock, "propose_item", {"op_id": op(), "kind": "idea", "text": "Hi"}) for _ in range(40)]
     codes = [a["code"] for a in acks]
-    burst = int(Defaults.COMMAND_BURST)
+    burst = int(Defaults.COMMAND_BURST) - 1  # the connect took one
     assert codes[:burst] == ["NotNow"] * burst
     assert set(codes[burst + 1 :]) == {"RateLimited"}  # one token may have come back meanwhile
     limited = acks[-1]
@@ -107,13 +107,19 @@ def test_comments_spend_the_same_budget_and_the_facilitator_has_none(app):
     assert all(a["ok"] for a in staff)
 
 
-def test_a_connection_takes_one_snapshot_a_second(app):
+def test_a_person_takes_one_snapshot_a_second_the_connects_included(app, monkeypatch):
+    from app import budgets
+
     workshop = make_workshop()
     sock = phone(app, workshop)
+    soon = send(sock, "get_snapshot", {})  # the connect brought one a moment ago
+    assert soon["code"] == "RateLimited" and 0 < soon["retry_after"] <= Defaults.SNAPSHOT_INTERVAL
+    later = budgets.time.monotonic() + Defaults.SNAPSHOT_INTERVAL
+    monkeypatch.setattr(budgets.time, "monotonic", lambda: later)
     first = send(sock, "get_snapshot", {})
-    second = send(sock, "get_snapshot", {})
     assert first["ok"] is True and first["snapshot"]["v"] == workshop.version
-    assert second["code"] == "RateLimited" and 0 < second["retry_after"] <= Defaults.SNAPSHOT_INTERVAL
+    second = send(sock, "get_snapshot", {})
+    assert second["code"] == "RateLimited" and second["scope"] == "commands"
 
 
 class TestCachedSnapshots:
@@ -163,3 +169,69 @@ class TestWithoutTheLimitersStorage:
         acks = [send(sock, "propose_item", {"op_id": op(), "kind": "idea", "text": "Hi"}) for _ in range(11)]
         assert [a["ok"] for a in acks] == [True] * 10 + [False]
         assert acks[-1]["code"] == "RateLimited"
+
+
+def test_connecting_again_does_not_refill_the_budget(app):
+    """The budget is the participant's: a script that spends it, then disconnects and connects
+    again (or opens another tab), finds it spent; connects themselves cost a command."""
+    workshop = make_workshop(phase="lobby")
+    http = join(app, workshop)
+    sock = connect(app, http, workshop)
+    for _ in range(int(Defaults.COMMAND_BURST)):
+        send(sock, "propose_item", {"op_id": op(), "kind": "idea", "text": "Hi"})
+    sock.disconnect(NS)
+    again = socketio_client(app, http, workshop)
+    assert not again.is_connected(NS)  # refused "unavailable": live.js connects again later
+    tab = socketio_client(app, http, workshop)
+    assert not tab.is_connected(NS)
+
+
+class TestPlusOnes:
+    @pytest.fixture
+    def app_config(self):
+        return BUDGETS | {"COMMAND_BURST": 100}  # as if a person had tapped for a minute
+
+    def test_plus_ones_and_moves_have_a_budget_of_their_own(self, app):
+        workshop = make_workshop(phase="discuss")
+        item = make_item(workshop, text="Japan first")
+        sock = phone(app, workshop)
+        acks = [send(sock, "toggle_reaction", {"op_id": op(), "item_id": item.id}) for _ in range(31)]
+        assert [a["ok"] for a in acks] == [True] * 30 + [False]
+        assert acks[-1]["code"] == "RateLimited" and acks[-1]["scope"] == "contributions"
+        # ideas and comments are another budget: a comment still goes
+        assert send(sock, "add_comment", {"op_id": op(), "item_id": item.id, "text": "Yes"})["ok"]
+
+
+def test_the_refusal_names_its_budget(app):
+    workshop = make_workshop(phase="lobby")
+    sock = phone(app, workshop)
+    acks = [send(sock, "toggle_reaction", {"op_id": op(), "item_id": 1}) for _ in range(40)]
+    assert acks[-1]["code"] == "RateLimited" and acks[-1]["scope"] == "commands"
+
+
+def test_a_snapshot_needs_no_payload(app):
+    app.config["SNAPSHOT_INTERVAL"] = 0
+    sock = phone(app, make_workshop())
+    assert sock.emit("get_snapshot", namespace=NS, callback=True)["ok"] is True
+
+
+def test_every_command_waits_its_turn_behind_everyone_else(app, monkeypatch):
+    """A connection's reader hands over its messages back to back (hundreds from one WebSocket
+    read or one long-polling POST): each command first gives every other greenlet a turn."""
+    from app import realtime
+
+    turns = []
+    monkeypatch.setattr(realtime.socketio, "sleep", lambda seconds: turns.append(seconds))
+    sock = phone(app, make_workshop())
+    for _ in range(3):
+        send(sock, "get_snapshot", {})
+        send(sock, "no_such_command", {})
+    assert turns.count(0) >= 6
+
+
+def socketio_client(app, http, workshop):
+    from app.extensions import socketio
+
+    return socketio.test_client(
+        app, namespace=NS, flask_test_client=http, auth={"workshop": workshop.id, "view": "participant"}
+    )

@@ -70,6 +70,7 @@ NESTED = "[" * 20_000 + "]" * 20_000  # 40 KB: under the size limit, far over th
         '42/live,{id}["message",{{}}]',
         '42/live,{id}["*",{{}}]',
         '42/live,{id}["no_such_command",{{"op_id":"wire-op-unknown"}}]',
+        '42/live,{id}["get_snapshot",{{}},{{}}]',  # a command takes one payload at most
         '42/live,{id}{{"not":"a list"}}',
         "42/live,{id}[]",
         "42/live,{id}[42]",
@@ -86,6 +87,7 @@ NESTED = "[" * 20_000 + "]" * 20_000  # 40 KB: under the size limit, far over th
         "message",
         "catch-all",
         "unknown",
+        "two-payloads",
         "not-a-list",
         "empty",
         "not-a-name",

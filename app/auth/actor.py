@@ -15,6 +15,7 @@ class Actor:
     role: str
     participant_id: int | None = None
     user_id: int | None = None
+    session_version: int | None = None  # staff: the version of the session that connected
 
     @property
     def key(self) -> str:

@@ -54,8 +54,10 @@ def admit(sid: str, user_id: int, session_version: int) -> None:
 
 
 def forget(sid: str) -> None:
+    """A connection that is gone, or was refused (its mark of an ended session goes too)."""
     with _lock:
         _held.pop(sid, None)
+    socketio.server.manager.ended(sid)
 
 
 def forget_all() -> None:

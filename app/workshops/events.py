@@ -17,7 +17,7 @@ from flask_socketio import ConnectionRefusedError, emit
 from app import outages, realtime
 from app.auth import connections
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
-from app.errors import NotFound
+from app.errors import NotFound, RateLimited
 from app.extensions import socketio
 from app.forms import from_payload
 from app.workshops import services, views
@@ -40,7 +40,11 @@ def connect(auth=None) -> None:
         realtime.attach(request.sid, actor, str(get_locale()))
         snapshot = views.snapshot(actor)
     except ConnectionRefusedError:
+        connections.forget(request.sid)
         raise
+    except RateLimited:  # connecting again and again: the person's budget (app/budgets.py)
+        connections.forget(request.sid)
+        raise ConnectionRefusedError("unavailable") from None
     except Exception as exc:  # the database away (or a bug): refused, and the screen tries again
         realtime.detach(request.sid)
         connections.forget(request.sid)
@@ -78,7 +82,8 @@ def _actor_from_session(auth) -> Actor:
         except NotFound:
             raise ConnectionRefusedError("unauthorized") from None
         if can_run(current_user, workshop):
-            return Actor(workshop_id, view, user_id=current_user.id)
+            version = current_user.session_version
+            return Actor(workshop_id, view, user_id=current_user.id, session_version=version)
     if view == PARTICIPANT:
         pid = session.get("pt", {}).get(str(workshop_id))
         if participant := services.participant_in(workshop_id, pid):

@@ -50,6 +50,7 @@ export class Live {
       rounds: new Map(), tallies: new Map(), myBallots: new Map(),
     };
     this.onChange = onChange;
+    this.view = view;
     this.queueKey = `bridge:queue:${workshop}:${view}`;
     this.queue = JSON.parse(localStorage.getItem(this.queueKey) || "[]");
     this.inFlight = new Set();
@@ -76,18 +77,19 @@ export class Live {
     });
     s.on("connect_error", (err) => {
       this.showConnection(navigator.onLine ? "connecting" : "offline");
-      // Refused by the server for now (its database away), not by the network: Socket.IO does
+      if (s.active) return; // the network: Socket.IO tries again by itself
+      // Refused by the server for now (its database away, or connecting too often): it does
       // not try again by itself after a refusal, so this page does, after a jittered backoff.
-      if (err?.message === "unavailable" && !s.active) {
+      if (err?.message === "unavailable") {
         this.refusals = (this.refusals || 0) + 1;
         setTimeout(() => s.connect(), retryDelay(this.refusals) + 1000);
+      } else if (err?.message === "unauthorized") {
+        this.refusedEntry();
       }
     });
     // The account's sessions ended (logged out elsewhere, disabled, a new password): the server
     // closes this connection; the page goes to the login, and back here after it.
-    s.on("session_ended", () => {
-      window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
-    });
+    s.on("session_ended", () => this.toLogin());
     // Back on the network: reconnect now, not at the end of the backoff (up to 6 s later),
     // so what was queued offline goes out while the person still looks at the screen.
     window.addEventListener("online", () => {
@@ -128,6 +130,21 @@ export class Live {
       this.state.connected = ev.connected;
       this.onChange(this.state);
     });
+  }
+
+  toLogin() {
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+  }
+
+  // The server does not know this page's session (any more): a cockpit's sessions ended while
+  // it slept, a phone's cookie expired. Staff log in again; a phone reloads, and its page asks
+  // it to join again if it must (at most once a minute, should the server refuse it anyway).
+  refusedEntry() {
+    if (this.view !== "participant") return this.toLogin();
+    const key = "bridge:reloaded";
+    if (Date.now() - Number(sessionStorage.getItem(key) || 0) < 60000) return;
+    sessionStorage.setItem(key, String(Date.now()));
+    window.location.reload();
   }
 
   applySnapshot(snap) {
@@ -230,10 +247,12 @@ export class Live {
         // and goes again with the same op id (after the reconnect's snapshot if it is down).
         if (err || ack.retry) return this.later(id);
         if (ack.code === "RateLimited") {
-          // The whole connection is over its budget: nothing goes before the wait is over, so
-          // what follows keeps its order and spends no token on a refusal.
           this.showError?.(ack.error);
           this.limitShown = true;
+          // Over the budget of contributions (ideas, comments, +1s): that command waits. Over
+          // the budget of commands: nothing goes before the wait is over, so what follows keeps
+          // its order and spends no token on a refusal.
+          if (ack.scope === "contributions") return this.later(id, ack.retry_after * 1000);
           this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryDelay(1, ack.retry_after * 1000));
           return this.wakeForRetries();
         }

@@ -63,6 +63,7 @@ def toggle_reaction(actor: Actor, op_id: str, item_id: object) -> dict:
         return stored
     workshop = _workshop(actor, "react")
     item = _visible_item(actor, workshop, item_id)
+    budgets.contribute(actor, budgets.REACTION)
     existing = db.session.scalar(
         sa.select(Reaction).where(
             Reaction.item_id == item.id, Reaction.participant_id == actor.participant_id

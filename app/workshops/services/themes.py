@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import budgets
 from app.auth.actor import Actor
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -98,6 +99,7 @@ def move_item(actor: Actor, op_id: str, item_id: object, theme_id: object, index
     if not actor.is_staff and not views.publicly_visible(workshop, item):  # hidden from the room
         raise NotFound(_("This item does not exist (any more)."))
     target = _theme(workshop, theme_id).id if theme_id is not None else None
+    budgets.contribute(actor, budgets.REACTION)  # a participant's; the facilitator has no budget
     _place(workshop, item, target, index)
     return _done(actor, op_id, workshop, {})
 
