@@ -90,7 +90,10 @@ class Allowance:
 def contribute(actor: Actor, budget: str = CONTRIBUTION) -> None:
     """Count one thing a participant adds for every screen; RateLimited past the budget.
 
-    The facilitator has no such budget: what they do is moderation, not a flood."""
+    The facilitator has no such budget: what they do is moderation, not a flood. Call it
+    before the command takes a lock: counting may let another greenlet run (Redis, or the
+    memory storage's timer thread), and under gevent a SQLite write lock held across that
+    turn makes the next writer fail."""
     if actor.participant_id is None:
         return
     key = (budget, f"w{actor.workshop_id}", f"p{actor.participant_id}")

@@ -92,6 +92,9 @@ def move_item(actor: Actor, op_id: str, item_id: object, theme_id: object, index
     """
     if stored := replay(actor, op_id):
         return stored
+    # Counted before the workshop's row is locked: counting may let another greenlet run, and on
+    # SQLite a lock held across that turn makes the next writer fail ("database is locked").
+    budgets.contribute(actor, budgets.REACTION)  # a participant's; the facilitator has no budget
     workshop = _board(actor, action="cluster")
     if index is not None and (type(index) is not int or index < 0):
         raise Invalid(_("The request was not understood."), field="index")
@@ -99,7 +102,6 @@ def move_item(actor: Actor, op_id: str, item_id: object, theme_id: object, index
     if not actor.is_staff and not views.publicly_visible(workshop, item):  # hidden from the room
         raise NotFound(_("This item does not exist (any more)."))
     target = _theme(workshop, theme_id).id if theme_id is not None else None
-    budgets.contribute(actor, budgets.REACTION)  # a participant's; the facilitator has no budget
     _place(workshop, item, target, index)
     return _done(actor, op_id, workshop, {})
 
