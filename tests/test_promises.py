@@ -275,6 +275,33 @@ def test_a_hidden_item_cannot_be_merged_into_a_visible_one(app):
     assert all(SINGAPORE not in json.dumps(p.snapshot()) for p in (room.screen, *room.phones))
 
 
+def test_a_hidden_item_cannot_be_merged_into_another_hidden_one(app):
+    """Merged away, it was no longer hidden: its text came back among a closed round's choices, and
+    under the item it joined once that one was shown."""
+    room = Room(app)
+    r = room.open(results_hidden=False)
+    room.staff.ok("close_round", round_id=r["id"])
+    seoul, singapore = room.items[2], room.items[1]
+    room.staff.ok("hide_item", item_id=singapore, hidden=True)
+    room.staff.ok("hide_item", item_id=seoul, hidden=True)
+    ack = refused("Invalid", app, room, room.staff, "merge_items", target_id=seoul, item_ids=[singapore])
+    assert ack["field"] == "item_ids" and "show it first" in ack["error"]
+    assert SINGAPORE not in json.dumps(room.screen.snapshot())
+    room.staff.ok("hide_item", item_id=seoul, hidden=False)
+    [shown] = [i for i in room.screen.snapshot()["items"] if i["id"] == seoul]
+    assert shown["merged_from"] == []
+    assert SINGAPORE not in json.dumps(room.screen.snapshot())
+
+
+def test_a_visible_item_cannot_be_merged_into_a_hidden_one(app):
+    room = room_in(app, "cluster")
+    room.staff.ok("hide_item", item_id=room.items[1], hidden=True)
+    ack = refused(
+        "Invalid", app, room, room.staff, "merge_items", target_id=room.items[1], item_ids=[room.items[2]]
+    )
+    assert ack["field"] == "item_ids"
+
+
 # --- private ideation ---------------------------------------------------------------------------
 
 

@@ -111,11 +111,11 @@ def merge_items(actor: Actor, op_id: str, target_id: object, item_ids: object) -
         raise Invalid(_("Choose the item to keep and at least one other."), field="item_ids")
     target = _items(workshop, [target_id])[0]
     others = _items(workshop, item_ids)
-    if target.state == ItemState.LIVE and any(o.state == ItemState.HIDDEN for o in others):
-        # A duplicate's text is shown under the item it was merged into: moderation would be undone.
+    if any(i.state == ItemState.HIDDEN for i in (target, *others)):
+        # A merged item is no longer hidden, only history: its text would come back in the rounds
+        # it was a choice of, and under the item it joins once that one is shown (KEPT).
         raise Invalid(
-            _("A hidden item cannot be merged into a visible one: its text would be shown again."),
-            field="item_ids",
+            _("A hidden item cannot be merged: show it first, or leave it hidden."), field="item_ids"
         )
     kept = set(db.session.scalars(sa.select(Reaction.participant_id).where(Reaction.item_id == target.id)))
     for other in others:
