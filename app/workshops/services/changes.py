@@ -34,6 +34,16 @@ def bump(workshop: Workshop) -> int:
     return workshop.version
 
 
+def lock(workshop: Workshop, *, shared: bool = False) -> Workshop:
+    """Wait for the workshop's row (FOR UPDATE; shared: FOR SHARE) and read it afresh.
+
+    For a change that must read before it knows whether it writes: what it reads after this
+    is what the database holds, not what a concurrent change is about to replace.
+    """
+    db.session.refresh(workshop, with_for_update={"read": True} if shared else True)
+    return workshop
+
+
 def finish(actor: Actor | None, op_id: str | None, ack: dict, messages: list[realtime.Message]) -> dict:
     """Commit the change with its op id, then broadcast it. The ack follows the commit."""
     if actor and op_id:

@@ -12,7 +12,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Reaction, Theme, Workshop
 from app.workshops import phases, views
-from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
+from app.workshops.services.changes import bump, fetch, finish, is_id, lock, open_workshop, replay
 from app.workshops.services.items import leave_spotlight
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -47,7 +47,9 @@ def update_theme(actor: Actor, op_id: str, theme_id: object, name: str | None, c
         raise Invalid(_("Give the theme a new name or colour."), field="name")
     if name is not None and not name.strip():
         raise Invalid(_("Give the theme a name."), field="name")
-    workshop = _board(actor, lock=False)
+    # Locked before the theme is read: a rename and a recolour at once must not answer with a
+    # name the other one has just replaced (CONVERGE).
+    workshop = lock(_board(actor, lock=False))
     theme = _theme(workshop, theme_id)
     new = {"name": name or theme.name, "color": _color(color, 0) if color else theme.color}
     if new == {"name": theme.name, "color": theme.color}:  # kept under its op id, so a retry stays a no-op
