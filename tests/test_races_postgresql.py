@@ -14,12 +14,15 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
 from app.auth.actor import STAFF, Actor
+from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.models import Theme, Workshop
+from app.models import Participant, Theme, Workshop
+from app.workshops import services
 from app.workshops.services import themes
 from tests.conftest import _config, make_theme, make_user, make_workshop, op
 
@@ -96,3 +99,41 @@ def test_a_recolour_while_a_rename_commits_answers_with_the_new_name(app):
     stored = db.session.get(Theme, theme.id)
     assert (stored.name, stored.color) == ("Asia and Pacific", "#be123c")
     assert result["answer"]["v"] == db.session.get(Workshop, workshop.id).version
+
+
+def test_a_join_while_anonymity_is_switched_off_is_told(app):
+    """The switch holds the workshop's row; a phone whose page promised anonymity waits and is told."""
+    user = make_user()
+    workshop = make_workshop(user, anonymous=True)
+    with psycopg.connect(dsn(app)) as other:
+        other.execute("SELECT id FROM workshops WHERE id = %s FOR UPDATE", (workshop.id,))
+        other.execute("UPDATE workshops SET anonymous = false WHERE id = %s", (workshop.id,))
+        code = workshop.join_code
+        join = lambda: services.join(  # noqa: E731
+            services.find_by_code(code), display_name="", promised_anonymity=True
+        )
+        result = while_held(app, other, join)
+    assert result["waited"] and isinstance(result.get("error"), Conflict), result
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Participant.id)).where(Participant.workshop_id == workshop.id)
+        )
+        == 0
+    )
+
+
+def test_anonymity_is_not_switched_off_while_a_phone_joins_on_its_promise(app):
+    """The join holds the workshop's row; the switch waits, then sees that someone joined."""
+    user = make_user()
+    workshop = make_workshop(user, anonymous=True)
+    with psycopg.connect(dsn(app)) as other:
+        other.execute("SELECT id FROM workshops WHERE id = %s FOR SHARE", (workshop.id,))
+        other.execute(
+            "INSERT INTO participants (workshop_id, display_name, organisation, consented_at, created_at)"
+            " VALUES (%s, '', '', now(), now())",
+            (workshop.id,),
+        )
+        result = while_held(app, other, lambda: services.update_workshop(user, workshop.id, anonymous=False))
+    assert result["waited"] and isinstance(result.get("error"), Invalid), result
+    db.session.expire_all()
+    assert db.session.get(Workshop, workshop.id).anonymous is True

@@ -12,9 +12,9 @@ from limits import parse as parse_limit
 from markupsafe import Markup
 
 from app.auth.policy import facilitator_required
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import limiter
-from app.models import Role
+from app.models import Role, Workshop
 from app.workshops import bp, services
 from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
@@ -63,6 +63,11 @@ def join(code: str) -> ResponseReturnValue:
         return render_template(
             "workshops/room.html", workshop=workshop, item_form=ItemForm(), countries=countries()
         )
+    return _join_form(workshop, joined)
+
+
+def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
+    """The join form; once sent and accepted, the participant's cookie and their room."""
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -72,15 +77,18 @@ def join(code: str) -> ResponseReturnValue:
                 organisation=form.organisation.data,
                 cluster_id=form.cluster_id.data or None,
                 sector=form.sector.data or None,
+                promised_anonymity=form.promised_anonymity(),
             )
-        except Invalid as e:
-            # Back to the form with what was typed, not to an error page without it.
-            getattr(form, e.field or "display_name").errors.append(e.message)
-            return render_template("workshops/join.html", workshop=workshop, form=form)
-        session["pt"] = joined | {str(workshop.id): participant.id}
-        session.permanent = True
-        return redirect(url_for("workshops.join", code=workshop.join_code))
-    return render_template("workshops/join.html", workshop=workshop, form=form)
+        except (Invalid, Conflict) as e:
+            # Back to the form with what was typed, not to an error page without it; a promise
+            # that no longer holds is said above the form, which now shows the notice as it is.
+            field = None if e.field == "anonymous" else getattr(form, e.field or "display_name")
+            (field.errors if field else form.form_errors).append(e.message)
+        else:
+            session["pt"] = joined | {str(workshop.id): participant.id}
+            session.permanent = True
+            return redirect(url_for("workshops.join", code=workshop.join_code))
+    return render_template("workshops/join.html", workshop=workshop, form=form.promise(workshop.anonymous))
 
 
 @bp.route("/workshops")
