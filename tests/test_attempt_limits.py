@@ -1,7 +1,9 @@
 """Wrong join codes and wrong logins are limited without locking a venue out: a whole room (and
-its staff) shares one address. Only failures count; a right join code always joins; a right
-password logs in unless its own account is under attack or its address sprays many accounts.
-Each test runs with the limits counted in memory and in Redis (RATELIMIT_STORAGE_URI)."""
+its staff) shares one address. Only failures count; a code joined from an address keeps joining
+there, while past the limit every other code is refused alike; a right password logs in unless
+its own account is under attack (and this is not its owner's browser) or its address sprays
+many accounts. Each test runs with the limits counted in memory and in Redis
+(RATELIMIT_STORAGE_URI)."""
 
 from __future__ import annotations
 
@@ -149,6 +151,70 @@ class TestAnAccountUnderAttack:
         assert [log_in(client, " Victim@Example.org", "guess", address(n)) for n in range(3)] == [200] * 3
         assert log_in(client, victim.email, PASSWORD, address(200)) == 429
         assert log_in(client, make_user(email="other@example.org").email, PASSWORD, address(1)) == 302
+
+
+class TestTheOwnersBrowser:
+    """A stranger who knows the email can use up the account's budget; the browser its owner
+    logged in from before has a device cookie, and is held only by its own budget."""
+
+    @pytest.fixture
+    def app_config(self, storage) -> dict:
+        return {
+            "RATELIMIT_STORAGE_URI": storage,
+            "RATELIMIT_LOGIN_ACCOUNT": "3 per 15 minutes",
+            "RATELIMIT_LOGIN_DEVICE": "2 per 15 minutes",
+        }
+
+    def owner(self, app, email: str):
+        browser = app.test_client()
+        response = browser.post(
+            "/login", data={"email": email, "password": PASSWORD}, environ_base=address(100)
+        )
+        assert response.status_code == 302
+        [cookie] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("bridge_device=")]
+        assert {"HttpOnly", "SameSite=Lax", "Path=/login"} <= set(
+            cookie.split("; ")
+        ) and "Secure" not in cookie
+        assert email.split("@")[0] not in cookie  # the account is named by a digest, not by its email
+        return browser
+
+    def test_still_logs_in_while_strangers_are_held(self, app, client):
+        victim = make_user(email="victim@example.org")
+        owner = self.owner(app, victim.email)
+        assert [log_in(client, victim.email, "guess", address(n)) for n in range(3)] == [200] * 3
+        assert log_in(app.test_client(), victim.email, PASSWORD, address(200)) == 429  # a stranger waits
+        assert log_in(owner, victim.email, PASSWORD, address(100)) == 302
+        assert log_in(owner, " Victim@Example.org", PASSWORD, address(101)) == 302  # as login finds it
+
+    def test_counts_its_failures_against_itself_only(self, app, client):
+        victim = make_user(email="victim@example.org")
+        owner = self.owner(app, victim.email)
+        assert [log_in(owner, victim.email, "typo", address(100)) for _ in range(2)] == [200] * 2
+        assert log_in(owner, victim.email, PASSWORD, address(100)) == 429  # the device's budget is spent
+        # The account's is not: with a stranger's failure it would be spent too (3) if they counted.
+        assert log_in(client, victim.email, "guess", address(1)) == 200
+        assert log_in(client, victim.email, PASSWORD, address(2)) == 302
+
+    def test_helps_only_the_account_it_names(self, app, client):
+        victim, other = make_user(email="victim@example.org"), make_user(email="other@example.org")
+        browser = self.owner(app, other.email)
+        assert [log_in(client, victim.email, "guess", address(n)) for n in range(3)] == [200] * 3
+        assert log_in(browser, victim.email, PASSWORD, address(100)) == 429
+        forged = app.test_client()
+        cookie = browser.get_cookie("bridge_device", path="/login").value
+        forged.set_cookie(
+            "bridge_device", cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB"), path="/login"
+        )
+        assert log_in(forged, victim.email, PASSWORD, address(100)) == 429
+        assert log_in(forged, other.email, PASSWORD, address(100)) == 302  # the account itself is fine
+
+
+def test_the_device_cookie_is_secure_over_https(app):
+    app.config["SESSION_COOKIE_SECURE"] = True  # what PUBLIC_URL=https://... sets
+    user = make_user(email="secure@example.org")
+    response = app.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    [cookie] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("bridge_device=")]
+    assert "Secure" in cookie.split("; ")
 
 
 class TestAnAddressThatSpraysAccounts:
