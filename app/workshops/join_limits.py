@@ -51,7 +51,7 @@ def wrong() -> None:
 
 
 def joined(code: str) -> None:
-    """Remember that someone joined with this code from the caller's address."""
+    """Remember that someone joined with this code (the workshop's own) from the caller's address."""
     if limiter.enabled:
         key = _joined_key(get_remote_address(), code)
         _counted(lambda: limiter.limiter.storage.incr(key, JOINED_FOR), default=0)
@@ -67,7 +67,8 @@ def _joined(address: str, code: str) -> bool:
 
 
 def _joined_key(address: str, code: str) -> str:
-    return f"{SCOPE}/joined/{address}/{normalise_code(code)}"
+    """The key of a code joined from an address (the code as the workshop holds it)."""
+    return f"{SCOPE}/joined/{address}/{code}"
 
 
 def _limit():
