@@ -48,9 +48,9 @@ def join(
     promised anonymity and the facilitator has since switched it off, they are told instead of
     joining a named workshop (KEPT).
     """
-    # Read under a shared lock on the workshop's row: a switch of anonymity waits for this join
-    # (and then sees it, so anonymity stays), or this join waits for the switch and sees it.
-    lock(workshop, shared=True)
+    # The workshop's row is read under a lock that a change of its settings waits for: a switch
+    # of anonymity then sees this join (and anonymity stays), or this join sees the switch.
+    lock(workshop, "join")
     if not workshop.is_open:
         raise NotFound(_("This workshop has ended. Thank you for taking part!"))
     if promised_anonymity and not workshop.anonymous:

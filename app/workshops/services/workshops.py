@@ -90,8 +90,8 @@ def can_run(user: User, workshop: Workshop) -> bool:
 
 def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
     """Edit a workshop's settings; every screen follows."""
-    # Locked before anonymity is checked: a phone joining meanwhile holds the row (participants.join).
-    workshop = lock(editable_workshop(user, workshop_id))
+    # Locked before anonymity is checked, against joins too (participants.join).
+    workshop = lock(editable_workshop(user, workshop_id), "settings")
     _check_anonymity(workshop, settings.get("anonymous", workshop.anonymous))
     for name in SETTINGS:
         if name in settings:
