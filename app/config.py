@@ -85,9 +85,10 @@ class Defaults:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_JOIN = "20 per minute"  # wrong join codes from one address (right ones always join)
+    RATELIMIT_JOIN = "20 per minute"  # wrong join codes from one address (app/workshops/join_limits.py)
     RATELIMIT_LOGIN_ADDRESS = "100 per 15 minutes"  # wrong logins from one address (a venue's staff)
     RATELIMIT_LOGIN_ACCOUNT = "10 per 15 minutes"  # wrong logins for one account, from anywhere
+    RATELIMIT_LOGIN_DEVICE = "10 per 15 minutes"  # ... from a browser the account logged in from before
 
 
 # A Redis client's pool: redis-py (8) stops at 100 connections and then fails the command

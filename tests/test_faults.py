@@ -206,7 +206,7 @@ def test_after_redis_returns_messages_cross_processes_again_within_seconds(a, b,
         # An account disabled through A: the word cannot reach B now.
         admin_post(a, boss, f"/admin/users/{leaver_id}/active", active="0")
         # Each process carries on alone: commands are stored and acked, phones join (the join
-        # page's rate limit is counted in memory meanwhile).
+        # page's rate limit counts nothing meanwhile, app/workshops/join_limits.py).
         for server, phone in ((a, ada), (b, bob)):
             phone.ok("propose_item", kind="idea", text=f"Written while Redis is away ({server.url[-5:]})")
             page = requests.get(server.url + f"/j/{room.code}", timeout=10)
@@ -229,7 +229,7 @@ def test_after_redis_returns_messages_cross_processes_again_within_seconds(a, b,
 
         for server in (a, b):
             assert log.outages(server, "Redis") == (1, 1), log.since(server)
-            assert "rate limiter fall-backs to memory" in log.since(server)  # the join page's limit
+            assert "join-code limits" in log.since(server)  # the join page's limit, in the outage's line
             assert "Traceback" not in log.since(server), log.since(server)
             assert len(log.since(server).splitlines()) <= 8, log.since(server)
     finally:

@@ -275,6 +275,33 @@ def test_a_hidden_item_cannot_be_merged_into_a_visible_one(app):
     assert all(SINGAPORE not in json.dumps(p.snapshot()) for p in (room.screen, *room.phones))
 
 
+def test_a_hidden_item_cannot_be_merged_into_another_hidden_one(app):
+    """Merged away, it was no longer hidden: its text came back among a closed round's choices, and
+    under the item it joined once that one was shown."""
+    room = Room(app)
+    r = room.open(results_hidden=False)
+    room.staff.ok("close_round", round_id=r["id"])
+    seoul, singapore = room.items[2], room.items[1]
+    room.staff.ok("hide_item", item_id=singapore, hidden=True)
+    room.staff.ok("hide_item", item_id=seoul, hidden=True)
+    ack = refused("Invalid", app, room, room.staff, "merge_items", target_id=seoul, item_ids=[singapore])
+    assert ack["field"] == "item_ids" and "show it first" in ack["error"]
+    assert SINGAPORE not in json.dumps(room.screen.snapshot())
+    room.staff.ok("hide_item", item_id=seoul, hidden=False)
+    [shown] = [i for i in room.screen.snapshot()["items"] if i["id"] == seoul]
+    assert shown["merged_from"] == []
+    assert SINGAPORE not in json.dumps(room.screen.snapshot())
+
+
+def test_a_visible_item_cannot_be_merged_into_a_hidden_one(app):
+    room = room_in(app, "cluster")
+    room.staff.ok("hide_item", item_id=room.items[1], hidden=True)
+    ack = refused(
+        "Invalid", app, room, room.staff, "merge_items", target_id=room.items[1], item_ids=[room.items[2]]
+    )
+    assert ack["field"] == "item_ids"
+
+
 # --- private ideation ---------------------------------------------------------------------------
 
 
@@ -413,6 +440,39 @@ def test_anonymity_cannot_be_switched_off_once_people_joined(app):
     page = client.get(f"/workshops/{workshop.id}/edit").text
     assert "checked" in input_tag(page, "anonymous") and "disabled" in input_tag(page, "anonymous")
     assert db.session.scalar(sa.select(Item.participant_id)) is not None  # the author is kept, unshown
+
+
+def test_a_join_page_that_promised_anonymity_does_not_join_a_named_workshop(app, client):
+    """The facilitator switched anonymity off (nobody had joined yet) while a phone read the promise."""
+    from app.models import Participant
+    from app.workshops import services
+
+    user = make_user()
+    workshop = make_workshop(user, anonymous=True)
+    page = client.get(f"/j/{workshop.join_code}").text
+    assert input_tag(page, "anonymity").endswith('value="anonymous">') and "are anonymous" in page
+    services.update_workshop(user, workshop.id, anonymous=False)
+    sent = {"display_name": "", "consent": "y", "cluster_id": "0", "anonymity": "anonymous"}
+    response = client.post(f"/j/{workshop.join_code}", data=sent)
+    assert response.status_code == 200
+    assert "no longer anonymous" in response.text and "are anonymous" not in response.text
+    assert input_tag(response.text, "anonymity").endswith('value="named">')
+    assert db.session.scalar(sa.select(sa.func.count(Participant.id))) == 0
+    # Read again, the page as it is now: a named join goes through.
+    named = sent | {"display_name": "Ada", "anonymity": "named"}
+    assert client.post(f"/j/{workshop.join_code}", data=named).status_code == 302
+    assert db.session.scalar(sa.select(Participant.display_name)) == "Ada"
+
+
+def test_a_join_page_that_promised_names_joins_a_workshop_made_anonymous(app, client):
+    """Made anonymous meanwhile: a name less is shown than the page said, which breaks no promise."""
+    user = make_user()
+    workshop = make_workshop(user, anonymous=False)
+    assert input_tag(client.get(f"/j/{workshop.join_code}").text, "anonymity").endswith('value="named">')
+    db.session.get(Workshop, workshop.id).anonymous = True
+    db.session.commit()
+    sent = {"display_name": "Ada", "consent": "y", "cluster_id": "0", "anonymity": "named"}
+    assert client.post(f"/j/{workshop.join_code}", data=sent).status_code == 302
 
 
 def test_anonymity_cannot_be_switched_on_under_an_open_named_round(app):

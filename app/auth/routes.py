@@ -66,13 +66,16 @@ def setup() -> ResponseReturnValue:
 @bp.route("/login", methods=["GET", "POST"])
 @login_limits.per_address
 @login_limits.per_account
+@login_limits.per_device
 def login_page() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("workshops.dashboard"))
+            response = redirect(_safe_next(request.args.get("next")) or url_for("workshops.dashboard"))
+            login_limits.remember_device(response, user.email)
+            return response
         form.form_errors.append(_("Wrong email or password, or the account is disabled."))
     return render_template("auth/login.html", form=form)
 

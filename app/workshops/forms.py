@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -112,10 +113,21 @@ class JoinForm(FlaskForm):
         _l("I have read what is stored and agree"),
         validators=[InputRequired(_l("Please accept the notice to take part."))],
     )
+    # What the page promised about anonymity when it was shown (see promise()).
+    anonymity = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.cluster_id.choices = [SelectChoice(0, "—"), *cluster_choices()]
+
+    def promise(self, anonymous: bool) -> JoinForm:
+        """Write into the page the anonymity it shows, as it is now (not as it was sent)."""
+        self.anonymity.data = "anonymous" if anonymous else "named"
+        return self
+
+    def promised_anonymity(self) -> bool | None:
+        """What the page that was sent had promised; None: a page that did not say."""
+        return {"anonymous": True, "named": False}.get(self.anonymity.data or "")
 
 
 class ItemForm(FlaskForm):

@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import segno
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from limits import parse as parse_limit
 from markupsafe import Markup
 
 from app.auth.policy import facilitator_required
-from app.errors import Invalid, NotFound
-from app.extensions import limiter
-from app.models import Role
-from app.workshops import bp, services
+from app.errors import Conflict, Invalid, NotFound
+from app.models import Role, Workshop
+from app.workshops import bp, join_limits, services
 from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.phases import TEMPLATES
-
-
-def wrong_code() -> None:
-    """Count a wrong join code against the caller's address; past RATELIMIT_JOIN, answer 429.
-
-    Only after the code was looked up: a right code always joins, as a whole venue shares one
-    address and one phone that mistyped must not lock the room out.
-    """
-    limit = parse_limit(current_app.config["RATELIMIT_JOIN"])
-    if limiter.enabled and not limiter.limiter.hit(limit, "join-code", get_remote_address()):
-        abort(429)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -37,10 +23,11 @@ def home() -> ResponseReturnValue:
     """Participants type the code here; staff find their way to the workshop list."""
     form = CodeForm()
     if form.validate_on_submit():
+        join_limits.check(form.code.data)
         try:
             workshop = services.find_by_code(form.code.data)
         except NotFound as e:
-            wrong_code()
+            join_limits.wrong()
             form.code.errors = [e.message]
             return render_template("workshops/home.html", form=form), 404
         return redirect(url_for("workshops.join", code=workshop.join_code))
@@ -50,10 +37,11 @@ def home() -> ResponseReturnValue:
 @bp.route("/j/<code>", methods=["GET", "POST"])
 def join(code: str) -> ResponseReturnValue:
     """The join URL: the join form first, then the participant's live room."""
+    join_limits.check(code)
     try:
         workshop = services.find_by_code(code)
     except NotFound:
-        wrong_code()
+        join_limits.wrong()
         raise
     g.language = workshop.language
     if workshop.join_code != code:
@@ -63,6 +51,11 @@ def join(code: str) -> ResponseReturnValue:
         return render_template(
             "workshops/room.html", workshop=workshop, item_form=ItemForm(), countries=countries()
         )
+    return _join_form(workshop, joined)
+
+
+def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
+    """The join form; once sent and accepted, the participant's cookie and their room."""
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -72,15 +65,19 @@ def join(code: str) -> ResponseReturnValue:
                 organisation=form.organisation.data,
                 cluster_id=form.cluster_id.data or None,
                 sector=form.sector.data or None,
+                promised_anonymity=form.promised_anonymity(),
             )
-        except Invalid as e:
-            # Back to the form with what was typed, not to an error page without it.
-            getattr(form, e.field or "display_name").errors.append(e.message)
-            return render_template("workshops/join.html", workshop=workshop, form=form)
-        session["pt"] = joined | {str(workshop.id): participant.id}
-        session.permanent = True
-        return redirect(url_for("workshops.join", code=workshop.join_code))
-    return render_template("workshops/join.html", workshop=workshop, form=form)
+        except (Invalid, Conflict) as e:
+            # Back to the form with what was typed, not to an error page without it; a promise
+            # that no longer holds is said above the form, which now shows the notice as it is.
+            field = None if e.field == "anonymous" else getattr(form, e.field or "display_name")
+            (field.errors if field else form.form_errors).append(e.message)
+        else:
+            join_limits.joined(workshop.join_code)
+            session["pt"] = joined | {str(workshop.id): participant.id}
+            session.permanent = True
+            return redirect(url_for("workshops.join", code=workshop.join_code))
+    return render_template("workshops/join.html", workshop=workshop, form=form.promise(workshop.anonymous))
 
 
 @bp.route("/workshops")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import live
-from tests.e2e.conftest import CONN, create_workshop, items_with, join, log_in, propose, set_phase
+from tests.e2e.conftest import CONN, create_workshop, db_items, items_with, join, log_in, propose, set_phase
 
 pytestmark = pytest.mark.e2e
 
@@ -372,6 +372,30 @@ SUGGESTIBLE = [
     "Joint pavilion at a Tokyo AI fair",
 ]
 DUPLICATE = "Joint stand at a Tokyo AI fair"
+
+
+def test_a_hidden_item_is_not_merged_and_the_board_says_why(screens, live_server, facilitator, shot):
+    """Two hidden items: merged, the one merged away would no longer be hidden."""
+    cockpit, workshop_id, code = _cockpit(screens, facilitator, "Merge a hidden item")
+    rant, again = "Off-topic rant to be hidden", "The same rant once more"
+    phone = _phone_proposes(screens, code, "Dora", [rant, again], cockpit)
+    for text in (rant, again):
+        items_with(cockpit, text).get_by_role("button", name="Hide").click()  # confirm() accepted
+        expect(items_with(phone, text, "body")).to_have_count(0)
+    set_phase(cockpit, "Cluster")
+    cockpit.locator("[data-merge-mode]").click()
+    _card(cockpit, rant).locator(".pick input").check()
+    _card(cockpit, again).locator(".pick input").check()
+    cockpit.locator("[data-merge-target]").select_option(label=again)
+    cockpit.get_by_role("button", name="Merge", exact=True).click()  # confirm() accepted
+    expect(cockpit.locator(".board-error")).to_have_text(
+        "A hidden item cannot be merged: show it first, or leave it hidden."
+    )
+    expect(cockpit.locator(".merge-hint")).to_have_text("2 items selected")  # still there to change
+    shot(cockpit, "merge-hidden-refused")
+    states = {text: state for text, _kind, _country, state in db_items(live_server, workshop_id)}
+    assert states == {rant: "hidden", again: "hidden"}
+    assert screens.errors == []
 
 
 def test_merge_duplicates_and_accept_a_suggested_theme(screens, live_server, facilitator, shot):

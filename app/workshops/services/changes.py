@@ -34,6 +34,28 @@ def bump(workshop: Workshop) -> int:
     return workshop.version
 
 
+# The row lock on PostgreSQL for each kind of change, and what it waits for (SQLite has none:
+# its writers take turns).
+_LOCKS = {
+    # FOR NO KEY UPDATE: a change in the room waits for other changes (as bump's UPDATE), not joins
+    "change": {"key_share": True},
+    # FOR KEY SHARE: a join waits only for a change of settings; joins pass each other and changes
+    "join": {"read": True, "key_share": True},
+    # FOR UPDATE: a change of settings waits for changes and joins
+    "settings": True,
+}
+
+
+def lock(workshop: Workshop, kind: str = "change") -> Workshop:
+    """Wait for the workshop's row (the lock of this kind, see _LOCKS) and read it afresh.
+
+    For a change that must read before it knows whether it writes: what it reads after this
+    is what the database holds, not what a concurrent change is about to replace.
+    """
+    db.session.refresh(workshop, with_for_update=_LOCKS[kind])
+    return workshop
+
+
 def finish(actor: Actor | None, op_id: str | None, ack: dict, messages: list[realtime.Message]) -> dict:
     """Commit the change with its op id, then broadcast it. The ack follows the commit."""
     if actor and op_id:

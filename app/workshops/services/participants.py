@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.models import Participant, Workshop
+from app.workshops.services.changes import lock
 from app.workshops.services.workshops import CODE_ALPHABET, CODE_LENGTH
 
 
@@ -39,10 +40,27 @@ def join(
     organisation: str = "",
     cluster_id: int | None = None,
     sector: str | None = None,
+    promised_anonymity: bool | None = None,
 ) -> Participant:
-    """Record a participant who accepted the notice; a name is needed unless contributions are anonymous."""
+    """Record a participant who accepted the notice; a name is needed unless contributions are anonymous.
+
+    promised_anonymity is what the join page told them (None: a page that did not say). If it
+    promised anonymity and the facilitator has since switched it off, they are told instead of
+    joining a named workshop (KEPT).
+    """
+    # The workshop's row is read under a lock that a change of its settings waits for: a switch
+    # of anonymity then sees this join (and anonymity stays), or this join sees the switch.
+    lock(workshop, "join")
     if not workshop.is_open:
         raise NotFound(_("This workshop has ended. Thank you for taking part!"))
+    if promised_anonymity and not workshop.anonymous:
+        raise Conflict(
+            _(
+                "Contributions in this workshop are no longer anonymous: your name will be shown next "
+                "to your ideas. Please read the page again before you take part."
+            ),
+            field="anonymous",
+        )
     if not display_name and not workshop.anonymous:
         raise Invalid(_("Please enter the name others will see."), field="display_name")
     participant = Participant(

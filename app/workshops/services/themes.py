@@ -13,7 +13,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Reaction, Theme, Workshop
 from app.workshops import phases, views
-from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
+from app.workshops.services.changes import bump, fetch, finish, is_id, lock, open_workshop, replay
 from app.workshops.services.items import leave_spotlight
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -48,7 +48,9 @@ def update_theme(actor: Actor, op_id: str, theme_id: object, name: str | None, c
         raise Invalid(_("Give the theme a new name or colour."), field="name")
     if name is not None and not name.strip():
         raise Invalid(_("Give the theme a name."), field="name")
-    workshop = _board(actor, lock=False)
+    # Locked before the theme is read: a rename and a recolour at once must not answer with a
+    # name the other one has just replaced (CONVERGE).
+    workshop = lock(_board(actor, lock=False))
     theme = _theme(workshop, theme_id)
     new = {"name": name or theme.name, "color": _color(color, 0) if color else theme.color}
     if new == {"name": theme.name, "color": theme.color}:  # kept under its op id, so a retry stays a no-op
@@ -115,11 +117,11 @@ def merge_items(actor: Actor, op_id: str, target_id: object, item_ids: object) -
         raise Invalid(_("Choose the item to keep and at least one other."), field="item_ids")
     target = _items(workshop, [target_id])[0]
     others = _items(workshop, item_ids)
-    if target.state == ItemState.LIVE and any(o.state == ItemState.HIDDEN for o in others):
-        # A duplicate's text is shown under the item it was merged into: moderation would be undone.
+    if any(i.state == ItemState.HIDDEN for i in (target, *others)):
+        # A merged item is no longer hidden, only history: its text would come back in the rounds
+        # it was a choice of, and under the item it joins once that one is shown (KEPT).
         raise Invalid(
-            _("A hidden item cannot be merged into a visible one: its text would be shown again."),
-            field="item_ids",
+            _("A hidden item cannot be merged: show it first, or leave it hidden."), field="item_ids"
         )
     kept = set(db.session.scalars(sa.select(Reaction.participant_id).where(Reaction.item_id == target.id)))
     for other in others:

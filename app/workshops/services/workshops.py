@@ -13,7 +13,7 @@ from app.errors import Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Participant, Phase, Role, Round, User, Workshop
 from app.workshops import views
-from app.workshops.services.changes import bump, finish, open_workshop, replay
+from app.workshops.services.changes import bump, finish, lock, open_workshop, replay
 
 # No 0/O, 1/I/L: a code read off a projector across a room must not be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -90,7 +90,8 @@ def can_run(user: User, workshop: Workshop) -> bool:
 
 def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
     """Edit a workshop's settings; every screen follows."""
-    workshop = editable_workshop(user, workshop_id)
+    # Locked before anonymity is checked, against joins too (participants.join).
+    workshop = lock(editable_workshop(user, workshop_id), "settings")
     _check_anonymity(workshop, settings.get("anonymous", workshop.anonymous))
     for name in SETTINGS:
         if name in settings:
