@@ -153,6 +153,7 @@ async def run(args, http: aiohttp.ClientSession, url: str, database: str) -> dic
     code = staff.snapshot["workshop"]["join_code"]
     room.phones = [await room.join(code, workshop, f"Phone {n}") for n in range(args.phones)]
     flooder = await room.join(code, workshop, "Flooder")
+    rss = [prepare.rss_bytes([args.server_pid])]
     t0 = time.monotonic()
     t1, t2 = t0 + args.seconds, t0 + 2 * args.seconds
     tasks = [asyncio.create_task(room.work(p, t2)) for p in room.phones]
@@ -160,7 +161,8 @@ async def run(args, http: aiohttp.ClientSession, url: str, database: str) -> dic
     await asyncio.sleep(max(0.0, t1 - time.monotonic()))
     answers = await flood(flooder, args.events, args.seconds)
     await asyncio.gather(*tasks)
-    return {"room": room, "windows": (t0, t1, t2), "answers": answers, "workshop": workshop}
+    rss.append(prepare.rss_bytes([args.server_pid]))
+    return {"room": room, "windows": (t0, t1, t2), "answers": answers, "workshop": workshop, "rss": rss}
 
 
 def stored_by(database: str, name: str) -> int:
@@ -187,6 +189,7 @@ def render(args, out: dict, database: str) -> str:
         f"the others' answers while it floods: {dict(outcomes)}",
         f"the flooder was answered: {dict(answers)}",
         f"ideas the flooder stored: {stored_by(database, 'Flooder')}",
+        "server RSS before the windows / after: {:.1f} / {:.1f} MB".format(*(b / 2**20 for b in out["rss"])),
     ]
     return "\n".join(lines)
 
@@ -197,6 +200,7 @@ async def main(args) -> int:
     print(f"starting python wsgi.py ({args.async_mode}) on a temporary SQLite in {workdir}", file=sys.stderr)
     budgets = prepare.LIFTED_BUDGETS if args.lifted else {}
     started, database = prepare.start_app(workdir, args.async_mode, app_dir=args.app_dir, budgets=budgets)
+    args.server_pid = started.proc.pid
     try:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
             out = await run(args, http, started.url, database)
