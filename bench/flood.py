@@ -153,16 +153,20 @@ async def run(args, http: aiohttp.ClientSession, url: str, database: str) -> dic
     code = staff.snapshot["workshop"]["join_code"]
     room.phones = [await room.join(code, workshop, f"Phone {n}") for n in range(args.phones)]
     flooder = await room.join(code, workshop, "Flooder")
-    rss = [prepare.rss_bytes([args.server_pid])]
+    pids = [args.server_pid]
+    rss, cpu = [prepare.rss_bytes(pids)], [prepare.cpu_seconds(pids)]
     t0 = time.monotonic()
     t1, t2 = t0 + args.seconds, t0 + 2 * args.seconds
     tasks = [asyncio.create_task(room.work(p, t2)) for p in room.phones]
     tasks.append(asyncio.create_task(room.poll_login(t2)))
     await asyncio.sleep(max(0.0, t1 - time.monotonic()))
+    cpu.append(prepare.cpu_seconds(pids))
     answers = await flood(flooder, args.events, args.seconds)
+    cpu.append(prepare.cpu_seconds(pids))
     await asyncio.gather(*tasks)
-    rss.append(prepare.rss_bytes([args.server_pid]))
-    return {"room": room, "windows": (t0, t1, t2), "answers": answers, "workshop": workshop, "rss": rss}
+    rss.append(prepare.rss_bytes(pids))
+    out = {"room": room, "windows": (t0, t1, t2), "answers": answers, "workshop": workshop}
+    return out | {"rss": rss, "cpu": cpu}
 
 
 def stored_by(database: str, name: str) -> int:
@@ -190,6 +194,9 @@ def render(args, out: dict, database: str) -> str:
         f"the flooder was answered: {dict(answers)}",
         f"ideas the flooder stored: {stored_by(database, 'Flooder')}",
         "server RSS before the windows / after: {:.1f} / {:.1f} MB".format(*(b / 2**20 for b in out["rss"])),
+        "server CPU, room alone / while it floods (and until answered): {:.2f} / {:.2f} s".format(
+            out["cpu"][1] - out["cpu"][0], out["cpu"][2] - out["cpu"][1]
+        ),
     ]
     return "\n".join(lines)
 
