@@ -180,6 +180,9 @@ def test_commands_refused_by_an_outage_are_counted_and_logged_twice(app, monkeyp
         raise lost_connection("UPDATE workshops")
 
     monkeypatch.setattr(room_services, "set_phase", down)
+    # In an outage the cockpit's session check (its first query) fails before the command.
+    check = realtime._session_holds
+    monkeypatch.setattr(realtime, "_session_holds", lambda sid, actor: down())
     for _ in range(5):
         ack = room.staff.cmd("set_phase", phase="discuss")
         assert ack == {
@@ -189,6 +192,7 @@ def test_commands_refused_by_an_outage_are_counted_and_logged_twice(app, monkeyp
             "retry": True,
         }
     monkeypatch.setattr(room_services, "set_phase", real)
+    monkeypatch.setattr(realtime, "_session_holds", check)
     room.staff.ok("set_phase", phase="discuss")
     assert tracebacks(caplog) == []
     started, ended = outage_lines(caplog)
