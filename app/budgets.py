@@ -75,10 +75,13 @@ class Allowance:
             raise RateLimited(wait, scope="commands")
 
     def snapshot(self) -> None:
-        """Count one snapshot; RateLimited when the last one is too recent."""
+        """Count one snapshot, a command; RateLimited when the last one is too recent. A snapshot
+        refused as too soon takes no token: a screen asking again and again for its snapshot
+        must not starve its own commands."""
         now = time.monotonic()
         if (wait := self.snapshot_at + self.snapshot_every - now) > 0:
             raise RateLimited(wait, scope="commands")
+        self.command()
         self.snapshot_at = now
 
     def connect(self) -> None:

@@ -349,10 +349,11 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
                 if connection is None:
                     raise Forbidden(_("You are not in this workshop. Please reload the page."))
                 g.language = connection.language
-                connection.allowance.command()
                 if snapshot:
                     connection.allowance.snapshot()
                     data = {} if data is None else data
+                else:
+                    connection.allowance.command()
                 if connection.actor.role not in roles:
                     raise Invalid(_("The request was not understood.")) if not roles else Forbidden()
                 if not isinstance(data, dict):

@@ -235,3 +235,14 @@ def socketio_client(app, http, workshop):
     return socketio.test_client(
         app, namespace=NS, flask_test_client=http, auth={"workshop": workshop.id, "view": "participant"}
     )
+
+
+def test_a_snapshot_refused_as_too_soon_takes_no_token(app):
+    """A screen that keeps asking for its snapshot (a version gap, again and again) must not
+    spend the budget its commands need."""
+    workshop = make_workshop(phase="lobby")
+    sock = phone(app, workshop)
+    for _ in range(50):
+        assert send(sock, "get_snapshot", {})["code"] == "RateLimited"  # the connect's was just now
+    ack = send(sock, "propose_item", {"op_id": op(), "kind": "idea", "text": "Hi"})
+    assert ack["code"] == "NotNow"  # handled, not refused by the budget
