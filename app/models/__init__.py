@@ -1,5 +1,6 @@
 """The workshop's records. Models hold columns, relationships and to_dict(); they never commit."""
 
+from app.models.audit import AuditEvent
 from app.models.discussion import Comment, Reaction, Theme
 from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
 from app.models.voting import Ballot, Criterion, Round, RoundOption
@@ -21,6 +22,7 @@ from app.models.workshop import (
 )
 
 __all__ = [
+    "AuditEvent",
     "ApiToken",
     "StrategyTheme",
     "StrategyThemeDismissal",
