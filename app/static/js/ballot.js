@@ -13,6 +13,13 @@
 // round is in flight at a time: changes made meanwhile go out after its ack, on the new version.
 // A Conflict (the ballot changed in another tab) reloads the server's copy and says so.
 //
+// While the ballot cannot be edited (the round closed, time is up) its rows show exactly what
+// the server holds (live.state.myBallots), under "Your ballot, as it was saved:"; a change the
+// server does not hold (still queued, or refused for good, e.g. it reached a closed round) is
+// shown above that heading, marked "Not saved" with the reason, until discarded. A refused
+// change is kept in live.notSent (not_sent.js), so a reload still says so; it comes back to be
+// edited if the ballot can be edited again (the countdown extended).
+//
 // The same element is returned for a round on every call and updated in place, so a drag in
 // progress, the focus and the scroll survive the room's other changes.
 import Sortable from "../vendor/sortablejs/sortable.esm.js";
@@ -131,13 +138,14 @@ class BallotView {
     this.hint = el("p", "hint ballot-hint");
     this.count = el("p", "ballot-count muted small");
     this.count.dataset.votedCount = "";
-    head.append(this.title, this.hint, this.count);
+    head.append(this.title, this.count);
     this.note = el("p", "banner ballot-note");
     this.note.dataset.ballotNote = "";
     this.note.setAttribute("role", "status");
     this.error = el("p", "error banner-error");
     this.error.dataset.ballotError = "";
     this.error.setAttribute("role", "alert");
+    this.unsaved = this.unsavedBox();
     this.list = el(round.method === "ranking" ? "ol" : "ul", `ballot-options ballot-${round.method}`);
     this.bar = el("div", "ballot-bar");
     this.left = el("span", "ballot-left");
@@ -148,8 +156,21 @@ class BallotView {
     this.saveNow = button(t.save_vote, "primary ballot-save", () => this.send());
     this.saveNow.dataset.saveNow = "";
     this.bar.append(this.left, this.status, this.saveNow);
-    this.root.append(head, this.note, this.error, this.list, this.bar);
+    this.root.append(head, this.note, this.error, this.unsaved, this.hint, this.list, this.bar);
     this.build();
+  }
+
+  unsavedBox() {
+    const box = el("div", "ballot-unsaved");
+    box.dataset.ballotUnsaved = "";
+    box.setAttribute("role", "status");
+    const head = el("p", "unsaved-head");
+    this.unsavedReason = el("span", "unsaved-reason");
+    head.append(el("span", "tag warn unsaved-title", this.t.unsaved), this.unsavedReason);
+    this.unsavedList = el("ul", "unsaved-list");
+    this.discard = button(this.t.discard, "small unsaved-discard", () => this.discardUnsaved());
+    box.append(head, el("p", "unsaved-lead muted", this.t.unsaved_change), this.unsavedList, this.discard);
+    return box;
   }
 
   get saved() {
@@ -179,8 +200,15 @@ class BallotView {
 
   // The server's ballot, or the one still queued from before a reload (it goes out first).
   fromSaved() {
-    const queued = this.live.pending("cast_ballot").filter((c) => c.payload.round_id === this.id).pop();
-    const ballot = queued ? queued.payload.ballot : this.saved?.ballot;
+    return this.shaped(this.lastQueued()?.payload.ballot ?? this.saved?.ballot);
+  }
+
+  lastQueued() {
+    return this.live.pending("cast_ballot").filter((c) => c.payload.round_id === this.id).pop() || null;
+  }
+
+  // A ballot as the rows show it: a ranking lists every choice, the ranked ones first.
+  shaped(ballot) {
     if (this.method === "ranking") {
       const ids = this.options().map((o) => o.id);
       const ranked = Array.isArray(ballot) ? ballot.filter((id) => ids.includes(id)) : [];
@@ -238,7 +266,10 @@ class BallotView {
   send() {
     clearTimeout(this.timer);
     this.timer = null;
-    if (!this.editable()) return this.render();
+    if (!this.editable()) {
+      this.keepUnsaved(null, this.closedReason()); // too late to go: said, not dropped
+      return this.render();
+    }
     if (this.queued()) {
       this.again = true; // after the ack, on the version it brings
       return this.render();
@@ -250,12 +281,13 @@ class BallotView {
       return this.render();
     }
     const done = this.live.send("cast_ballot", { round_id: this.id, base_version: saved?.version ?? 0, ballot });
-    done.then((ack) => this.acked(ack));
+    done.then((ack) => this.acked(ack, ballot));
   }
 
-  acked(ack) {
+  acked(ack, ballot) {
     if (ack.ok) {
       this.draftVersion = ack.version;
+      this.message = "";
     } else if (ack.code === "Conflict") {
       // Another tab saved first: take the server's copy (a fresh snapshot brings it).
       this.draft = null;
@@ -265,8 +297,61 @@ class BallotView {
     } else {
       this.again = false;
       this.message = ack.error || this.t.error;
+      if (!this.editable()) this.keepUnsaved(ballot, this.message);
     }
     this.render();
+  }
+
+  // Where it cannot be edited now (the round closed, time is up), a change the server does not
+  // hold (the draft, else `ballot`) is kept as not saved, with the reason: beside the saved
+  // ballot, across a reload too (live.notSent).
+  keepUnsaved(ballot, reason) {
+    if (!this.live.notSent) return;
+    const change = this.draft !== null ? this.ballotOf(this.draft) : ballot;
+    this.draft = null;
+    if (!change || this.matchesSaved(change)) return;
+    const command = { event: "cast_ballot", payload: { round_id: this.id, ballot: change } };
+    this.live.notSent.keep(command, { ok: false, error: reason });
+  }
+
+  matchesSaved(ballot) {
+    return canonical(ballot) === canonical(this.saved?.ballot ?? (this.method === "ranking" ? [] : {}));
+  }
+
+  closedReason() {
+    const t = this.t;
+    return this.round.status !== "open" ? t.round_closed : this.locked ? t.time_up_vote : t.not_saved;
+  }
+
+  // A change the server does not hold while the ballot cannot be edited: still on its way,
+  // refused for good, or made too late to go. Null when the rows say it all.
+  unsavedChange() {
+    const t = this.t;
+    const queued = this.lastQueued();
+    if (queued) return { ballot: queued.payload.ballot, reason: this.live.socket.connected ? t.saving : t.waiting, final: false };
+    const refused = this.live.notSent?.ballot(this.id);
+    if (refused) return { ballot: refused.payload.ballot, reason: refused.error || t.error, final: true };
+    const ballot = this.draft === null ? null : this.ballotOf(this.draft);
+    if (!ballot || this.matchesSaved(ballot)) return null;
+    return { ballot, reason: this.message || this.closedReason(), final: true };
+  }
+
+  discardUnsaved() {
+    this.live.notSent?.dropBallot(this.id);
+    this.draft = null;
+    this.message = "";
+    this.render();
+  }
+
+  // A refused change comes back to be edited once the ballot can be edited again: "Not saved
+  // yet", with "Save my vote" (its old reason, e.g. time was up, no longer holds).
+  reopenRefused() {
+    const refused = this.live.notSent?.ballot(this.id);
+    if (!refused || !this.editable() || this.queued()) return;
+    this.live.notSent.dropBallot(this.id);
+    if (this.draft !== null) return;
+    this.draft = this.shaped(refused.payload.ballot);
+    this.draftVersion = this.saved?.version ?? 0;
   }
 
   editable() {
@@ -280,6 +365,7 @@ class BallotView {
     this.round = round;
     this.locked = locked;
     if (this.optionIds !== optionIds(round)) this.rebuild();
+    this.reopenRefused();
     const saved = this.saved;
     // Another tab or device saved a newer ballot while this one had no change of its own: show
     // it. (Our own ack brings a newer version too, with the ballot shown: nothing to change.)
@@ -329,8 +415,11 @@ class BallotView {
   render() {
     const t = this.t;
     const round = this.round;
-    const draft = this.current();
     const editable = this.editable();
+    // Read-only, the rows are the server's ballot; a change it does not hold is shown apart.
+    const draft = editable ? this.current() : this.shaped(this.saved?.ballot);
+    const change = editable ? null : this.unsavedChange();
+    this.renderUnsaved(change);
     this.title.textContent = round.title;
     this.hint.textContent = this.hintText();
     const tally = this.live.state.tallies.get(this.id);
@@ -343,7 +432,7 @@ class BallotView {
     this.note.hidden = !note;
     this.note.classList.toggle("is-warning", over);
     this.error.textContent = this.message;
-    this.error.hidden = !this.message;
+    this.error.hidden = !this.message || Boolean(change); // the box says why
     this.root.classList.toggle("is-readonly", !editable);
     this.root.classList.toggle("is-closed", round.status !== "open");
     if (this.method === "dots") this.renderDots(draft, editable);
@@ -398,6 +487,45 @@ class BallotView {
     if (this.method === "scores" && this.partly(draft)) return ["invalid", t.finish_scoring];
     if (!saved && this.draft === null) return ["none", t.not_voted];
     return ["unsaved", t.not_saved];
+  }
+
+  renderUnsaved(change) {
+    this.unsaved.hidden = !change;
+    if (!change) return;
+    this.unsavedReason.textContent = change.reason;
+    this.unsavedReason.hidden = !change.reason;
+    this.discard.hidden = !change.final;
+    const rows = this.summary(change.ballot);
+    const sig = JSON.stringify(rows);
+    if (this.unsavedRows === sig) return;
+    this.unsavedRows = sig;
+    this.unsavedList.replaceChildren(...rows.map(([choice, value]) => {
+      const li = el("li");
+      li.append(el("span", "unsaved-choice", choice));
+      if (value) li.append(el("span", "unsaved-value", value));
+      return li;
+    }));
+  }
+
+  // A ballot in words, [choice, value] per row: points, places or scores; choices still in the round.
+  summary(ballot) {
+    const name = (o) => {
+      const country = (o.item_id && this.live.state.items.get(o.item_id)?.country_name) || countryName(o.country);
+      return country ? `${country}: ${o.label}` : o.label;
+    };
+    if (this.method === "ranking") {
+      const byId = new Map(this.round.options.map((o) => [String(o.id), o]));
+      const ranked = (Array.isArray(ballot) ? ballot : []).map((id) => byId.get(String(id))).filter(Boolean);
+      return ranked.map((o, i) => [`${i + 1}. ${name(o)}`, ""]);
+    }
+    const given = ballot || {};
+    return this.options()
+      .filter((o) => given[o.id] && (this.method !== "dots" || given[o.id] > 0))
+      .map((o) => {
+        const v = given[o.id];
+        if (this.method === "dots") return [name(o), plural(this.t, "points_one", "points_many", v)];
+        return [name(o), this.round.criteria.map((c) => `${c.name}: ${v[c.id] ?? "–"}`).join(" · ")];
+      });
   }
 
   // --- dots -----------------------------------------------------------------------------

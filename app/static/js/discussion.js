@@ -27,7 +27,9 @@
 // the render detached it while someone typed, the focus is put back.
 // Drafts survive a reload (keepDraft). A comment is shown at once as "Sending…" (or
 // "Waiting for the connection" offline, sent on reconnect); if the server refuses it, the
-// text goes back into its form with the server's error under it. +1 shows at once too.
+// text goes back into its form with the server's error under it, or, when the discussion is
+// no longer on screen (the room moved on), to the page's live.keepRefused (the phone's "Not
+// sent" cards). +1 shows at once too.
 //
 // DOM: div.discussion[data-discussion][data-item-id] >
 //   .discussion-bar > button[data-react][aria-pressed] (phone) | span[data-react-count] (staff),
@@ -41,6 +43,7 @@
 //
 // Strings (boot.t): plus_one, plus_one_label ("{n}"), comment, reply, send, your_comment,
 // your_reply, facilitator, hidden, hide, show, you, sending, waiting.
+import { shown } from "./items.js";
 import { keepDraft } from "./live.js";
 
 const controllers = new WeakMap(); // live -> Map(key -> Discussion)
@@ -196,6 +199,9 @@ class Discussion {
     this.open(f, false);
     const ack = await done;
     if (ack.ok) return;
+    if (!shown(this.root) && this.live.keepRefused?.({ event: "add_comment", payload }, ack)) {
+      return this.live.onChange(this.live.state);
+    }
     // Refused: the words come back where they were typed, with the reason.
     f.area.value = f.area.value ? `${text}\n${f.area.value}` : text;
     f.area.dispatchEvent(new Event("input")); // and into the draft again

@@ -31,6 +31,20 @@ export function itemCard(item, t, { actions = [] } = {}) {
   return li;
 }
 
+// Put `nodes` in `parent` in this order, moving only what is out of place (a node moved
+// loses its focus).
+export function syncChildren(parent, nodes) {
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] || null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+}
+
+// Whether a node is on screen now (not in a hidden stage, nor taken out of the page).
+export function shown(node) {
+  return node.isConnected && node.getClientRects().length > 0;
+}
+
 // Replace a list's children, keeping the order of the items by id (oldest first).
 export function renderList(list, items, build, emptyText) {
   const nodes = items.map(build);

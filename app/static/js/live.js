@@ -10,7 +10,9 @@
 // server failed (ack `retry: true`) and when the connection was over its budget
 // (RateLimited, after `retry_after`): the first two after a backoff that doubles with each
 // failure, with full jitter, so that a room whose server was slow does not come back all at
-// once. Any other refusal is the person's to act on: it ends the command.
+// once. Any other refusal is the person's to act on: it ends the command, and goes to the page
+// that sent it (its promise) or, sent before a reload, to the page's keepRefused (what it keeps
+// to show: a "Not sent" card), else to showError.
 import { io } from "../vendor/socket.io/socket.io.esm.min.js";
 
 const RETRY_FIRST_MS = 500;
@@ -222,8 +224,8 @@ export class Live {
 
   // Send a command; resolves with the server's ack once it has been committed.
   // The promise of a command queued offline resolves after the reconnect.
-  send(event, payload) {
-    const command = { event, payload: { ...payload, op_id: newOpId() } };
+  send(event, payload, opId = newOpId()) {
+    const command = { event, payload: { ...payload, op_id: opId } };
     this.queue.push(command);
     this.save();
     const done = new Promise((resolve) => this.waiters.set(command.payload.op_id, resolve));
@@ -269,7 +271,7 @@ export class Live {
         const resolve = this.waiters.get(id);
         this.waiters.delete(id);
         if (resolve) resolve(ack);
-        else if (!ack.ok) this.showError?.(ack.error);
+        else if (!ack.ok && !this.keepRefused?.(command, ack)) this.showError?.(ack.error);
         this.onChange(this.state);
       });
     }

@@ -2,9 +2,11 @@
 // the room's items live, edit or withdraw one's own; +1 and comment in discuss (and cluster);
 // the themes in cluster; the open round's ballot in vote (ballot.js) and the revealed results
 // (phone_results.js); thanks at the end. A countdown in the top bar; what it locks at zero is
-// disabled with "Time is up".
+// disabled with "Time is up". Above every stage, what the room refused for good ("Not sent",
+// not_sent.js), so that no words typed are lost when the room moved on while the phone was away.
 import { Live, bootData, keepDraft, plural } from "./live.js";
-import { editInline, el, itemCard, renderList } from "./items.js";
+import { editInline, el, itemCard, renderList, shown } from "./items.js";
+import { NotSent, renderNotSent } from "./not_sent.js";
 import { mountCountdown, timeIsUp } from "./timer.js";
 import { renderCluster, renderDiscuss, renderResults, renderVote } from "./room_stages.js";
 import { ballotNotice } from "./ballot.js";
@@ -28,6 +30,7 @@ const roomError = document.querySelector("[data-room-error]");
 const mineList = document.querySelector("[data-mine]");
 const allList = document.querySelector("[data-items]");
 const countAll = document.querySelector("[data-count-all]");
+const notSentBox = document.querySelector("[data-not-sent]");
 const editing = new Map(); // item id -> its card, left alone while the person edits
 
 const draftKey = `bridge:draft:${boot.workshop}`;
@@ -40,6 +43,10 @@ const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster:
 
 let countdown = null; // mounted once the Live exists: it reads live.timeLeft()
 const live = new Live(boot, render);
+const notSent = new NotSent(live, `bridge:notsent:${boot.workshop}`, () => render(live.state));
+live.notSent = notSent; // a ballot refused for good is kept there too (ballot.js)
+// Refused after a reload, with no form waiting for the answer: kept as a card, else said.
+live.keepRefused = (command, ack) => notSent.keep(command, ack);
 // A choice taken out of a round gives this person's points back: their ballot says so.
 live.socket.on("ballot_changed", (ev) => ev.notice && ballotNotice(ev.round_id, ev.notice));
 // An ack whose form is gone (sent before a reload) still says what went wrong.
@@ -88,22 +95,15 @@ form.addEventListener("submit", async (event) => {
   if (!payload.text) return text.focus();
   // Queued at once (and kept across a reload), so the form is cleared now.
   const done = live.send("propose_item", payload);
-  const typed = country.value;
   text.value = "";
   country.value = "";
   counter.textContent = "0";
   clearText();
   clearCountry();
   const ack = await done;
-  if (!ack.ok) {
-    // Refused (time is up, not now...): what was typed comes back, with the reason.
-    text.value = payload.text;
-    country.value = typed;
-    counter.textContent = text.value.length;
-    text.dispatchEvent(new Event("input"));
-    country.dispatchEvent(new Event("input"));
-    showError(ack.error || t.error);
-  }
+  // Refused (the room moved on, time is up...): a "Not sent" card of its own keeps the words and
+  // the reason, wherever the room is now, and however many were refused.
+  if (!ack.ok && notSent.keep({ event: "propose_item", payload }, ack)) render(live.state);
 });
 
 function mineActions(locked) {
@@ -113,8 +113,12 @@ function mineActions(locked) {
     [t.edit, (item, li) => {
       editing.set(item.id, li);
       editInline(li, item, t, async (value) => {
-        const ack = await live.send("edit_item", { item_id: item.id, text: value.trim(), country: item.country });
-        if (!ack.ok) return editError(li, ack.error || t.error); // the editor stays, with the text
+        const payload = { item_id: item.id, text: value.trim(), country: item.country };
+        const ack = await live.send("edit_item", payload);
+        // Refused: the editor stays, with the text; out of view (the room moved on), a card keeps it.
+        if (!ack.ok && (shown(li) || !notSent.keep({ event: "edit_item", payload }, ack))) {
+          return editError(li, ack.error || t.error);
+        }
         editing.delete(item.id);
         render(live.state);
       });
@@ -151,10 +155,15 @@ function render(state) {
   const ws = state.workshop;
   const stage = stageOf(state);
   showStage(stage, ws);
+  const locked = ws ? timeIsUp(live) : true;
+  renderNotSent(notSentBox, notSent, t, {
+    propose: stage === "propose" && Boolean(ws?.submissions_open) && !locked,
+    comment: (stage === "discuss" || stage === "cluster") && !locked,
+    countryName: (code) => countries.find((c) => c.code === code)?.name || code,
+  });
   if (stage === "propose") renderPropose(state);
   if (!ws) return;
   countdown?.update();
-  const locked = timeIsUp(live);
   const talking = stage === "discuss" || stage === "cluster";
   if (stage !== "propose") showBanner(talking && locked ? t.time_up_comment : talking && ws.private_ideation ? t.private : "");
   // "Comment on them" would contradict the banner once time is up.

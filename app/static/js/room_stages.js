@@ -3,22 +3,13 @@
 // change, so a comment being typed keeps its text and its focus while the room moves.
 import { ballotFor } from "./ballot.js";
 import { discussionFor } from "./discussion.js";
-import { el, itemCard } from "./items.js";
+import { el, itemCard, syncChildren } from "./items.js";
 import { plural } from "./live.js";
 import { resultsFor } from "./phone_results.js";
 
 const cards = new Map(); // item id -> {sig, node}
 const groups = new Map(); // theme id ("u" for unsorted) -> {node, head, list, sig}
 const UNSORTED = "u";
-
-// Put `nodes` in `parent` in this order, moving only what is out of place (a node moved
-// loses its focus).
-function syncChildren(parent, nodes) {
-  nodes.forEach((node, i) => {
-    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] || null);
-  });
-  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
-}
 
 function discussionOptions(t, locked) {
   // Commenting is a timed action: at zero it is locked; +1 is not.
