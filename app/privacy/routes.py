@@ -53,7 +53,8 @@ def remove_mine(workshop_id: int) -> ResponseReturnValue:
     person = _me(workshop_id)
     if request.method == "POST" and request.form.get("confirm") == "yes":
         removal = remove_participant(workshop_id, person.id, by="participant")
-        session["pt"] = {k: v for k, v in session.get("pt", {}).items() if k != str(workshop_id)}
+        # The cookie still names them: the join page, where each of their tabs lands, says once
+        # that they have left and then forgets them (app/workshops/routes.py).
         session["left"] = {"workshop": workshop_id, "removal": removal.to_dict()}
         return redirect(url_for("privacy.removed", workshop_id=workshop_id))
     return render_template(
