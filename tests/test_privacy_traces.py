@@ -7,6 +7,7 @@ removal folds it in and empties it). PostgreSQL: every table is dumped (pg_dump)
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -107,3 +108,14 @@ def test_a_dump_of_postgresql_keeps_no_trace_of_her(pg):
         assert traces(dump()) == []
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_workshops_archive_keeps_no_trace_of_her_and_still_restores(app):
+    from app.exports import archive
+
+    room = a_workshop_ada_took_part_in()
+    room.remove_ada()
+    data = archive.build(room.id)
+    assert traces(json.dumps(data, ensure_ascii=False).encode()) == []
+    restored = archive.restore(json.loads(json.dumps(data)), room.user)
+    assert restored.id != room.id
