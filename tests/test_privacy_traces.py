@@ -111,7 +111,7 @@ def test_a_dump_of_postgresql_keeps_no_trace_of_her(pg):
 
 
 def test_the_workshops_archive_keeps_no_trace_of_her_and_still_restores(app):
-    from app.exports import archive
+    from app.exports import archive, service
 
     room = a_workshop_ada_took_part_in()
     room.remove_ada()
@@ -119,3 +119,5 @@ def test_the_workshops_archive_keeps_no_trace_of_her_and_still_restores(app):
     assert traces(json.dumps(data, ensure_ascii=False).encode()) == []
     restored = archive.restore(json.loads(json.dumps(data)), room.user)
     assert restored.id != room.id
+    for fmt in ("csv", "xlsx", "pdf"):  # every file made from the archive is made as before
+        assert service.render(data, fmt)
