@@ -3,6 +3,7 @@ secure_delete so that what is deleted or overwritten is zeroed in the file, not 
 (a participant's removed contributions, docs/privacy.md)."""
 
 import sqlite3
+from contextlib import closing
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -19,9 +20,27 @@ def _pragmas(dbapi_connection, _record) -> None:
         cur.close()
 
 
-def forget_old_pages(connection: sa.Connection) -> None:
+def forget_old_pages(engine: sa.Engine, async_mode: str) -> None:
     """Fold the write-ahead log into the database file and empty it: until then the log keeps the
     pages as they were before a change, deleted text included. A reader still busy may keep it
-    from finishing; the next call, or SQLite's own checkpoints, finish the work."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    from finishing (it waits up to the busy timeout); SQLite's own checkpoints finish the work."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        return
+
+    def checkpoint() -> None:
+        with closing(sqlite3.connect(path, timeout=5)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # On a native thread: while it waits for readers, under gevent or eventlet the other
+    # connections of the process (the readers among them) must go on.
+    if async_mode == "gevent":
+        import gevent
+
+        gevent.get_hub().threadpool.apply(checkpoint)
+    elif async_mode == "eventlet":
+        from eventlet import tpool
+
+        tpool.execute(checkpoint)
+    else:
+        checkpoint()

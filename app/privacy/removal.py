@@ -12,6 +12,7 @@ marked removed: its id is never given to a newcomer, whom the old cookie would t
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from app import audit, realtime
@@ -63,8 +64,7 @@ def remove_participant(workshop_id: int, participant_id: object, *, by: str) -> 
     for round_id in rounds:
         tally_pump.touch(workshop.id, round_id)
     realtime.let_go(person.id)
-    with db.engine.connect() as connection:
-        forget_old_pages(connection)
+    forget_old_pages(db.engine, current_app.config["ASYNC_MODE"])
     return removal
 
 
