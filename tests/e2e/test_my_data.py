@@ -136,3 +136,31 @@ def _ids(server, workshop_id: int) -> dict[str, int]:
     from tests.e2e.test_phone_voting import _item_ids
 
     return _item_ids(server, workshop_id)
+
+
+def test_the_facilitator_removes_someone_who_asks_and_the_phone_is_told(screens, live_server, shot):
+    email = live_server.create_user("fac@example.org", "facilitator")
+    cockpit = screens.laptop("cockpit").new_page()
+    log_in(cockpit, email)
+    workshop_id, code = create_workshop(cockpit, "Going to Mongolia")
+    bo = screens.phone("bo").new_page()
+    bo.goto(f"/j/{code}")
+    join(bo, "Bo Quokkason")
+    propose(bo, BOS)
+    expect(cockpit.get_by_text(BOS).first).to_be_visible()
+
+    cockpit.locator("[data-participants-link]").click()
+    row = cockpit.locator("[data-participants] tr", has_text="Bo Quokkason")
+    row.get_by_role("link", name="Remove contributions…").click()
+    expect(cockpit.locator("h1")).to_have_text("Remove the contributions of “Bo Quokkason”?")
+    shot(cockpit, "confirm")
+    cockpit.locator("[data-confirm-remove]").click()
+    expect(cockpit.locator(".flash")).to_contain_text("Their contributions were removed")
+    expect(cockpit.locator("[data-participants]")).to_have_count(0)  # nobody left on the list
+
+    # Bo's phone, in his hand: its connection ends, it comes back refused, reloads, is told.
+    expect(bo.locator("[data-left]")).to_contain_text("You have left this workshop")
+    _fits(bo)
+    shot(bo, "told")
+    assert b"Bo Quokkason" not in _database(live_server) and BOS.encode() not in _database(live_server)
+    assert not screens.errors, screens.errors
