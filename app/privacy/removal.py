@@ -35,12 +35,34 @@ BY = ("participant", "facilitator", "administrator")  # who asked: kept in the a
 
 def remove_participant(workshop_id: int, participant_id: object, *, by: str) -> Removal:
     """Take a participant's contributions out of the workshop and off every screen; erase who they were."""
+    if by not in BY:
+        raise ValueError(f"who asked: one of {BY}")
     person = participant_of(workshop_id, participant_id)
     if person is None:
         raise NotFound(_("This participant does not exist (any more)."))
     workshop = person.workshop
     bump(workshop)  # first: the workshop's row lock, which the ballots' group commit waits for
     removal = Removal()
+    messages, reach, rounds = _take_out(workshop, person, removal)
+    _erase(person)
+    audit.record(
+        "participant_removed", f"participant:{person.id}", actor=_actor(by), workshop_id=workshop.id, by=by
+    )
+    db.session.commit()
+    realtime.broadcast(messages + reach.messages)
+    reach.touch()
+    for round_id in rounds:
+        tally_pump.touch(workshop.id, round_id)
+    realtime.let_go(person.id)
+    forget_old_pages(db.engine, current_app.config["ASYNC_MODE"])
+    return removal
+
+
+def _take_out(
+    workshop: Workshop, person: Participant, removal: Removal
+) -> tuple[list[realtime.Message], moderation.Reach, list[int]]:
+    """Everything of theirs, in the transaction: returns what to broadcast after the commit, the
+    rounds their items left, and the rounds whose ballot of theirs was withdrawn."""
     rounds = _ballots(person, removal)  # before the items: their own ballot is not "given back"
     gone, changed = _items(person, removal)
     reach = _rounds(workshop, gone)
@@ -50,22 +72,15 @@ def remove_participant(workshop_id: int, participant_id: object, *, by: str) -> 
     db.session.flush()
     for item in changed:
         db.session.expire(item, ["merged_from"])  # their duplicates left its history
-    views_now = {i.id: views.item_view(workshop, i) for i in [*gone, *changed]}
-    traces.forget(person, _all_rounds(workshop), views_now, comment_ids)
-    _erase(person)
-    audit.record(
-        "participant_removed", f"participant:{person.id}", actor=_actor(by), workshop_id=workshop.id, by=by
+    traces.forget(
+        person,
+        _all_rounds(workshop),
+        {i.id: views.item_view(workshop, i) for i in [*gone, *changed]},
+        comment_ids,
     )
-    item_messages = [m for item in [*gone, *changed] for m in views.item_messages(workshop, item)]
+    shown = [m for item in [*gone, *changed] for m in views.item_messages(workshop, item)]
     spotlight = views.workshop_messages(workshop) if spotlit else []
-    db.session.commit()
-    realtime.broadcast(item_messages + spotlight + messages + reach.messages)
-    reach.touch()
-    for round_id in rounds:
-        tally_pump.touch(workshop.id, round_id)
-    realtime.let_go(person.id)
-    forget_old_pages(db.engine, current_app.config["ASYNC_MODE"])
-    return removal
+    return shown + spotlight + messages, reach, rounds
 
 
 def _actor(by: str) -> str | None:
