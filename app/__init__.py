@@ -108,7 +108,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import api, auth, exports, strategy
+    from app import api, auth, exports, privacy, strategy
     from app.voting import events as voting_events  # noqa: F401  (registers the socket events)
     from app.workshops import bp as workshops_bp
 
@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # token-authenticated and read-only: no cookies, no forms
     app.register_blueprint(api.tokens_bp)
+    app.register_blueprint(privacy.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -31,14 +31,20 @@ class RoomDisconnect:
         super().__init__(*args, **kwargs)
         self.ending: set[str] = set()  # connections whose room was disconnected while they connected
 
-    def disconnect_room(self, room: str, namespace: str) -> None:
-        self._disconnect_here(room, namespace)
+    def disconnect_room(self, room: str, namespace: str, *, close: bool = False) -> None:
+        self._disconnect_here(room, namespace, close)
 
-    def _disconnect_here(self, room: str, namespace: str) -> None:
+    def _disconnect_here(self, room: str, namespace: str, close: bool = False) -> None:
         """Disconnect this process's members of a room from the server side: whatever the client
-        does next, it hears nothing more and its commands are ignored."""
-        for sid, _eio_sid in list(self.get_participants(namespace, room)):
-            if self.is_connected(sid, namespace):
+        does next, it hears nothing more and its commands are ignored.
+
+        close: end the whole connection (Engine.IO's) instead of the namespace. The client then
+        reconnects by itself and is refused (a phone whose participant is gone reloads its page
+        and learns it has left); after a namespace's disconnect it would wait, offline."""
+        for sid, eio_sid in list(self.get_participants(namespace, room)):
+            if close and self.is_connected(sid, namespace):
+                self.server.eio.disconnect(eio_sid)
+            if self.is_connected(sid, namespace):  # not closed above (or a test's in-process client)
                 self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
             elif self.is_pre_connected(sid, namespace):
                 # Still in its connect handler, which cannot be cut off yet: it refuses itself
@@ -64,15 +70,15 @@ class QueueManager(RoomDisconnect, RedisManager):
     # what the others published meanwhile is lost.
     on_listening_again: Callable[[], None] | None = None
 
-    def disconnect_room(self, room: str, namespace: str) -> None:
-        message = {"method": "disconnect", "sid": None, "room": room, "namespace": namespace}
-        self._disconnect_here(room, namespace)
+    def disconnect_room(self, room: str, namespace: str, *, close: bool = False) -> None:
+        message = {"method": "disconnect", "sid": None, "room": room, "namespace": namespace, "close": close}
+        self._disconnect_here(room, namespace, close)
         self._publish(message | {"host_id": self.host_id})
 
     def _handle_disconnect(self, message: dict) -> None:
         if message.get("room") is None:
             return super()._handle_disconnect(message)
-        self._disconnect_here(message["room"], message.get("namespace") or "/")
+        self._disconnect_here(message["room"], message.get("namespace") or "/", bool(message.get("close")))
 
     def _publish(self, data: dict):
         """Publish a message; on failure try once more on a new connection, as python-socketio does."""

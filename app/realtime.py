@@ -138,6 +138,12 @@ def _forget(actor: Actor | None) -> None:
             del here[actor.participant_id]
 
 
+def let_go(participant_id: int) -> None:
+    """End every live connection of a participant who has left, in every process. Each phone
+    reconnects, is refused, reloads its page and is told it has left (app/privacy)."""
+    socketio.server.manager.disconnect_room(room_participant(participant_id), NS, close=True)
+
+
 def forget_all() -> None:
     """Forget every connection of this process (tests, between two apps)."""
     with _lock:

@@ -676,3 +676,34 @@ def test_redis_clients_hold_more_than_a_hundred_commands_at_once(tmp_path, caplo
         socketio.server.manager.redis.close()
         listener.close()
         admin.close()
+
+
+def test_a_participant_who_leaves_through_one_process_is_let_go_on_the_other(a, b, stack):
+    """Ada removes her contributions on process A; her phone on B loses its whole connection (so a
+    browser reconnects by itself, is refused, and reloads to be told it left), Bob's phone on A
+    sees her item go, and her cookie opens the room on neither process."""
+    room = Room(make_on=a, staff_on=a)
+    try:
+        ada_cookies = join(a, room.code, "Ada Lovelace")
+        phone = Hostile(b, ada_cookies, room.id, "participant")  # records a namespace disconnect
+        bob = room.screen(a, join(a, room.code, "Bob Builder"))
+        idea = phone.ok("propose_item", kind="idea", text="Ada's desk in Ulaanbaatar")["item"]["id"]
+        page = requests.Session()
+        page.cookies.update(ada_cookies)
+        form = page.get(a.url + f"/w/{room.id}/my-data/remove").text
+        token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        r = page.post(
+            a.url + f"/w/{room.id}/my-data/remove",
+            data={"csrf_token": token, "confirm": "yes"},
+            allow_redirects=False,
+        )
+        assert r.status_code == 302, r.text
+
+        wait_for("B ends her phone's connection", lambda: not phone.sio.connected)
+        assert phone.events["(told to disconnect)"] == []  # the transport, not the namespace
+        wait_for("Bob on A sees her item go", lambda: [e["id"] for e in bob.events["item_removed"]] == [idea])
+        for server in (a, b):
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                Screen(server, ada_cookies, room.id, "participant")
+    finally:
+        room.close()

@@ -105,7 +105,8 @@ def _ballots(r: Record, round_: dict, plan: dict, clusters: dict) -> list[dict]:
         voter = b.ref("voter", plan["participants"])
         if round_["anonymous"] and voter is not None:
             raise fail(f"{b.where}.voter", _("should be null: the round is anonymous."))
-        if not round_["anonymous"] and (voter is None or voter in voters):
+        # In a named round a ballot may name nobody: its voter left, and it still counts (docs/privacy.md).
+        if voter is not None and voter in voters:
             raise fail(f"{b.where}.voter", _("should name a participant with no other ballot in this round."))
         voters.add(voter)
         cluster = b.choice("segment_cluster", list(clusters), nullable=True)

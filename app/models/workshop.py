@@ -196,6 +196,9 @@ class Participant(db.Model):
     sector: so.Mapped[str | None] = so.mapped_column(sa.String(20))
     consented_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Set when their contributions were removed (app/privacy): the row stays, emptied, so that
+    # its id is never given to a newcomer whom the old cookie would then let in.
+    removed_at: so.Mapped[datetime | None] = so.mapped_column()
 
     workshop: so.Mapped[Workshop] = so.relationship()
 

@@ -142,5 +142,11 @@ def voter_key(round_: Round | RoundSpec, participant_id: int) -> str:
     """Who a ballot belongs to: the participant in a named round, a keyed hash in an anonymous one."""
     if not round_.anonymous:
         return f"p{participant_id}"
+    return keyed_voter(round_.id, participant_id)
+
+
+def keyed_voter(round_id: int, participant_id: int) -> str:
+    """The keyed hash of a round and a participant: names nobody to whoever lacks SECRET_KEY
+    (an anonymous round's ballots; a removed participant's ballots in closed rounds)."""
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"ballot:{round_.id}:{participant_id}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, f"ballot:{round_id}:{participant_id}".encode(), hashlib.sha256).hexdigest()

@@ -124,8 +124,11 @@ def _cluster_names() -> dict[int, str]:
 
 
 def eligible(workshop_id: int) -> int:
+    """Who may vote: the participants who joined, less those whose contributions were removed."""
     return db.session.scalar(
-        sa.select(sa.func.count(Participant.id)).where(Participant.workshop_id == workshop_id)
+        sa.select(sa.func.count(Participant.id)).where(
+            Participant.workshop_id == workshop_id, Participant.removed_at.is_(None)
+        )
     )
 
 

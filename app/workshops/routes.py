@@ -16,6 +16,7 @@ from app.workshops import bp, join_limits, services
 from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.phases import TEMPLATES
+from app.workshops.services.participants import has_left
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -56,6 +57,10 @@ def join(code: str) -> ResponseReturnValue:
 
 def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
     """The join form; once sent and accepted, the participant's cookie and their room."""
+    left = has_left(workshop.id, joined.get(str(workshop.id)))
+    if left:  # their contributions were removed: told once, and this device forgets them
+        joined = {k: v for k, v in joined.items() if k != str(workshop.id)}
+        session["pt"] = joined
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -77,7 +82,9 @@ def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
             session["pt"] = joined | {str(workshop.id): participant.id}
             session.permanent = True
             return redirect(url_for("workshops.join", code=workshop.join_code))
-    return render_template("workshops/join.html", workshop=workshop, form=form.promise(workshop.anonymous))
+    return render_template(
+        "workshops/join.html", workshop=workshop, form=form.promise(workshop.anonymous), left=left
+    )
 
 
 @bp.route("/workshops")

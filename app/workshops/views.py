@@ -83,15 +83,28 @@ def comment_messages(workshop: Workshop, comment: Comment) -> list[realtime.Mess
     return messages
 
 
-def reaction_messages(
-    workshop: Workshop, item_id: int, count: int, actor: Actor, mine: bool
-) -> list[realtime.Message]:
-    payload = {"v": workshop.version, "item_id": item_id, "count": count}
+def comments_gone_messages(workshop: Workshop, comment_ids: list[int]) -> list[realtime.Message]:
+    """Comments no screen may show any more (deleted, or on an item that left the room)."""
+    rooms = (realtime.room_staff(workshop.id), realtime.room_public(workshop.id))
     return [
+        (room, "comment_removed", {"v": workshop.version, "id": i}) for i in comment_ids for room in rooms
+    ]
+
+
+def reaction_messages(
+    workshop: Workshop, item_id: int, count: int, actor: Actor | None, mine: bool = False
+) -> list[realtime.Message]:
+    """An item's +1s counted again; the participant who gave or took one back (if any) learns which."""
+    payload = {"v": workshop.version, "item_id": item_id, "count": count}
+    messages = [
         (realtime.room_staff(workshop.id), "reaction_changed", payload),
         (realtime.room_public(workshop.id), "reaction_changed", payload),
-        (realtime.room_participant(actor.participant_id), "reaction_changed", payload | {"mine": mine}),
     ]
+    if actor is not None:
+        messages.append(
+            (realtime.room_participant(actor.participant_id), "reaction_changed", payload | {"mine": mine})
+        )
+    return messages
 
 
 # --- the clustering board ------------------------------------------------------------

@@ -76,10 +76,28 @@ def join(
 
 
 def participant_in(workshop_id: int, participant_id: int | None) -> Participant | None:
-    """The participant if it belongs to this open workshop (TENANT)."""
-    if participant_id is None:
+    """The participant if it belongs to this open workshop (TENANT) and has not left it."""
+    participant = participant_of(workshop_id, participant_id)
+    return participant if participant and participant.workshop.is_open else None
+
+
+def participant_of(workshop_id: int, participant_id: object) -> Participant | None:
+    """The participant of this workshop, open or archived, unless their contributions were removed."""
+    if type(participant_id) is not int:
         return None
     participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.workshop_id != workshop_id:
+    if participant is None or participant.workshop_id != workshop_id or participant.removed_at:
         return None
-    return participant if participant.workshop.is_open else None
+    return participant
+
+
+def has_left(workshop_id: int, participant_id: object) -> bool:
+    """Whether the participant a cookie names in this workshop had their contributions removed."""
+    if type(participant_id) is not int:
+        return False
+    participant = db.session.get(Participant, participant_id)
+    return (
+        participant is not None
+        and participant.workshop_id == workshop_id
+        and participant.removed_at is not None
+    )
