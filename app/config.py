@@ -32,6 +32,7 @@ ENV_KEYS = (
     "REACTION_LIMIT",
     "SNAPSHOT_INTERVAL",
     "ACK_TIMEOUT",
+    "RELEASE",
 )
 
 
@@ -63,6 +64,9 @@ class Defaults:
     # Seconds a screen waits for a command's ack before it sends it again; the server gives
     # up on a ballot's write 2 s before, so that its answer (an error) is still heard.
     ACK_TIMEOUT = 10.0
+    # A name for this deploy (a tag, a commit). The phones' offline copies are named by it and
+    # by a digest of the app's files (app/workshops/offline.py): a new name makes them drop theirs.
+    RELEASE = ""
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -23,6 +23,8 @@ POLICY = (
     "style-src 'self'",
     "img-src 'self'",
     "font-src 'self'",
+    # The phone's service worker, /j/sw.js (app/workshops/offline.py); no other worker.
+    "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

@@ -90,9 +90,14 @@ class LiveServer:
         self.proc.wait()
 
 
-def start(tmp: Path, async_mode: str = "gevent", gunicorn: bool = False, **extra_env: str) -> LiveServer:
-    """`python wsgi.py` (or gunicorn with the repository's gunicorn.conf.py, as deployed)."""
-    port = free_port()
+def start(
+    tmp: Path, async_mode: str = "gevent", gunicorn: bool = False, port: int | None = None, **extra_env: str
+) -> LiveServer:
+    """`python wsgi.py` (or gunicorn with the repository's gunicorn.conf.py, as deployed).
+
+    With `port` (and the same `tmp`): the same server again, on its address and database, as
+    after a restart or a new deploy."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))}
     env.update(

@@ -26,6 +26,7 @@ def assert_protected(response) -> None:
     assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'", csp  # nothing inline
     assert csp["default-src"] == "'self'" and csp["object-src"] == "'none'"
     assert csp["frame-ancestors"] == "'none'"
+    assert csp["worker-src"] == "'self'"  # the phone's service worker, /j/sw.js, and nothing else
     # The live connection: the page's own origin over ws:/wss:, spelled out for older Safari.
     assert csp["connect-src"].split() == ["'self'", "ws://127.0.0.1:5000", "ws://localhost:5000"]
     assert h["X-Content-Type-Options"] == "nosniff"

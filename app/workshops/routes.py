@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import segno
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,7 +12,7 @@ from markupsafe import Markup
 from app.auth.policy import facilitator_required
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Role, Workshop
-from app.workshops import bp, join_limits, services
+from app.workshops import bp, join_limits, offline, services
 from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.phases import TEMPLATES
@@ -48,11 +48,28 @@ def join(code: str) -> ResponseReturnValue:
     if workshop.join_code != code:
         return redirect(url_for("workshops.join", code=workshop.join_code))
     joined = session.get("pt", {})
-    if services.participant_in(workshop.id, joined.get(str(workshop.id))):
-        return render_template(
-            "workshops/room.html", workshop=workshop, item_form=ItemForm(), countries=countries()
+    if participant := services.participant_in(workshop.id, joined.get(str(workshop.id))):
+        kept = offline.boot(workshop.id, participant.id)
+        page = render_template(
+            "workshops/room.html",
+            workshop=workshop,
+            item_form=ItemForm(),
+            countries=countries(),
+            offline=kept,
         )
+        return offline.personal_page(make_response(page), joined, kept["person"])
     return _join_form(workshop, joined)
+
+
+@bp.route("/j/sw.js")
+def offline_worker() -> ResponseReturnValue:
+    """The phone's service worker: it serves the participant's page and its files when offline.
+
+    Served under /j/ so that its scope is the participants' pages and nothing else.
+    """
+    response = current_app.send_static_file("js/offline_worker.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:

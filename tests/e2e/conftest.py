@@ -201,6 +201,17 @@ def propose(page, text: str, country: str | None = None) -> None:
     form.locator("[data-submit]").click()
 
 
+def queue_key(page, workshop_id: int) -> str:
+    """Where a phone keeps its queue in localStorage: its workshop's and its person's (live.js)."""
+    return page.evaluate(
+        """async (w) => {
+          const { personHere } = await import("/static/js/offline.js");
+          return `bridge:queue:${w}:participant:${personHere(w)}`;
+        }""",
+        workshop_id,
+    )
+
+
 def items_with(page, text: str, where: str = "[data-items]"):
     """The item cards in a list whose text is exactly `text`."""
     return page.locator(f"{where} li.item").filter(

@@ -18,7 +18,17 @@ import socketio
 from playwright.sync_api import expect
 
 from tests import live
-from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, join, log_in, propose, set_phase
+from tests.e2e.conftest import (
+    CONN,
+    PHONE,
+    create_workshop,
+    items_with,
+    join,
+    log_in,
+    propose,
+    queue_key,
+    set_phase,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -219,7 +229,7 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
     expect(left).to_have_text("1 point left")
     ada.wait_for_function(
         "key => JSON.parse(localStorage.getItem(key) || '[]').length === 1",
-        arg=f"bridge:queue:{workshop_id}:participant",
+        arg=queue_key(ada, workshop_id),
     )
     _option(ada, PORTS).locator(".plus").click()
     expect(left).to_have_text("0 points left")

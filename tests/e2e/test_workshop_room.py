@@ -13,7 +13,17 @@ import pytest
 import segno
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CONN, PROJECTOR, create_workshop, db_items, items_with, join, log_in, propose
+from tests.e2e.conftest import (
+    CONN,
+    PROJECTOR,
+    create_workshop,
+    db_items,
+    items_with,
+    join,
+    log_in,
+    propose,
+    queue_key,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -131,7 +141,7 @@ def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot
     expect(chiara.locator(CONN)).to_have_attribute("data-state", "live", timeout=15_000)
     expect(waiting.locator(".pending")).to_have_count(0)
     # The queue is empty once the server acknowledged; from here on nothing is in flight.
-    chiara.wait_for_function(f"localStorage.getItem('bridge:queue:{workshop_id}:participant') === '[]'")
+    chiara.wait_for_function("key => localStorage.getItem(key) === '[]'", arg=queue_key(chiara, workshop_id))
     rows = [row for row in db_items(live_server, workshop_id) if row[0] == OFFLINE_IDEA]
     assert rows == [(OFFLINE_IDEA, "idea", None, "live")]
     for screen, page in every_screen.items():
@@ -195,9 +205,9 @@ def test_command_queued_while_unreachable_survives_a_reload(screens, live_server
     proxy that drops WebSockets and long-polling, or a server restarting."""
     cockpit, projector, workshop_id, code = _facilitator(screens, live_server, "Queue")
     phone = _phone_by_url(screens, code, "Ada")
-    queue_key = f"bridge:queue:{workshop_id}:participant"
     text = "Queued, reloaded, then sent exactly once"
 
+    key = queue_key(phone, workshop_id)
     phone.context.route(SOCKET_ENDPOINT, lambda route: route.abort("internetdisconnected"))
     phone.reload()  # drops the open WebSocket; the new page cannot connect
     expect(phone.locator(CONN)).not_to_have_attribute("data-state", "live")
@@ -208,7 +218,7 @@ def test_command_queued_while_unreachable_survives_a_reload(screens, live_server
     phone.reload()
     expect(pending).to_have_count(1)  # still queued, from localStorage
     expect(pending.locator(".pending")).to_have_text("Waiting for the connection")
-    queued = phone.evaluate(f"JSON.parse(localStorage.getItem('{queue_key}'))")
+    queued = phone.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")
     assert [c["payload"]["text"] for c in queued] == [text]
     shot(phone, "phone-queued-after-reload")
     assert db_items(live_server, workshop_id) == []
@@ -216,7 +226,7 @@ def test_command_queued_while_unreachable_survives_a_reload(screens, live_server
 
     phone.context.unroute(SOCKET_ENDPOINT)
     expect(phone.locator(CONN)).to_have_attribute("data-state", "live", timeout=15_000)
-    phone.wait_for_function(f"localStorage.getItem('{queue_key}') === '[]'")
+    phone.wait_for_function("key => localStorage.getItem(key) === '[]'", arg=key)
     for screen, page in {"cockpit": cockpit, "projector": projector, "phone": phone}.items():
         expect(items_with(page, text), screen).to_have_count(1)
     expect(pending.locator(".pending")).to_have_count(0)

@@ -147,7 +147,8 @@ class Discussion {
     f.form = el("form", `comment-form ${className}`);
     f.form.noValidate = true;
     const ws = this.live.state.workshop?.id ?? "w";
-    const key = `bridge:draft:${ws}:${this.opts.staff ? "staff" : "phone"}:${parentId ? `reply:${parentId}` : `comment:${this.itemId}`}`;
+    const who = this.opts.staff ? "staff" : `phone:${this.live.person}`; // a phone's drafts are its person's
+    const key = `bridge:draft:${ws}:${who}:${parentId ? `reply:${parentId}` : `comment:${this.itemId}`}`;
     const id = `c-${key.replace(/[^a-z0-9]+/gi, "-")}`;
     const lab = el("label", "sr-only", label);
     lab.htmlFor = id;

@@ -14,6 +14,7 @@
 // that sent it (its promise) or, sent before a reload, to the page's keepRefused (what it keeps
 // to show: a "Not sent" card), else to showError.
 import { io } from "../vendor/socket.io/socket.io.esm.min.js";
+import { personHere, snapshotOf } from "./offline.js";
 
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15000;
@@ -37,7 +38,7 @@ export function newOpId() {
 }
 
 export class Live {
-  constructor({ workshop, view, namespace, t, ack_timeout_ms }, onChange) {
+  constructor({ workshop, view, namespace, t, ack_timeout_ms, offline }, onChange) {
     this.t = t;
     // The server gives up on a command 2 s before this (ACK_TIMEOUT): its answer comes first.
     this.ackTimeout = ack_timeout_ms || 10000;
@@ -51,10 +52,16 @@ export class Live {
       // (participants): round id -> {version, ballot, over_limit}, the ballot the server holds.
       rounds: new Map(), tallies: new Map(), myBallots: new Map(),
     };
-    this.onChange = onChange;
+    this.onChange = (state) => {
+      onChange(state);
+      this.keepSoon();
+    };
     this.view = view;
-    this.queueKey = `bridge:queue:${workshop}:${view}`;
-    this.queue = JSON.parse(localStorage.getItem(this.queueKey) || "[]");
+    this.ownKeys(workshop, view, offline?.release);
+    this.queue = JSON.parse((this.queueKey && localStorage.getItem(this.queueKey)) || "[]");
+    this.restore();
+    // A reload, or a phone put away, keeps what the screen shows now, not as of a second ago.
+    window.addEventListener("pagehide", () => this.keep());
     this.inFlight = new Set();
     this.failures = new Map(); // op id -> times it failed and waits to go again
     this.notBefore = new Map(); // op id -> when (Date.now()) it may go again
@@ -65,6 +72,58 @@ export class Live {
     this.socket = io(namespace, { auth: { workshop, view }, reconnectionDelayMax: 4000 });
     this.wire();
     this.showConnection("connecting");
+  }
+
+  // Where this screen keeps its queue and, on a phone, its last snapshot. A phone's are its
+  // person's, as the cookie names them now (not as the page says: a page from a cache may be
+  // someone else's), so another person on this browser never sees nor sends them. A phone whose
+  // cookie names nobody keeps nothing (the server refuses it anyway). Staff screens keep no
+  // snapshot: they need the network, and hold more than one person's data.
+  ownKeys(workshop, view, release) {
+    this.queueKey = `bridge:queue:${workshop}:${view}`;
+    this.keptKey = null;
+    this.release = release;
+    this.person = null;
+    if (view !== "participant") return;
+    const person = personHere(workshop);
+    const legacy = this.queueKey;
+    this.person = person;
+    this.queueKey = person && `${legacy}:${person}`;
+    this.keptKey = person && `bridge:snapshot:${workshop}:${view}:${person}`;
+    // The room as an earlier person on this browser saw it is theirs no more: not left behind.
+    const earlier = `bridge:snapshot:${workshop}:${view}:`;
+    for (const key of Object.keys(localStorage)) if (key.startsWith(earlier) && key !== this.keptKey) localStorage.removeItem(key);
+    if (!person || !localStorage.getItem(legacy)) return;
+    // A queue kept before queues were a person's (before this deploy) is adopted, not lost.
+    if (!localStorage.getItem(this.queueKey)) localStorage.setItem(this.queueKey, localStorage.getItem(legacy));
+    localStorage.removeItem(legacy);
+  }
+
+  // The room as this phone last saw it, shown at once after a reload (offline too) until the
+  // server's snapshot replaces it. One from another deploy is left alone: its shape may differ.
+  restore() {
+    const kept = this.keptKey && JSON.parse(localStorage.getItem(this.keptKey) || "null");
+    if (!kept || kept.release !== this.release) return;
+    this.setSnapshot(kept.snapshot);
+    // A running countdown went on meanwhile: its time counts from when it was kept.
+    this.state.workshopAt -= Math.max(0, Date.now() - kept.at);
+  }
+
+  keepSoon() {
+    if (!this.keptKey || this.keepTimer) return;
+    this.keepTimer = setTimeout(() => this.keep(), 1000); // at most once a second
+  }
+
+  keep() {
+    clearTimeout(this.keepTimer);
+    this.keepTimer = null;
+    if (!this.keptKey || !this.state.workshop) return;
+    const snapshot = snapshotOf(this.state, this.timeLeft());
+    try {
+      localStorage.setItem(this.keptKey, JSON.stringify({ release: this.release, at: Date.now(), snapshot }));
+    } catch {
+      // Storage full: the room still works online, it just does not show after an offline reload.
+    }
   }
 
   wire() {
@@ -100,7 +159,7 @@ export class Live {
     // A phone that slept may hold a dead connection that still looks alive: on waking,
     // reconnect if it is down, else take a fresh snapshot in case broadcasts were missed.
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState !== "visible") return;
+      if (document.visibilityState !== "visible") return this.keep();
       if (!s.connected) s.disconnect().connect();
       else this.resync();
     });
@@ -150,6 +209,12 @@ export class Live {
   }
 
   applySnapshot(snap) {
+    this.setSnapshot(snap);
+    this.onChange(this.state);
+    this.flush();
+  }
+
+  setSnapshot(snap) {
     const st = this.state;
     st.v = snap.v;
     this.setWorkshop(snap.workshop);
@@ -164,8 +229,6 @@ export class Live {
     st.tallies = new Map((snap.tallies || []).map((tally) => [tally.round_id, tally]));
     st.myBallots = new Map();
     for (const [id, mine] of Object.entries(snap.my_ballots || {})) if (mine) st.myBallots.set(Number(id), mine);
-    this.onChange(st);
-    this.flush();
   }
 
   setWorkshop(workshop) {
@@ -300,7 +363,7 @@ export class Live {
   }
 
   save() {
-    localStorage.setItem(this.queueKey, JSON.stringify(this.queue));
+    if (this.queueKey) localStorage.setItem(this.queueKey, JSON.stringify(this.queue));
   }
 
   showConnection(state) {

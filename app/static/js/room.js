@@ -10,6 +10,7 @@ import { NotSent, renderNotSent } from "./not_sent.js";
 import { mountCountdown, timeIsUp } from "./timer.js";
 import { renderCluster, renderDiscuss, renderResults, renderVote } from "./room_stages.js";
 import { ballotNotice } from "./ballot.js";
+import { personHere, workOffline } from "./offline.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -33,7 +34,7 @@ const countAll = document.querySelector("[data-count-all]");
 const notSentBox = document.querySelector("[data-not-sent]");
 const editing = new Map(); // item id -> its card, left alone while the person edits
 
-const draftKey = `bridge:draft:${boot.workshop}`;
+const draftKey = `bridge:draft:${boot.workshop}:${personHere(boot.workshop)}`; // this person's, as the queue
 const clearText = keepDraft(text, `${draftKey}:text`);
 const clearCountry = keepDraft(country, `${draftKey}:country`);
 const kindKey = `${draftKey}:kind`;
@@ -54,7 +55,8 @@ live.showError = (message) => showIn(stageOf(live.state) === "propose" ? errorBo
 countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, {
   onState: () => render(live.state), // at zero a lock_at_zero countdown disables what it locks
 });
-render(live.state); // commands queued before a reload show at once, connected or not
+render(live.state); // the room as last seen, and commands queued before a reload, at once, connected or not
+workOffline(boot.offline);
 
 function kind() {
   return form.querySelector("input[name=kind]:checked").value;

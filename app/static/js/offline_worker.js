@@ -1,0 +1,109 @@
+// The phone's service worker: a participant's page, reloaded on bad Wi-Fi, comes from the
+// copy kept here instead of the browser's error page. Served as /j/sw.js?v=<version>, so its
+// scope is /j/ (participants' pages; staff pages are never kept) and each deploy installs a
+// new worker (app/workshops/offline.py).
+//
+// Network first, always: online, the page and its files come from the server, so a page
+// is never stale while the server answers; what came is kept, and served only when the
+// network fails. A copy is one person's: the page names its person (Bridge-Person), and it is
+// served only while the cookie bridge_people still names that person for its workshop.
+
+const VERSION = new URL(self.location.href).searchParams.get("v");
+const PREFIX = "bridge-offline-";
+const CACHE = PREFIX + VERSION;
+const PAGE = /^\/j\/[A-Za-z0-9]+$/; // a participant's page, /j/<code>
+// The server behind its proxy is away (a restart, a deploy): as good as offline.
+const UNREACHABLE = new Set([502, 503, 504]);
+
+self.addEventListener("install", () => self.skipWaiting());
+
+// The new deploy's worker takes over at once and drops what the last one kept: a page and
+// files of one version are never served with those of another.
+self.addEventListener("activate", (event) => {
+  // Navigation preload: the page's request leaves while the worker starts, so the network-first
+  // page costs no more online than without a worker.
+  const preload = self.registration.navigationPreload?.enable();
+  event.waitUntil(Promise.all([preload, dropOthers()]).then(() => self.clients.claim()));
+});
+
+async function dropOthers() {
+  for (const name of await caches.keys()) if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
+}
+
+// The old worker may still be finishing a request when the new one takes over: it then keeps
+// nothing more, and what it wrote last is dropped again at the next page load.
+function replaced() {
+  return self.registration.active?.scriptURL !== self.location.href;
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && PAGE.test(url.pathname)) {
+    event.respondWith(networkFirst(url, async () => (await event.preloadResponse) || fetch(request)));
+    event.waitUntil(dropOthers());
+  } else if (url.pathname.startsWith("/static/")) {
+    event.respondWith(networkFirst(url, () => fetch(request)));
+  }
+  // Anything else (the live connection's long-polling, downloads) goes to the network untouched.
+});
+
+// A page that was not served by this worker (its first load, or the load before a new deploy's
+// worker took over) asks for itself and its files to be kept.
+self.addEventListener("message", (event) => {
+  const urls = event.data?.keep;
+  if (!Array.isArray(urls)) return;
+  event.waitUntil(Promise.all(urls.map(async (href) => {
+    const url = new URL(href, self.location.origin);
+    if (url.origin !== self.location.origin) return;
+    try {
+      await keep(url, await fetch(url, { credentials: "same-origin" }));
+    } catch {
+      // Offline already: the next load online keeps it.
+    }
+  })));
+});
+
+async function networkFirst(url, fromNetwork) {
+  let response;
+  try {
+    response = await fromNetwork();
+  } catch (err) {
+    return (await kept(url)) || Promise.reject(err);
+  }
+  if (UNREACHABLE.has(response.status)) return (await kept(url)) || response;
+  await keep(url, response.clone());
+  return response;
+}
+
+// Keep a good answer; a page that is no longer a participant's (the join form, an ended
+// workshop) replaces nothing and removes the copy kept for its address.
+async function keep(url, response) {
+  if (replaced()) return;
+  const cache = await caches.open(CACHE);
+  const key = url.origin + url.pathname;
+  if (!PAGE.test(url.pathname)) {
+    if (response.ok && response.type === "basic") await cache.put(key, response);
+  } else if (response.ok && response.headers.has("Bridge-Person")) {
+    await cache.put(key, response);
+  } else if (response.type !== "opaqueredirect" && !UNREACHABLE.has(response.status)) {
+    await cache.delete(key);
+  }
+}
+
+async function kept(url) {
+  // ignoreVary: the page varies by cookie, which is checked below instead.
+  const response = await (await caches.open(CACHE)).match(url.origin + url.pathname, { ignoreVary: true });
+  if (!response || !PAGE.test(url.pathname)) return response;
+  return (await stillHere(response.headers.get("Bridge-Person"))) ? response : undefined;
+}
+
+// Whether the cookie still names the page's person. Where a worker cannot read cookies (no
+// Cookie Store API), the page is served and its scripts check the same cookie before they show
+// anything of a person's (live.js keys what it keeps by the cookie's person).
+async function stillHere(person) {
+  if (!self.cookieStore) return true;
+  const cookie = await self.cookieStore.get("bridge_people");
+  return Boolean(person && cookie && decodeURIComponent(cookie.value).split(".").includes(person));
+}
