@@ -17,7 +17,17 @@ import socketio
 from playwright.sync_api import expect
 
 from tests import live
-from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, join, log_in, propose, set_phase
+from tests.e2e.conftest import (
+    CONN,
+    PHONE,
+    create_workshop,
+    items_with,
+    join,
+    log_in,
+    propose,
+    queue_key,
+    set_phase,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -214,7 +224,7 @@ def test_a_ballot_change_refused_by_a_closed_round_is_shown_as_not_saved(screens
     expect(status).to_have_text("Waiting for the connection")
     ada.wait_for_function(  # queued, not only waiting for its moment to go
         "key => JSON.parse(localStorage.getItem(key) || '[]').length === 1",
-        arg=f"bridge:queue:{workshop_id}:participant",
+        arg=queue_key(ada, workshop_id),
     )
     _staff(live_server, cockpit, workshop_id, "close_round", {"round_id": round_id})
     _online(ada)

@@ -44,7 +44,7 @@ const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster:
 
 let countdown = null; // mounted once the Live exists: it reads live.timeLeft()
 const live = new Live(boot, render);
-const notSent = new NotSent(live, `bridge:notsent:${boot.workshop}`, () => render(live.state));
+const notSent = new NotSent(live, `bridge:notsent:${boot.workshop}:${personHere(boot.workshop)}`, () => render(live.state));
 live.notSent = notSent; // a ballot refused for good is kept there too (ballot.js)
 // Refused after a reload, with no form waiting for the answer: kept as a card, else said.
 live.keepRefused = (command, ack) => notSent.keep(command, ack);
