@@ -2,7 +2,7 @@
 
 from app.models.discussion import Comment, Reaction, Theme
 from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
-from app.models.voting import Ballot, Criterion, Round, RoundOption
+from app.models.voting import Ballot, Criterion, Round, RoundOption, RoundStatus
 from app.models.workshop import (
     CLUSTERS,
     PHASE_ORDER,
@@ -17,6 +17,7 @@ from app.models.workshop import (
     Sector,
     User,
     Workshop,
+    stamp,
     utcnow,
 )
 
@@ -41,9 +42,11 @@ __all__ = [
     "Role",
     "Round",
     "RoundOption",
+    "RoundStatus",
     "Sector",
     "Theme",
     "User",
     "Workshop",
+    "stamp",
     "utcnow",
 ]
