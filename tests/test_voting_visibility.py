@@ -26,6 +26,7 @@ from app.extensions import db
 from app.models import Role, Round, RoundStatus, Workshop
 from app.strategy import overview
 from app.strategy import services as strategy
+from app.voting import results
 from app.voting import services as voting
 from app.voting.tally_pump import tally_pump
 from app.voting.visibility import snapshot_part
@@ -108,3 +109,16 @@ def test_every_consumer_shows_a_round_through_the_one_rule(app, client, monkeypa
     monkeypatch.setattr(Round, "sealed", property(lambda round_: True))
     after = shown_per_option(client, token, workshop_id, round_id, monkeypatch)
     assert after == dict.fromkeys(after, False), after
+
+
+def test_the_results_cache_keeps_only_the_rounds_used_last(app):
+    """A process serves rounds for months: it keeps the tallies of RESULTS_CACHE_ROUNDS rounds, not all."""
+    app.config["RESULTS_CACHE_ROUNDS"] = 2
+    rounds = [scored_round()[1] for _ in range(3)]
+    for round_id in rounds:
+        results.current(db.session.get(Round, round_id))
+    kept = app.extensions["round_results"]
+    assert len(kept) == 2
+    first = db.session.get(Round, rounds[0])
+    assert results.current(first)["results"]  # computed again when asked for again
+    assert len(kept) == 2
