@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import config, outages, wire
+from app import config, outages, redis_client, wire
 from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
 
 
@@ -62,7 +62,7 @@ def _message_queue(app: Flask):
 
     if not app.config["REDIS_URL"]:
         return LocalManager()  # given explicitly: the extension object is shared by every app made here
-    options = {"max_connections": config.REDIS_CONNECTIONS}
+    options = redis_client.options()
     manager = QueueManager(app.config["REDIS_URL"], channel="flask-socketio", redis_options=options)
     manager.on_listening_again = lambda: connections.end_stale(app)
     return manager

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import limits
 
-from app.server import MAX_CONNECTIONS
+from app.redis_client import options as redis_options
 
 ENV_KEYS = (
     "APP_ENV",
@@ -33,6 +33,7 @@ ENV_KEYS = (
     "SNAPSHOT_INTERVAL",
     "ACK_TIMEOUT",
     "RELEASE",
+    "RESULTS_CACHE_ROUNDS",
 )
 
 
@@ -67,6 +68,10 @@ class Defaults:
     # A name for this deploy (a tag, a commit). The phones' offline copies are named by it and
     # by a digest of the app's files (app/workshops/offline.py): a new name makes them drop theirs.
     RELEASE = ""
+
+    # Rounds whose results (and ballots as parsed) a process keeps, the rounds used last: a
+    # voting room re-tallies its round several times a second (app/voting/results.py).
+    RESULTS_CACHE_ROUNDS = 256
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -95,14 +100,6 @@ class Defaults:
     RATELIMIT_LOGIN_DEVICE = "10 per 15 minutes"  # ... from a browser the account logged in from before
 
 
-# A Redis client's pool: redis-py (8) stops at 100 connections and then fails the command
-# instead of waiting. Every greenlet in a command holds one, and a join storm or a thousand
-# phones voting at once has more than 100 in flight: the join page answered 500, and a
-# broadcast went to a new client's retry (lost if that failed too). At most one per
-# connection the process serves.
-REDIS_CONNECTIONS = MAX_CONNECTIONS
-
-
 def load(app, overrides: dict | None) -> None:
     """Fill app.config from defaults, the instance file, the environment and overrides."""
     app.config.from_object(Defaults)
@@ -115,6 +112,7 @@ def load(app, overrides: dict | None) -> None:
     cfg["PORT"] = int(cfg["PORT"])
     cfg["TRUST_PROXY"] = int(cfg["TRUST_PROXY"])
     cfg["PRESENCE_TTL"] = float(cfg["PRESENCE_TTL"])
+    cfg["RESULTS_CACHE_ROUNDS"] = int(cfg["RESULTS_CACHE_ROUNDS"])
     cfg["SOCKET_PING_INTERVAL"] = float(cfg["SOCKET_PING_INTERVAL"])
     cfg["SOCKET_PING_TIMEOUT"] = float(cfg["SOCKET_PING_TIMEOUT"])
     for key in ("COMMAND_BURST", "COMMAND_RATE", "SNAPSHOT_INTERVAL", "ACK_TIMEOUT"):
@@ -131,7 +129,7 @@ def load(app, overrides: dict | None) -> None:
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg.setdefault("SQLALCHEMY_DATABASE_URI", cfg.get("DATABASE_URL") or _sqlite_url(app))
     if cfg["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
-        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", {"max_connections": REDIS_CONNECTIONS})
+        cfg.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # a file needs no ping per checkout
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     if not cfg.get("SECRET_KEY"):

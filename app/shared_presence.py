@@ -12,6 +12,8 @@ import socket
 import time
 from typing import NamedTuple
 
+from app import redis_client
+
 
 class Remote(NamedTuple):
     """The other processes' participants of a workshop, as read from Redis."""
@@ -35,11 +37,9 @@ class SharedPresence:
     """
 
     def __init__(self, url: str, ttl: float) -> None:
-        import redis
-
         self.url, self.ttl = url, max(ttl, 1.0)
         self.me = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self._redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._redis = redis_client.client(url, timeout=5)
         self._written: dict[int, frozenset[int]] = {}  # workshop -> the set this process stored last
 
     @staticmethod

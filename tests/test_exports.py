@@ -20,7 +20,7 @@ from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.extensions import db
 from app.models import Participant, Role, User, Workshop
 from app.voting import services as voting
-from app.voting import views
+from app.voting.tally_pump import tally_pump
 from app.workshops import services as ws
 from app.workshops.services import discussion, themes
 from tests.conftest import login, make_user, make_workshop, op, set_phase
@@ -36,7 +36,7 @@ GREEK, CYRILLIC = "Ελλάδα: κοινό περίπτερο", "Българи
 @pytest.fixture(autouse=True)
 def no_tally_timer(monkeypatch):
     """The tally timer broadcasts in the background; exports do not need it."""
-    monkeypatch.setattr(views.tally_pump, "touch", lambda w, r: None)
+    monkeypatch.setattr(tally_pump, "touch", lambda w, r: None)
 
 
 @dataclass

@@ -22,7 +22,8 @@ from app.exports import archive
 from app.exports.pdf import render_joint, render_workshop
 from app.extensions import db
 from app.models import Cluster, Comment, Participant, Reaction
-from app.voting import services, views
+from app.voting import services
+from app.voting.tally_pump import tally_pump
 from tests.conftest import make_item, make_theme, make_user, make_workshop, op
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -37,7 +38,7 @@ GREEK_THEME = "Πρόσβαση σε κεφάλαια"
 
 @pytest.fixture(autouse=True)
 def no_tally_timer(monkeypatch):
-    monkeypatch.setattr(views.tally_pump, "touch", lambda w, r: None)
+    monkeypatch.setattr(tally_pump, "touch", lambda w, r: None)
 
 
 def _cluster_id(slug: str) -> int:

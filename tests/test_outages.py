@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from app import outages, realtime
 from app.extensions import db
-from app.voting import group_commit, views
+from app.voting import group_commit
+from app.voting.tally_pump import tally_pump
 from app.workshops.services import room as room_services
 from tests.conftest import make_user
 from tests.test_group_commit import Voters, all_ok
@@ -35,7 +36,7 @@ def _fresh(monkeypatch):
         if name.startswith("app") and isinstance(logger, logging.Logger):
             monkeypatch.setattr(logger, "disabled", False)
     realtime.forget_all()
-    monkeypatch.setattr(views.tally_pump, "interval", 0.05)
+    monkeypatch.setattr(tally_pump, "interval", 0.05)
     yield
     settle()
     outages.database.ok()
@@ -78,7 +79,7 @@ def test_the_tally_pump_outlives_a_failed_session_cleanup(app, monkeypatch, capl
     o1, *_ = options(r)
     room.staff.wait_for("tally_changed")
     settle()
-    raised = fail_once_in(monkeypatch, "voting/views.py", lost_connection("ROLLBACK"))
+    raised = fail_once_in(monkeypatch, "voting/tally_pump.py", lost_connection("ROLLBACK"))
     assert cast(room.ada, r, {o1: 1})["ok"]
     room.staff.wait_for("tally_changed", lambda t: t["voted"] == 1)
     assert cast(room.bob, r, {o1: 2})["ok"]
@@ -94,7 +95,7 @@ def test_a_round_voted_on_during_an_outage_is_tallied_when_it_ends(app, monkeypa
     o1, *_ = options(r)
     room.staff.wait_for("tally_changed")
     settle()
-    flush, failures = views.tally_pump.flush, []
+    flush, failures = tally_pump.flush, []
 
     def failing_flush(dirty):
         if len(failures) < 3:
@@ -102,7 +103,7 @@ def test_a_round_voted_on_during_an_outage_is_tallied_when_it_ends(app, monkeypa
             raise lost_connection()
         flush(dirty)
 
-    monkeypatch.setattr(views.tally_pump, "flush", failing_flush)
+    monkeypatch.setattr(tally_pump, "flush", failing_flush)
     assert cast(room.ada, r, {o1: 2})["ok"]
     assert room.staff.wait_for("tally_changed", lambda t: t["voted"] == 1)["results"][0]["points"] == 2
     assert len(failures) == 3
@@ -122,7 +123,7 @@ def test_a_round_voted_on_during_an_outage_is_tallied_when_it_ends(app, monkeypa
         calls.append(dirty)
         raise KeyError("a bug")
 
-    monkeypatch.setattr(views.tally_pump, "flush", broken_flush)
+    monkeypatch.setattr(tally_pump, "flush", broken_flush)
     assert cast(room.ada, r, {o1: 1}, base=1)["ok"]
     settle()
     assert len(calls) == 1

@@ -17,8 +17,9 @@ from app.extensions import db
 from app.models import AuditEvent, Ballot, Comment, Item, Operation, Participant, Reaction, Round, RoundOption
 from app.privacy.held import held, preview
 from app.privacy.removal import remove_participant
+from app.voting import results as voting_results
 from app.voting import services as voting
-from app.voting import views as voting_views
+from app.voting import tally_pump as voting_tally_pump
 from app.voting.ballots import keyed_voter
 from app.workshops.services import discussion, items, themes
 from app.workshops.services.participants import participant_in
@@ -33,7 +34,7 @@ SECRET_IDEA = "Zebracorn desk in Ulaanbaatar 7Q4X"
 def quiet_tallies(monkeypatch) -> list:
     """The tally timer, replaced by a list of the rounds it was asked to send again."""
     calls: list = []
-    monkeypatch.setattr(voting_views.tally_pump, "touch", lambda w, r: calls.append(r))
+    monkeypatch.setattr(voting_tally_pump.tally_pump, "touch", lambda w, r: calls.append(r))
     return calls
 
 
@@ -148,11 +149,11 @@ def test_open_ballots_are_withdrawn_closed_ones_stay_counted_and_name_nobody(app
     for round_ in (named, anonymous):  # the decided results stay as they were
         assert _results(round_) == decided[round_["id"]]
     assert open_["id"] in quiet_tallies  # the open round's tally is sent again
-    assert voting_views.eligible(room.id) == 2
+    assert voting_results.eligible(room.id) == 2
 
 
 def _results(round_: dict) -> list:
-    return voting_views.results(db.session.get(Round, round_["id"]))["results"]
+    return voting_results.results(db.session.get(Round, round_["id"]))["results"]
 
 
 def test_an_item_others_merged_into_keeps_the_merge_without_her_text(app):

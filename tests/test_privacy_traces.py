@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from app import create_app
 from app.extensions import db
 from app.models import Participant
-from app.voting import views as voting_views
+from app.voting import tally_pump as voting_tally_pump
 from app.workshops.services import items, themes
 from tests.conftest import _config, op
 from tests.test_privacy_services import Room
@@ -31,7 +31,7 @@ TEXTS = ("Zebracorn desk in Ulaanbaatar 7Q4X", "Edited zebracorn plan 8R5Y", "Ku
 
 @pytest.fixture(autouse=True)
 def quiet_tallies(monkeypatch) -> None:
-    monkeypatch.setattr(voting_views.tally_pump, "touch", lambda w, r: None)
+    monkeypatch.setattr(voting_tally_pump.tally_pump, "touch", lambda w, r: None)
 
 
 def a_workshop_ada_took_part_in() -> Room:
@@ -111,13 +111,13 @@ def test_a_dump_of_postgresql_keeps_no_trace_of_her(pg):
 
 
 def test_the_workshops_archive_keeps_no_trace_of_her_and_still_restores(app):
-    from app.exports import archive, service
+    from app.exports import archive, restore, service
 
     room = a_workshop_ada_took_part_in()
     room.remove_ada()
     data = archive.build(room.id)
     assert traces(json.dumps(data, ensure_ascii=False).encode()) == []
-    restored = archive.restore(json.loads(json.dumps(data)), room.user)
+    restored = restore.restore(json.loads(json.dumps(data)), room.user)
     assert restored.id != room.id
     for fmt in ("csv", "xlsx", "pdf"):  # every file made from the archive is made as before
-        assert service.render(data, fmt)
+        assert service.RENDERERS[fmt](data)

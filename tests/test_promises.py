@@ -353,7 +353,7 @@ def test_a_rerun_keeps_every_setting_as_the_round_was_opened(app):
     room.staff.ok("reveal_results", round_id=r["id"], revealed=True)  # a change of state, not of setting
     room.staff.ok("close_round", round_id=r["id"])
     again = room.staff.ok("rerun_round", round_id=r["id"])["round"]
-    drop = {"id", "number", "title", "status", "rerun_of", "options", "criteria"}
+    drop = {"id", "number", "title", "status", "rerun_of", "opened_at", "closed_at", "options", "criteria"}
     assert {k: v for k, v in again.items() if k not in drop} == {k: v for k, v in r.items() if k not in drop}
     assert [(c["name"], c["weight"]) for c in again["criteria"]] == [
         ("Market potential", 2.5),

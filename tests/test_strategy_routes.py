@@ -91,7 +91,7 @@ def test_overview_lists_filters_and_links(app, coordinator):
         for fmt in ("csv", "xlsx", "json", "pdf"):
             assert f'href="/workshops/{wid}/export/{fmt}"' in page
     assert 'action="/coordinate/joint"' in page
-    assert "India: a market" in page and "4.50 / 5" in page  # A's top result
+    assert "India — a market" in page and "4.50 / 5" in page  # A's top result
 
     page = coordinator.get("/coordinate?cluster=torino-wireless").text
     assert "B small room" in page and "A big room" not in page

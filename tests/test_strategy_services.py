@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Cluster, Role, StrategyTheme, StrategyThemeMember, Workshop
 from app.strategy import matching, overview, services, themes
 from app.voting import services as voting
-from app.voting import views
+from app.voting.tally_pump import tally_pump
 from app.workshops.services import archive_workshop
 from tests.conftest import make_item, make_participant, make_theme, make_user, make_workshop, op
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 @pytest.fixture(autouse=True)
 def no_tally_timer(monkeypatch) -> None:
     """Ballots mark their round for the tally broadcast; nothing listens here."""
-    monkeypatch.setattr(views.tally_pump, "touch", lambda w, r: None)
+    monkeypatch.setattr(tally_pump, "touch", lambda w, r: None)
 
 
 def cluster_id(slug: str) -> int:
@@ -374,7 +374,7 @@ def test_overview_headlines_and_filters(app):
     ]
     assert (rows["A big room"].participants, rows["A big room"].items, rows["A big room"].rounds) == (6, 3, 1)
     top = rows["A big room"].top
-    assert (top.label, top.score, top.method, top.tied) == ("India: a market", 4.5, "scores", 0)
+    assert (top.label, top.score, top.method, top.tied) == ("India — a market", 4.5, "scores", 0)
     assert rows["C reran"].top.round_title == "Markets 1 (again)"  # the latest closed round, not the open one
     assert rows["C reran"].rounds == 3
     assert (rows["Dots"].top.label, rows["Dots"].top.score, rows["Dots"].top.tied) == ("Tokyo desk", 4, 1)
@@ -399,8 +399,8 @@ def test_workshop_detail(app):
         (3, True),
     ]
     assert [(row["label"], row["score"]) for row in detail["rounds"][1][1]["rows"]][:2] == [
-        ("India: a market", 4.0),
-        ("Japan: a market", 3.0),
+        ("India — a market", 4.0),
+        ("Japan — a market", 3.0),
     ]
     with pytest.raises(NotFound):
         overview.workshop_detail(999_999)

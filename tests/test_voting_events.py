@@ -19,7 +19,7 @@ import pytest
 from app import realtime
 from app.extensions import db
 from app.models import Workshop
-from app.voting import views
+from app.voting.tally_pump import TallyPump, tally_pump
 from tests.conftest import NS, connect, join, login, make_item, make_user, make_workshop, op
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 def quick_tallies(monkeypatch):
     """A short tally interval (the coalescing test puts the real one back); no timer left running after."""
     realtime.forget_all()
-    monkeypatch.setattr(views.tally_pump, "interval", 0.05)
+    monkeypatch.setattr(tally_pump, "interval", 0.05)
     yield
     settle()
     realtime.forget_all()
@@ -38,9 +38,9 @@ def quick_tallies(monkeypatch):
 def settle(timeout: float = 5.0) -> None:
     """Wait until the tally timer has sent everything pending and stopped."""
     deadline = time.monotonic() + timeout
-    while views.tally_pump._running and time.monotonic() < deadline:
+    while tally_pump._running and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert not views.tally_pump._running
+    assert not tally_pump._running
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -670,7 +670,7 @@ def test_results_stay_with_staff_until_revealed(app):
 
 
 def test_a_burst_of_ballots_yields_few_tally_broadcasts(app):
-    views.tally_pump.interval = 0.5  # the real interval
+    tally_pump.interval = 0.5  # the real interval
     room = Room(app, phones=[f"Voter {i}" for i in range(20)])
     r = room.open()
     o1, o2, o3 = options(r)
@@ -693,13 +693,13 @@ def test_a_burst_of_ballots_yields_few_tally_broadcasts(app):
     assert len(room.screen.got("tally_changed")) == len(sent) and "results" not in public
     # Nothing changed since: no more tallies.
     deadline = time.monotonic() + 3
-    while views.tally_pump._running and time.monotonic() < deadline:
+    while tally_pump._running and time.monotonic() < deadline:
         time.sleep(0.05)
     assert room.staff.got("tally_changed") == sent
 
 
 def test_an_overloaded_server_spaces_its_tallies_out_and_comes_back():
-    pump = views.TallyPump()
+    pump = TallyPump()
     pump._room = 1000
     assert pump._wait() == pytest.approx(0.15)  # the room's beat
     beats = []
@@ -717,21 +717,21 @@ def test_an_overloaded_server_spaces_its_tallies_out_and_comes_back():
 def test_the_tally_timer_measures_its_own_lateness(app, monkeypatch):
     """Every wake of the pump counts as late here: its beat reaches the overload beat, and an
     idle pump starts afresh."""
-    monkeypatch.setattr(views.tally_pump, "late", -1.0)
+    monkeypatch.setattr(tally_pump, "late", -1.0)
     room = Room(app, phones=["Ada Lovelace"])
     r = room.open()
     (o1, *_rest) = options(r)
     settle()
-    assert views.tally_pump._beat == 0.0
+    assert tally_pump._beat == 0.0
     base = 0
     for _ in range(5):  # 0.05 -> 0.05 -> 0.1 -> 0.2 -> 0.4 -> 0.5 s
         room.clear()
         ack = cast(room.phones[0], r, {o1: 1 + base % 2}, base=base)
         base = ack["version"]
         room.staff.wait_for("tally_changed")
-    assert views.tally_pump._beat == views.tally_pump.overload_beat
+    assert tally_pump._beat == tally_pump.overload_beat
     settle()
-    assert views.tally_pump._beat == 0.0
+    assert tally_pump._beat == 0.0
 
 
 # --- UNLINK: an anonymous round -----------------------------------------------------------

@@ -18,7 +18,9 @@ from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Item, Round, Workshop
-from app.voting import group_commit, services, tally, views
+from app.voting import group_commit, results, services, tally
+from app.voting.tally_pump import tally_pump
+from app.voting.visibility import Viewer, outcome, snapshot_part
 from tests.conftest import make_item, make_participant, make_theme, make_user, make_workshop, op, set_phase
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -30,8 +32,14 @@ NAMES = ("Ada Lovelace", "Bob Builder", "Cy Twombly", "Di Fossey", "Ed Hopper")
 def touched(monkeypatch) -> list[tuple[int, int]]:
     """The tally timer, replaced by a list: here we only check that ballots and changes mark their round."""
     calls: list[tuple[int, int]] = []
-    monkeypatch.setattr(views.tally_pump, "touch", lambda w, r: calls.append((w, r)))
+    monkeypatch.setattr(tally_pump, "touch", lambda w, r: calls.append((w, r)))
     return calls
+
+
+def tallies(round_id: int) -> tuple[dict, dict]:
+    """The round's tally as the staff and as the room see it."""
+    round_ = db.session.get(Round, round_id)
+    return outcome(round_, Viewer.STAFF), outcome(round_, Viewer.ROOM)
 
 
 class Room:
@@ -111,7 +119,7 @@ def _workshop(room: Room) -> Workshop:
 
 def my_ballots(room: Room, voter: Actor) -> dict:
     db.session.expire_all()
-    return views.snapshot_part(_workshop(room), voter.participant_id, staff=False)["my_ballots"]
+    return snapshot_part(_workshop(room), voter.participant_id, staff=False)["my_ballots"]
 
 
 # --- opening rounds ---------------------------------------------------------------------
@@ -582,7 +590,7 @@ def test_another_workshops_rounds_are_invisible_and_untouchable(app):
         refused(NotFound, call)
     assert (stored(app, "rounds"), stored(app, "round_options"), stored(app)) == before
 
-    part = views.snapshot_part(_workshop(room), room.ada.participant_id, staff=True)
+    part = snapshot_part(_workshop(room), room.ada.participant_id, staff=True)
     assert part == {"rounds": [], "tallies": [], "my_ballots": {}}
 
 
@@ -746,7 +754,7 @@ def test_dot_results(app):
     o1, o2, o3 = options(r)
     for voter, ballot in zip(room.voters, [{o1: 3, o2: 2}, {o2: 3, o3: 2}, {o2: 1, o3: 1}], strict=False):
         room.cast(voter, r, ballot)
-    result = views.results(db.session.get(Round, r["id"]))
+    result = results.results(db.session.get(Round, r["id"]))
     assert (result["voted"], result["method"]) == (3, "dots")
     rows = [(x["item_id"], x["rank"], x["points"], x["voters"]) for x in result["results"]]
     assert rows == [(int(o2), 1, 6, 3), (int(o1), 2, 3, 1), (int(o3), 2, 3, 2)]
@@ -767,7 +775,7 @@ def test_ranking_results_borda_and_condorcet(app):
         room.cast(voter, r, [a, b, c])
     for voter in room.voters[3:]:
         room.cast(voter, r, [b, c, a])
-    result = views.results(db.session.get(Round, r["id"]))
+    result = results.results(db.session.get(Round, r["id"]))
     assert [(x["item_id"], x["points"]) for x in result["results"]] == [(b, 7.0), (a, 6.0), (c, 2.0)]
     assert result["schulze"]["condorcet_winner"] == a
     assert result["schulze"]["schulze_winners"] == [a]
@@ -792,7 +800,7 @@ def test_weighted_score_results(app):
     c1, c2, c3 = (str(c["id"]) for c in r["criteria"])
     room.cast(room.ada, r, {india: {c1: 5, c2: 3, c3: 1}, brazil: {c1: 2, c2: 4, c3: 4}})
     room.cast(room.bob, r, {india: {c1: 3, c2: 3, c3: 3}})
-    result = views.results(db.session.get(Round, r["id"]))
+    result = results.results(db.session.get(Round, r["id"]))
     rows = [(x["item_id"], x["rank"], x["voters"], x["weighted_score"]) for x in result["results"]]
     # India: means 4, 3, 2 -> (2*4 + 3 + 2) / 4 = 3.25; Brazil: 2, 4, 4 -> 12 / 4 = 3.0
     assert rows == [(int(india), 1, 2, 3.25), (int(brazil), 2, 1, 3.0)]
@@ -803,12 +811,12 @@ def test_public_tally_has_counts_only_until_revealed(app):
     room = Room()
     r = room.open(method="ranking")
     room.cast(room.ada, r, [o["id"] for o in r["options"]])
-    staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
+    staff, public = tallies(r["id"])
     assert staff["results"] and staff["schulze"] and staff["voted"] == 1 and staff["eligible"] == 5
     assert public == {"round_id": r["id"], "voted": 1, "eligible": 5, "method": "ranking", "seq": 1}
     services.reveal_results(room.staff, op(), r["id"], True)
     db.session.expire_all()
-    staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
+    staff, public = tallies(r["id"])
     assert public == staff
 
 
@@ -868,7 +876,7 @@ def test_anonymous_staff_view_names_nobody(app):
     r = room.open(anonymous=True, results_hidden=False)
     for i, voter in enumerate(room.voters):
         room.cast(voter, r, {options(r)[i % 3]: 2})
-    part = views.snapshot_part(_workshop(room), None, staff=True)
+    part = snapshot_part(_workshop(room), None, staff=True)
     text = json.dumps(part)
     for row in stored(app):
         assert row[1] not in text
@@ -896,12 +904,12 @@ def test_anonymous_round_results_are_sealed_until_it_closes(app):
     room = Room()
     r = room.open(anonymous=True, results_hidden=False)
     room.cast(room.ada, r, {options(r)[0]: 2})
-    staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
+    staff, public = tallies(r["id"])
     for payload in (staff, public):
         assert "results" not in payload and payload["sealed"] is True and payload["voted"] == 1
     services.close_round(room.staff, op(), r["id"])
     db.session.expire_all()
-    staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
+    staff, public = tallies(r["id"])
     assert staff["results"] and public == staff
 
 
@@ -924,7 +932,7 @@ def test_results_by_segment_show_only_groups_of_three(app):
     first, second, _third = options(r)
     for i, voter in enumerate(room.voters):
         room.cast(voter, r, {first: 2} if i < 4 else {second: 3})
-    result = views.results(db.session.get(Round, r["id"]))
+    result = results.results(db.session.get(Round, r["id"]))
     clusters = result["by_cluster"]
     assert [s["voters"] for s in clusters["segments"]] == [3]
     assert clusters["hidden_segments"] == 2
@@ -933,5 +941,5 @@ def test_results_by_segment_show_only_groups_of_three(app):
     ai_points = {row["item_id"]: row["points"] for row in sectors["ai"]["results"]}
     assert ai_points[int(first)] == 8 and ai_points[int(second)] == 0
     # Until revealed, the room's tally carries no segment results either.
-    _staff, public = views.tally_payloads(db.session.get(Round, r["id"]))
+    _staff, public = tallies(r["id"])
     assert "by_cluster" not in public and "by_sector" not in public

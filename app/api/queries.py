@@ -3,7 +3,8 @@
 Scope (TENANT): administrators and coordinators read every workshop; a facilitator reads only
 the workshops they run, and another facilitator's workshop behaves exactly like an unknown id.
 Ids are the database's own, so a client can link a result to its round, option and item.
-Results are the ones staff see: an anonymous round's stay sealed while it is open (UNLINK).
+Results are the ones staff see (app/voting/visibility.py): a sealed round's are not (UNLINK).
+Items and rounds are their models' own dicts, cut to what the OpenAPI document describes.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.api.params import MAX_ID, WorkshopFilters
+from app.api.schemas import ITEM, ROUND, ROUND_HEAD, conform
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Cluster, Comment, Item, ItemState, Participant, Round, Theme, User, Workshop
-from app.voting import views as voting_views
+from app.models import Cluster, Comment, Item, ItemState, Participant, Round, Theme, User, Workshop, stamp
+from app.strategy import services as strategy
+from app.voting.visibility import Viewer, outcome
 from app.workshops.services.workshops import readable_by
 
 BASE = "/api/v1"
@@ -81,7 +84,7 @@ def workshop_dict(workshop: Workshop) -> dict:
         "phase": workshop.phase,
         "anonymous": workshop.anonymous,
         "facilitator": workshop.facilitator.name,
-        "created_at": iso(workshop.created_at),
+        "created_at": stamp(workshop.created_at),
         "links": {
             "self": f"{BASE}/workshops/{workshop.id}",
             "results": f"{BASE}/workshops/{workshop.id}/results",
@@ -109,18 +112,19 @@ def workshop_summary(user: User, workshop_id: int) -> dict:
         "workshop": workshop_dict(workshop) | details,
         "counts": _counts(workshop.id, items, themes, rounds),
         "themes": [t.to_dict() | {"items": [i.id for i in items if i.theme_id == t.id]} for t in themes],
-        "items": [_item_dict(i) for i in items],
-        "rounds": [_round_head(r) for r in rounds],
+        "items": [conform(i.to_dict(named=False), ITEM) for i in items],
+        "rounds": [conform(r.to_dict(), ROUND_HEAD) for r in rounds],
     }
 
 
 def workshop_results(user: User, workshop_id: int) -> dict:
     """Every round of the workshop, in order, with its options, criteria and results."""
     workshop = workshop_for(user, workshop_id)
-    rounds = []
-    for round_ in _rounds(workshop.id):
-        staff_view = voting_views.tally_payloads(round_)[0]
-        rounds.append(_round_head(round_) | _round_setup(round_) | {"results": _results(staff_view)})
+    rounds = [
+        # Moderation reaches the API too: the round's own dict holds only the choices still in it.
+        conform(r.to_dict() | {"results": _results(outcome(r, Viewer.STAFF))}, ROUND)
+        for r in _rounds(workshop.id)
+    ]
     return {"workshop_id": workshop.id, "rounds": rounds}
 
 
@@ -128,13 +132,7 @@ def joint_strategy(user: User, workshop_ids: list[int]) -> dict:
     """The joint strategy across these workshops; each must be one the user may read."""
     for workshop_id in workshop_ids:
         workshop_for(user, workshop_id)
-    from app.strategy import services as strategy  # imported late: app.strategy imports its pages
-
     return strategy.joint_strategy(workshop_ids)
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat() + "Z"
 
 
 def _board_items(workshop_id: int) -> list[Item]:
@@ -163,46 +161,6 @@ def _counts(workshop_id: int, items: list[Item], themes: list[Theme], rounds: li
         "comments": _count(Comment, Comment.workshop_id == workshop_id, Comment.hidden.is_(False)),
         "themes": len(themes),
         "rounds": len(rounds),
-    }
-
-
-def _item_dict(item: Item) -> dict:
-    from app.workshops.countries import country_name
-
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "text": item.text,
-        "country": item.country,
-        "country_name": country_name(item.country) if item.country else None,
-        "theme_id": item.theme_id,
-        "position": item.position,
-        "created_at": iso(item.created_at),
-    }
-
-
-def _round_head(round_: Round) -> dict:
-    return {
-        "id": round_.id,
-        "number": round_.number,
-        "title": round_.title,
-        "method": round_.method,
-        "target": round_.target,
-        "status": round_.status,
-        "anonymous": round_.anonymous,
-        "rerun_of": round_.rerun_of_id,
-        "opened_at": iso(round_.opened_at),
-        "closed_at": iso(round_.closed_at),
-    }
-
-
-def _round_setup(round_: Round) -> dict:
-    return {
-        "budget": round_.budget,
-        "cap": round_.cap,
-        "top_n": round_.top_n,
-        "options": [o.to_dict() for o in round_.shown_options],  # moderation reaches the API too
-        "criteria": [c.to_dict() for c in round_.criteria],
     }
 
 

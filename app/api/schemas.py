@@ -1,13 +1,24 @@
 """The response schemas of the OpenAPI document (app/api/openapi.py): closed objects, all required.
 
-They describe what app/api/queries.py returns; tests/test_api_schema.py holds the two together.
+They describe what app/api/queries.py returns, and cut the models' own dicts to it (`conform`):
+a field reaches the API by being documented here. tests/test_api_schema.py holds the two together.
 """
 
 from __future__ import annotations
 
 from app.api import params
 from app.models import Phase
-from app.models.voting import Method, Target
+from app.models.voting import Method, RoundStatus, Target
+
+
+def conform(value: object, schema: dict) -> object:
+    """The value cut to what its schema documents: a closed object's properties, in lists too."""
+    if isinstance(value, dict) and schema.get("additionalProperties") is False:
+        properties = schema["properties"]
+        return {k: conform(v, properties[k]) for k, v in value.items() if k in properties}
+    if isinstance(value, list) and "items" in schema:
+        return [conform(v, schema["items"]) for v in value]
+    return value
 
 
 def json_content(schema: dict) -> dict:
@@ -62,18 +73,32 @@ WORKSHOP = {
     "links": obj({"self": STR, "results": STR}),
 }
 
-ROUND_HEAD = {
+ITEM = obj(
+    {
+        "id": INT,
+        "kind": {"type": "string", "enum": ["idea", "market"]},
+        "text": STR,
+        "country": nullable("string"),
+        "country_name": nullable("string"),
+        "theme_id": nullable("integer"),
+        "position": INT,
+        "created_at": MOMENT,
+    }
+)
+
+ROUND_FIELDS = {
     "id": INT,
     "number": INT,
     "title": STR,
     "method": {"type": "string", "enum": [m.value for m in Method]},
     "target": {"type": "string", "enum": [t.value for t in Target]},
-    "status": {"type": "string", "enum": ["open", "closed"]},
+    "status": {"type": "string", "enum": [s.value for s in RoundStatus]},
     "anonymous": BOOL,
     "rerun_of": nullable("integer", description="The round this one reran."),
     "opened_at": MOMENT,
     "closed_at": nullable("string", format="date-time"),
 }
+ROUND_HEAD = obj(ROUND_FIELDS)
 
 STANDING_POINTS = obj(
     {
@@ -101,6 +126,27 @@ STANDING_SCORES = obj(
 )
 STANDINGS = array({"oneOf": [STANDING_POINTS, STANDING_SCORES]})
 MATRIX = array(array(INT))
+ROUND = obj(
+    ROUND_FIELDS
+    | {
+        "budget": INT,
+        "cap": INT,
+        "top_n": nullable("integer"),
+        "options": array(
+            obj(
+                {
+                    "id": INT,
+                    "item_id": nullable("integer"),
+                    "theme_id": nullable("integer"),
+                    "label": STR,
+                    "country": nullable("string"),
+                }
+            )
+        ),
+        "criteria": array(obj({"id": INT, "name": STR, "weight": NUM})),
+        "results": ref("Results"),
+    }
+)
 
 SCHEMAS = {
     "Error": obj({"error": STR, "field": STR}, optional=("field",)),
@@ -135,21 +181,8 @@ SCHEMAS = {
             "themes": array(
                 obj({"id": INT, "name": STR, "color": STR, "position": INT, "items": array(INT)})
             ),
-            "items": array(
-                obj(
-                    {
-                        "id": INT,
-                        "kind": {"type": "string", "enum": ["idea", "market"]},
-                        "text": STR,
-                        "country": nullable("string"),
-                        "country_name": nullable("string"),
-                        "theme_id": nullable("integer"),
-                        "position": INT,
-                        "created_at": MOMENT,
-                    }
-                )
-            ),
-            "rounds": array(obj(ROUND_HEAD)),
+            "items": array(ITEM),
+            "rounds": array(ROUND_HEAD),
         }
     ),
     "Segments": obj(
@@ -186,27 +219,7 @@ SCHEMAS = {
         },
         optional=("standings", "schulze", "by_cluster", "by_sector"),
     ),
-    "Round": obj(
-        ROUND_HEAD
-        | {
-            "budget": INT,
-            "cap": INT,
-            "top_n": nullable("integer"),
-            "options": array(
-                obj(
-                    {
-                        "id": INT,
-                        "item_id": nullable("integer"),
-                        "theme_id": nullable("integer"),
-                        "label": STR,
-                        "country": nullable("string"),
-                    }
-                )
-            ),
-            "criteria": array(obj({"id": INT, "name": STR, "weight": NUM})),
-            "results": ref("Results"),
-        }
-    ),
+    "Round": ROUND,
     "WorkshopResults": obj({"workshop_id": INT, "rounds": array(ref("Round"))}),
     "Strategy": obj(
         {

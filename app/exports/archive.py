@@ -8,7 +8,6 @@ a stable ref ("P1", "I1", ...) numbered in id order within the workshop.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -26,19 +25,15 @@ from app.models import (
     Theme,
     User,
     Workshop,
+    stamp,
     utcnow,
 )
 from app.models.voting import Method
-from app.voting import views
-from app.workshops.countries import country_name
+from app.voting.results import eligible
+from app.voting.visibility import Viewer, outcome
 
 FORMAT = "bridge-codesign/workshop"
 SCHEMA_VERSION = 1
-
-
-def stamp(value: datetime | None) -> str | None:
-    """A naive UTC datetime as ISO 8601 with "Z"."""
-    return None if value is None else value.isoformat() + "Z"
 
 
 def build(workshop_id: int) -> dict:
@@ -77,6 +72,15 @@ class _Refs:
 
     def __call__(self, prefix: str, id_: int | None) -> str | None:
         return None if id_ is None else self._maps[prefix].get(id_)
+
+    def record(self, record: dict, keys: dict[str, tuple[str, str]]) -> dict:
+        """A model's dict with its ids turned into refs under the archive's names: `keys` maps
+        "theme_id" to ("theme", "T"), say. The other fields stay as the model gives them."""
+        out = {}
+        for key, value in record.items():
+            name, prefix = keys.get(key, (key, ""))
+            out[name] = self(prefix, value) if prefix else value
+        return out
 
 
 def _rows(model, workshop_id: int) -> list:
@@ -123,7 +127,7 @@ def _participants(workshop: Workshop, refs: _Refs, slugs: dict[int, str]) -> lis
 def _themes(workshop: Workshop, refs: _Refs) -> list[dict]:
     rows = _rows(Theme, workshop.id)
     refs.number("T", [t.id for t in rows])
-    return [{"ref": refs("T", t.id), "name": t.name, "color": t.color, "position": t.position} for t in rows]
+    return [refs.record(t.to_dict(), {"id": ("ref", "T")}) for t in rows]
 
 
 def _items(workshop: Workshop, refs: _Refs) -> list[dict]:
@@ -132,22 +136,19 @@ def _items(workshop: Workshop, refs: _Refs) -> list[dict]:
     # "Anonymous contributions" hides authors from every screen, the cockpit included: the archive too.
     named = not workshop.anonymous
     return [
-        {
-            "ref": refs("I", i.id),
-            "kind": i.kind,
-            "text": i.text,
-            "country": i.country,
-            "country_name": country_name(i.country) if i.country else None,
-            "state": i.state,
-            "theme": refs("T", i.theme_id),
-            "position": i.position,
+        refs.record(i.to_dict(named=False, language=workshop.language), ITEM_REFS)
+        | {
             "author": refs("P", i.participant_id) if named else None,
             "merged_into": refs("I", i.merged_into_id),
-            "created_at": stamp(i.created_at),
-            "updated_at": stamp(i.updated_at),
         }
         for i in rows
     ]
+
+
+ITEM_REFS = {"id": ("ref", "I"), "theme_id": ("theme", "T")}
+ROUND_REFS = {"id": ("ref", "R"), "rerun_of": ("rerun_of", "R")}
+OPTION_REFS = {"id": ("ref", "O"), "item_id": ("item", "I"), "theme_id": ("theme", "T")}
+CRITERION_REFS = {"id": ("ref", "C")}
 
 
 def _comments(workshop: Workshop, refs: _Refs) -> list[dict]:
@@ -190,60 +191,34 @@ def _rounds(workshop: Workshop, refs: _Refs, slugs: dict[int, str]) -> list[dict
     refs.number("R", [r.id for r in rows])
     refs.number("O", [o.id for r in rows for o in r.options])
     refs.number("C", [c.id for r in rows for c in r.criteria])
-    eligible = views.eligible(workshop.id)
-    return [_round(r, refs, slugs, eligible) for r in rows]
+    people = eligible(workshop.id)
+    return [_round(r, refs, slugs, people) for r in rows]
 
 
-def _round(round_: Round, refs: _Refs, slugs: dict[int, str], eligible: int) -> dict:
-    return {
-        "ref": refs("R", round_.id),
-        "number": round_.number,
-        "title": round_.title,
-        "method": round_.method,
-        "target": round_.target,
-        "status": round_.status,
-        "budget": round_.budget,
-        "cap": round_.cap,
-        "allow_own": round_.allow_own,
-        "top_n": round_.top_n,
-        "anonymous": round_.anonymous,
-        "results_hidden": round_.results_hidden,
-        "hidden_until_revealed": round_.hidden_until_revealed,
-        "shuffle": round_.shuffle,
-        "rerun_of": refs("R", round_.rerun_of_id),
-        "opened_at": stamp(round_.opened_at),
-        "closed_at": stamp(round_.closed_at),
-        "options": [
-            {
-                "ref": refs("O", o.id),
-                "item": refs("I", o.item_id),
-                "theme": refs("T", o.theme_id),
-                "label": o.label,
-                "country": o.country,
-                "position": o.position,
-                # Its item hidden or withdrawn: kept in the record, left out of every result and table.
-                "removed": o.removed,
-            }
-            for o in sorted(round_.options, key=lambda o: o.id)
-        ],
-        "criteria": [
-            {"ref": refs("C", c.id), "name": c.name, "weight": c.weight, "position": c.position}
-            for c in sorted(round_.criteria, key=lambda c: c.id)
-        ],
+def _round(round_: Round, refs: _Refs, slugs: dict[int, str], people: int) -> dict:
+    """The round as the cockpit knows it, every choice included: one moderation took out is kept in
+    the record, marked `removed`, and left out of every result and table."""
+    record = round_.to_dict(staff=True)
+    return refs.record(record, ROUND_REFS) | {
+        "options": [refs.record(o, OPTION_REFS) for o in sorted(record["options"], key=_id)],
+        "criteria": [refs.record(c, CRITERION_REFS) for c in sorted(record["criteria"], key=_id)],
         "ballots": _ballots(round_, refs, slugs),
-        "results": _results(round_, refs, eligible),
+        "results": _results(round_, refs, people),
     }
 
 
-def sealed(round_: dict | Round) -> bool:
-    """An anonymous round still open: its ballots and results are sealed, in exports as on screens."""
-    get = round_.get if isinstance(round_, dict) else lambda k: getattr(round_, k)
-    return bool(get("anonymous")) and get("status") == "open"
+def _id(record: dict) -> int:
+    return record["id"]
+
+
+def sealed(round_: dict) -> bool:
+    """Whether the archive sealed this round's results (the rule is the round's: Round.sealed)."""
+    return bool((round_.get("results") or {}).get("sealed"))
 
 
 def _ballots(round_: Round, refs: _Refs, slugs: dict[int, str]) -> list[dict]:
     """Ballots with refs; in an anonymous round without voter or time, in canonical order (UNLINK)."""
-    if sealed(round_):
+    if round_.sealed:
         return []
     rows = db.session.scalars(sa.select(Ballot).where(Ballot.round_id == round_.id).order_by(Ballot.id))
     option, criterion = (lambda o: refs("O", int(o))), (lambda c: refs("C", int(c)))
@@ -278,13 +253,13 @@ def ballot_data(method: str, data, option, criterion):
     return {option(o): points for o, points in data.items()}
 
 
-def _results(round_: Round, refs: _Refs, eligible: int) -> dict:
-    """The results as the cockpit shows them, with refs for ids; sealed while an anonymous round is open."""
-    head = {"round": refs("R", round_.id), "method": round_.method, "eligible": eligible}
-    if sealed(round_):
+def _results(round_: Round, refs: _Refs, people: int) -> dict:
+    """The results as the cockpit shows them, with refs for ids; a sealed round's only say so."""
+    head = {"round": refs("R", round_.id), "method": round_.method, "eligible": people}
+    seen = outcome(round_, Viewer.STAFF)
+    if seen.get("sealed"):
         return head | {"sealed": True}
-    full = views.results(round_)
-    full.pop("round_id", None)
+    full = {k: v for k, v in seen.items() if k not in ("round_id", "seq", "eligible")}
     return head | _with_refs(full, lambda o: refs("O", o), lambda c: refs("C", c))
 
 
@@ -317,10 +292,3 @@ def _with_refs(results: dict, option, criterion) -> dict:
                 segs, segments=[dict(seg, results=rows(seg["results"])) for seg in segs["segments"]]
             )
     return out
-
-
-def restore(data: dict, facilitator: User) -> Workshop:
-    """A workshop rebuilt from an archive, as an archived record; all checked before anything is written."""
-    from app.exports import restore as restoring
-
-    return restoring.restore(data, facilitator)

@@ -11,18 +11,17 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.errors import DomainError
+from app.exports import service
 
 workshops = AppGroup("workshops", help="Workshop archives.")
 
 
 @click.command("export")
 @click.argument("workshop", type=int)
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "pdf"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(service.RENDERERS)), required=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
 def export(workshop: int, fmt: str, out: Path) -> None:
     """Write a workshop's outcomes (WORKSHOP is its number) to a file."""
-    from app.exports import service
-
     try:
         file = service.export(None, workshop, fmt)
     except DomainError as e:
@@ -53,8 +52,6 @@ def _write_whole(path: Path, data: bytes) -> None:
 @click.option("--facilitator", "email", required=True, help="Email of the account that will own it.")
 def import_(file: Path, email: str) -> None:
     """Restore a workshop from a JSON archive (made by `flask export --format json`)."""
-    from app.exports import service
-
     limit = current_app.config["EXPORT_IMPORT_MAX_BYTES"]
     try:
         with file.open("rb") as f:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.exports.restore import Record, fail
+from app.exports.records import Record, fail
 from app.models import Sector
-from app.models.voting import Method, Target
+from app.models.voting import Method, RoundStatus, Target
 from app.voting import tally
 from app.voting.services import MAX_POINTS
 from app.workshops.countries import is_country
@@ -30,7 +30,7 @@ def rounds(root: Record, plan: dict, clusters: dict) -> dict:
     for r in records:
         ref = r.data["ref"]
         out[ref]["rerun_of"] = r.ref("rerun_of", {k: v for k, v in out.items() if k != ref})
-    if sum(1 for r in out.values() if r["status"] == "open") > 1:
+    if sum(1 for r in out.values() if r["status"] == RoundStatus.OPEN) > 1:
         raise fail("archive.rounds", _("has more than one open round."))
     return out
 
@@ -45,7 +45,7 @@ def _settings(r: Record, numbers: set) -> dict:
         "title": r.text("title", 200, blank=False),
         "method": r.choice("method", list(Method)),
         "target": r.choice("target", list(Target)),
-        "status": r.choice("status", ["open", "closed"]),
+        "status": r.choice("status", list(RoundStatus)),
         "budget": r.whole("budget", 1, MAX_POINTS),
         "cap": r.whole("cap", 1, MAX_POINTS),
         "top_n": r.whole("top_n", 1, nullable=True),

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.exports import bp, service
+from app.exports import bp, files, service
 
 
 @bp.get("/workshops/<id:workshop_id>/export/<fmt>")
 @login_required
 def download(workshop_id: int, fmt: str) -> ResponseReturnValue:
     """A workshop's outcomes as CSV (zip), Excel, JSON or PDF, for its facilitator and coordinators."""
-    file = service.export(current_user, workshop_id, fmt)
-    response = send_file(
-        io.BytesIO(file.data),
-        mimetype=file.mimetype,
-        as_attachment=True,
-        download_name=file.filename,
-        max_age=0,
-    )
-    # Workshop data: no shared cache may keep it, and no browser may render it in the page.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return files.attachment(service.export(current_user, workshop_id, fmt))

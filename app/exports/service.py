@@ -6,59 +6,40 @@ import json
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from app.errors import Invalid, NotFound
-from app.exports import archive
-from app.exports.restore import is_text
+from app.exports import archive, restore
+from app.exports.csv_zip import write_zip
+from app.exports.files import Download, download, json_bytes
+from app.exports.tables import workbook
 from app.extensions import db
 from app.models import Role, User, Workshop
 from app.workshops.services.workshops import can_read
 
-FORMATS = {
-    "csv": ("zip", "application/zip"),
-    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "json": ("json", "application/json"),
-    "pdf": ("pdf", "application/pdf"),
-}
+
+def _pdf(data: dict) -> bytes:
+    # Imported when asked for: the PDF package loads ReportLab and registers its fonts, which
+    # only this format needs.
+    from app.exports.pdf import render_workshop
+
+    return render_workshop(data)
 
 
-@dataclass(frozen=True)
-class Download:
-    filename: str
-    mimetype: str
-    data: bytes
+# A workshop's formats (app/exports/files.py names them), each made from the archive alone.
+RENDERERS = {"csv": write_zip, "xlsx": workbook, "json": json_bytes, "pdf": _pdf}
 
 
 def export(user: User | None, workshop_id: object, fmt: str) -> Download:
     """A workshop's outcomes as a file; user None is the trusted shell."""
     workshop = _readable(user, workshop_id)
-    if fmt not in FORMATS:
+    if fmt not in RENDERERS:
         raise NotFound(_("This page does not exist."))
     data = archive.build(workshop.id)
-    ext, mimetype = FORMATS[fmt]
-    return Download(f"{filename_stem(data)}.{ext}", mimetype, render(data, fmt))
-
-
-def render(data: dict, fmt: str) -> bytes:
-    """An archive dict as the bytes of one format."""
-    if fmt == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-    if fmt == "csv":
-        from app.exports.csv_zip import write_zip
-
-        return write_zip(data)
-    if fmt == "xlsx":
-        from app.exports.xlsx import workshop_workbook
-
-        return workshop_workbook(data)
-    from app.exports.pdf import render_workshop  # built separately; imported only when asked for
-
-    return render_workshop(data)
+    return download(filename_stem(data), fmt, RENDERERS[fmt](data))
 
 
 def _readable(user: User | None, workshop_id: object) -> Workshop:
@@ -109,7 +90,7 @@ def import_archive(raw: bytes, facilitator_email: str) -> Workshop:
     limit = current_app.config["EXPORT_IMPORT_MAX_BYTES"]
     if len(raw) > limit:
         raise Invalid(_("The file is too large (over %(mb)s MB).", mb=limit // (1024 * 1024)))
-    if not is_text(facilitator_email):  # a shell's undecodable bytes: lone surrogates
+    if not restore.is_text(facilitator_email):  # a shell's undecodable bytes: lone surrogates
         raise Invalid(_("The facilitator's email is not valid text."))
     facilitator = db.session.scalar(
         sa.select(User).where(sa.func.lower(User.email) == facilitator_email.lower())
@@ -122,7 +103,7 @@ def import_archive(raw: bytes, facilitator_email: str) -> Workshop:
         raise NotFound(
             _("No active facilitator or administrator has the address %(email)s.", email=facilitator_email)
         )
-    return archive.restore(parse_json(raw), facilitator)
+    return restore.restore(parse_json(raw), facilitator)
 
 
 def parse_json(raw: bytes) -> object:

@@ -12,8 +12,9 @@ from collections import Counter
 from flask_babel import gettext as _
 
 from app.exports.archive import sealed
-from app.exports.xlsx import FORMULA_TRIGGERS, Sheet
+from app.exports.xlsx import FORMULA_TRIGGERS, Sheet, write_workbook
 from app.voting.tally import MIN_SEGMENT_SIZE
+from app.workshops.countries import market_label
 
 
 def inert(value: object) -> str:
@@ -264,7 +265,12 @@ def participation(archive: dict) -> Sheet:
     return Sheet("participation", ["dimension", "group", "participants"], rows)
 
 
-__all__ = ["FORMULA_TRIGGERS", "inert", "summary", "tables"]
+__all__ = ["FORMULA_TRIGGERS", "inert", "summary", "tables", "workbook"]
+
+
+def workbook(archive: dict) -> bytes:
+    """The workshop's Excel file: a summary sheet, then one sheet per table."""
+    return write_workbook([summary(archive), *tables(archive)])
 
 
 def summary(archive: dict) -> Sheet:
@@ -284,12 +290,13 @@ def summary(archive: dict) -> Sheet:
         [_("Voting rounds"), len(archive["rounds"])],
     ]
     for r in archive["rounds"]:
-        rows.append([_("Round %(n)s: %(title)s", n=r["number"], title=r["title"]), _round_outcome(r)])
+        outcome = _round_outcome(r, w["language"])
+        rows.append([_("Round %(n)s: %(title)s", n=r["number"], title=r["title"]), outcome])
     rows.append([_("Exported at"), archive["exported_at"]])
     return Sheet(_("Summary"), [_("What"), _("Value")], rows, widths=[36, 90])
 
 
-def _round_outcome(r: dict) -> str:
+def _round_outcome(r: dict, language: str) -> str:
     res = r["results"]
     anonymous = _("anonymous") if r["anonymous"] else _("named")
     if sealed(r):
@@ -298,7 +305,7 @@ def _round_outcome(r: dict) -> str:
             method=r["method"],
             anonymous=anonymous,
         )
-    labels = {o["ref"]: o["label"] for o in r["options"]}
+    labels = {o["ref"]: market_label(o["label"], o["country"], language) for o in r["options"]}
     top = [labels[e["item_id"]] for e in res["results"] if e["rank"] == 1]
     return _(
         "%(method)s, %(anonymous)s, %(voted)s of %(eligible)s voted; first: %(top)s",

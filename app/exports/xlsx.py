@@ -1,6 +1,7 @@
 """Excel workbooks (openpyxl): one styled sheet per table, never a formula.
 
-`write_workbook` is shared by the workshop export and the joint strategy export. User text is
+Generic: it knows sheets, not workshops. `write_workbook` writes the workshop export's tables
+(app/exports/tables.py) and the joint strategy's (app/strategy/downloads.py). User text is
 written as text cells (data_type "s"); a value that starts like a formula also gets Excel's
 "quote prefix" style, so that editing the cell later still keeps it text (INERT). Numbers stay
 numbers so that people can sort and sum them.
@@ -108,10 +109,3 @@ def _set(cell, value) -> None:
     cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
     if text.lstrip(" \u00a0").startswith(FORMULA_TRIGGERS):
         cell.quotePrefix = True
-
-
-def workshop_workbook(archive: dict) -> bytes:
-    """The workshop export: a summary sheet, then one sheet per table (app.exports.tables)."""
-    from app.exports.tables import summary, tables
-
-    return write_workbook([summary(archive), *tables(archive)])

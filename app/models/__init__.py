@@ -3,7 +3,7 @@
 from app.models.audit import AuditEvent
 from app.models.discussion import Comment, Reaction, Theme
 from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
-from app.models.voting import Ballot, Criterion, Round, RoundOption
+from app.models.voting import Ballot, Criterion, Round, RoundOption, RoundStatus
 from app.models.workshop import (
     CLUSTERS,
     PHASE_ORDER,
@@ -18,6 +18,7 @@ from app.models.workshop import (
     Sector,
     User,
     Workshop,
+    stamp,
     utcnow,
 )
 
@@ -43,9 +44,11 @@ __all__ = [
     "Role",
     "Round",
     "RoundOption",
+    "RoundStatus",
     "Sector",
     "Theme",
     "User",
     "Workshop",
+    "stamp",
     "utcnow",
 ]

@@ -14,13 +14,20 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.workshop import Item, ItemState, utcnow
+from app.models.workshop import Item, ItemState, stamp, utcnow
 
 
 class Method(enum.StrEnum):
     DOTS = "dots"
     RANKING = "ranking"
     SCORES = "scores"
+
+
+class RoundStatus(enum.StrEnum):
+    """A round takes ballots while open; closed, it is a record. The values are the database's."""
+
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class Target(enum.StrEnum):
@@ -50,7 +57,7 @@ class Round(db.Model):
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     method: so.Mapped[str] = so.mapped_column(sa.String(10))
     target: so.Mapped[str] = so.mapped_column(sa.String(10))
-    status: so.Mapped[str] = so.mapped_column(sa.String(10), default="open")
+    status: so.Mapped[str] = so.mapped_column(sa.String(10), default=RoundStatus.OPEN)
     budget: so.Mapped[int] = so.mapped_column(default=5)
     cap: so.Mapped[int] = so.mapped_column(default=3)
     allow_own: so.Mapped[bool] = so.mapped_column(default=True)
@@ -77,8 +84,16 @@ class Round(db.Model):
         """The choices still on the ballot: an item hidden or withdrawn since has left the round."""
         return [o for o in self.options if not o.removed]
 
+    @property
+    def sealed(self) -> bool:
+        """An anonymous round still open: nobody sees its results, the facilitator included, on any
+        screen, in the API or in a file (UNLINK: the bars moving as one person votes would tell what
+        they chose). The one home of this rule (docs/anonymity.md)."""
+        return self.anonymous and self.status == RoundStatus.OPEN
+
     def to_dict(self, *, staff: bool = False) -> dict:
-        """The round as a screen shows it; only staff see the choices moderation took out, marked."""
+        """The round as every reader gets it (screens, the API, the archive); only staff get the
+        choices moderation took out, marked `removed`."""
         options = self.options if staff else self.shown_options
         return {
             "id": self.id,
@@ -93,9 +108,12 @@ class Round(db.Model):
             "top_n": self.top_n,
             "anonymous": self.anonymous,
             "results_hidden": self.results_hidden,
+            "hidden_until_revealed": self.hidden_until_revealed,
             "shuffle": self.shuffle,
             "rerun_of": self.rerun_of_id,
-            "options": [o.to_dict() | ({"removed": True} if o.removed else {}) for o in options],
+            "opened_at": stamp(self.opened_at),
+            "closed_at": stamp(self.closed_at),
+            "options": [o.to_dict() for o in options],
             "criteria": [c.to_dict() for c in self.criteria],
         }
 
@@ -127,6 +145,8 @@ class RoundOption(db.Model):
             "theme_id": self.theme_id,
             "label": self.label,
             "country": self.country,
+            "position": self.position,
+            "removed": self.removed,
         }
 
 
@@ -142,7 +162,7 @@ class Criterion(db.Model):
     position: so.Mapped[int] = so.mapped_column(default=0)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "weight": self.weight}
+        return {"id": self.id, "name": self.name, "weight": self.weight, "position": self.position}
 
 
 class Ballot(db.Model):

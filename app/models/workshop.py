@@ -26,6 +26,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def stamp(moment: datetime | None) -> str | None:
+    """A stored (naive UTC) time as every reader gets it: ISO 8601 with "Z"."""
+    return None if moment is None else moment.isoformat() + "Z"
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
@@ -229,7 +234,11 @@ class Item(db.Model):
         foreign_keys=[merged_into_id], lazy="selectin", order_by="Item.id"
     )
 
-    def to_dict(self, *, named: bool) -> dict:
+    def to_dict(self, *, named: bool, language: str | None = None) -> dict:
+        """The item as every reader gets it (screens, the API, the archive): its author's name only
+        where contributions are named, its country named in `language` (None: the reader's)."""
+        # Inside: app.workshops imports its routes, and they import the models (a core package
+        # for countries is planned: issue 15).
         from app.workshops.countries import country_name
 
         return {
@@ -237,12 +246,13 @@ class Item(db.Model):
             "kind": self.kind,
             "text": self.text,
             "country": self.country,
-            "country_name": country_name(self.country) if self.country else None,
+            "country_name": country_name(self.country, language) if self.country else None,
             "author": (self.author.display_name or None) if named and self.author else None,
             "state": self.state,
             "theme_id": self.theme_id,
             "position": self.position,
-            "created_at": self.created_at.isoformat() + "Z",
+            "created_at": stamp(self.created_at),
+            "updated_at": stamp(self.updated_at),
         }
 
 

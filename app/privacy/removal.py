@@ -24,7 +24,7 @@ from app.privacy.held import Removal, heirs, own_ballots, own_items
 from app.sqlite import forget_old_pages
 from app.voting import moderation
 from app.voting.ballots import keyed_voter
-from app.voting.views import tally_pump
+from app.voting.tally_pump import tally_pump
 from app.workshops import views
 from app.workshops.services.changes import bump
 from app.workshops.services.items import leave_spotlight

@@ -6,31 +6,31 @@ so they say what the page says. The writers (and their INERT guards) live in app
 
 from __future__ import annotations
 
-import json
-
 from flask_babel import gettext as _
 
+from app.exports.files import Download, download, json_bytes
 from app.exports.xlsx import Sheet, write_workbook
 
-FORMATS = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-    "pdf": "application/pdf",
-}
+
+def _pdf(joint: dict) -> bytes:
+    # Imported when asked for: the PDF package loads ReportLab and registers its fonts, which
+    # only this format needs.
+    from app.exports.pdf import render_joint
+
+    return render_joint(joint)
 
 
-def render(joint: dict, fmt: str) -> tuple[bytes, str]:
-    """The file's bytes and its media type."""
-    if fmt == "json":
-        data = json.dumps(joint, ensure_ascii=False, indent=2).encode()
-    elif fmt == "xlsx":
-        data = write_workbook(sheets(joint))
-    else:
-        # Imported here: the PDF package loads ReportLab and registers fonts, which only this format needs.
-        from app.exports.pdf import render_joint
+def _xlsx(joint: dict) -> bytes:
+    return write_workbook(sheets(joint))
 
-        data = render_joint(joint)
-    return data, FORMATS[fmt]
+
+# The joint strategy's formats (app/exports/files.py names them), in the order the page offers them.
+RENDERERS = {"xlsx": _xlsx, "pdf": _pdf, "json": json_bytes}
+
+
+def render(joint: dict, fmt: str) -> Download:
+    """The joint strategy as a file in one of RENDERERS' formats."""
+    return download(f"joint-strategy-{joint['generated_at'][:10]}", fmt, RENDERERS[fmt](joint))
 
 
 def sheets(joint: dict) -> list[Sheet]:

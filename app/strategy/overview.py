@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Cluster, Item, ItemState, Participant, Round, Theme, Workshop
-from app.models.voting import Method
-from app.voting import views
-from app.workshops.countries import country_name
+from app.models.voting import Method, RoundStatus
+from app.voting.visibility import Viewer, outcome
+from app.workshops.countries import market_label
 
 STATUSES = ("open", "archived")
 
@@ -76,14 +76,14 @@ def top_result(workshop_id: int) -> Top | None:
     """The first result of the workshop's latest closed round, if anyone voted in it."""
     round_ = db.session.scalar(
         sa.select(Round)
-        .where(Round.workshop_id == workshop_id, Round.status == "closed")
+        .where(Round.workshop_id == workshop_id, Round.status == RoundStatus.CLOSED)
         .order_by(Round.number.desc())
         .limit(1)
     )
     if round_ is None:
         return None
-    results = views.results(round_)
-    rows = [r for r in results["results"] if r["rank"] == 1]
+    results = outcome(round_, Viewer.COORDINATOR)
+    rows = [r for r in results.get("results", []) if r["rank"] == 1]
     if not results["voted"] or not rows:
         return None
     score = rows[0]["weighted_score"] if round_.method == Method.SCORES else rows[0]["points"]
@@ -92,14 +92,9 @@ def top_result(workshop_id: int) -> Top | None:
 
 
 def option_label(round_: Round, option_id: int) -> str:
-    """An option as people know it: a market by its country's name first."""
+    """An option as people know it: a market by its country's name first, in the reader's language."""
     option = next((o for o in round_.options if o.id == option_id), None)
-    if option is None:
-        return "?"
-    if option.country:
-        name = country_name(option.country) or option.country
-        return option.label if option.label.startswith(name) else f"{name}: {option.label}"
-    return option.label
+    return "?" if option is None else market_label(option.label, option.country)
 
 
 def workshop_detail(workshop_id: int) -> dict:
@@ -129,10 +124,10 @@ def workshop_detail(workshop_id: int) -> dict:
     }
 
 
-def round_results(round_: Round) -> dict | None:
-    """Results rows with their labels once the round closed; None while it is open (only counts)."""
-    results = views.results(round_)
-    if round_.status != "closed":
+def round_results(round_: Round) -> dict:
+    """Results rows with their labels once the round closed; rows None while it is open (only counts)."""
+    results = outcome(round_, Viewer.COORDINATOR)
+    if "results" not in results:
         return {"voted": results["voted"], "rows": None}
     rows = []
     for row in results["results"]:

@@ -3,9 +3,7 @@ joint strategy across the workshops a coordinator selects, with its downloads.""
 
 from __future__ import annotations
 
-import io
-
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,12 +11,13 @@ from werkzeug.routing import BuildError
 
 from app.auth.policy import role_required
 from app.errors import DomainError, Invalid
+from app.exports import files
+from app.exports.service import RENDERERS as WORKSHOP_FORMATS
 from app.models import Role
 from app.strategy import bp, downloads, overview, services, themes
 from app.strategy.forms import ConfirmThemeForm, DismissForm, DissolveForm, OverviewFilter, RenameForm
 
 coordinator_required = role_required(Role.COORDINATOR, Role.ADMIN)
-WORKSHOP_FORMATS = ("csv", "xlsx", "json", "pdf")
 
 
 @bp.app_template_global()
@@ -73,6 +72,7 @@ def joint() -> ResponseReturnValue:
         ignored=[value[:20] for value in ignored[:10]],
         more_ignored=max(0, len(ignored) - 10),
         selected=[w["id"] for w in joint["workshops"]],
+        formats=downloads.RENDERERS,
     )
 
 
@@ -80,21 +80,13 @@ def joint() -> ResponseReturnValue:
 @coordinator_required
 def joint_export(fmt: str) -> ResponseReturnValue:
     """The joint strategy as XLSX, JSON or PDF, of the same selection as the page."""
-    if fmt not in downloads.FORMATS:
+    if fmt not in downloads.RENDERERS:
         abort(404)
     ids, _bad = _selected()
     joint = services.joint_strategy(ids)
     if not joint["workshops"]:
         raise Invalid(_("Choose at least one workshop first."))
-    data, mimetype = downloads.render(joint, fmt)
-    name = f"joint-strategy-{joint['generated_at'][:10]}.{fmt}"
-    response = send_file(
-        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
-    )
-    # As the workshop downloads: no shared cache keeps it, no browser renders it in the page.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return files.attachment(downloads.render(joint, fmt))
 
 
 def _back() -> ResponseReturnValue:

@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from app.errors import Invalid
 from app.extensions import db
 from app.models import Participant, Round, Workshop, utcnow
-from app.models.voting import Method, Target
+from app.models.voting import Method, RoundStatus, Target
 from app.strategy import themes
-from app.voting import views
+from app.voting.visibility import Viewer, outcome
 from app.workshops.countries import country_name
 
 MAX_WORKSHOPS = 100  # one strategy; a bigger selection is a mistake, and a slow page
@@ -116,7 +116,7 @@ def market_round(workshop_id: int) -> Round | None:
                 Round.workshop_id == workshop_id,
                 Round.method == Method.SCORES,
                 Round.target == Target.MARKETS,
-                Round.status == "closed",
+                Round.status == RoundStatus.CLOSED,
             )
             .order_by(Round.number.desc())
         )
@@ -133,7 +133,7 @@ def country_scores(round_: Round) -> dict[str, tuple[float, int, list[int]]]:
     """
     options = {o.id: o for o in round_.options}
     rows: dict[str, list[tuple[float, int, int | None]]] = {}
-    for result in views.results(round_)["results"]:
+    for result in outcome(round_, Viewer.COORDINATOR).get("results", []):
         option = options.get(result["item_id"])  # the tally names options by id
         if result["weighted_score"] is None or option is None or not option.country:
             continue

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Item, Round, Workshop
+from app.models.voting import Method
+from app.voting import tally
 
 # Built once, as the group commit's statements: building and hashing a statement per
 # ballot cost as much as running it. Core, not the ORM: no objects to load or track.
@@ -150,3 +152,10 @@ def keyed_voter(round_id: int, participant_id: int) -> str:
     (an anonymous round's ballots; a removed participant's ballots in closed rounds)."""
     secret = current_app.config["SECRET_KEY"].encode()
     return hmac.new(secret, f"ballot:{round_id}:{participant_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def over_limit(round_: Round | RoundSpec, data: dict | list) -> bool:
+    """A dot ballot over a budget or cap lowered after it was cast: kept, but its owner should trim it."""
+    if round_.method != Method.DOTS:
+        return False
+    return tally.over_limit({int(k): v for k, v in data.items()}, round_.budget, round_.cap)

@@ -22,9 +22,10 @@ from app import realtime
 from app.errors import Conflict
 from app.extensions import db
 from app.models import Ballot, Item, Participant, Round, RoundOption, Workshop
-from app.models.voting import Method
-from app.voting import views
-from app.voting.ballots import voter_key
+from app.models.voting import Method, RoundStatus
+from app.voting.ballots import over_limit, voter_key
+from app.voting.tally_pump import tally_pump
+from app.voting.visibility import round_messages
 
 _B = Ballot.__table__.c
 
@@ -40,7 +41,7 @@ class Reach:
     def touch(self) -> None:
         """Send the changed rounds' tallies (after the commit)."""
         for workshop_id, round_id in self.rounds:
-            views.tally_pump.touch(workshop_id, round_id)
+            tally_pump.touch(workshop_id, round_id)
 
 
 def follow(workshop: Workshop, item: Item) -> Reach:
@@ -52,9 +53,9 @@ def follow(workshop: Workshop, item: Item) -> Reach:
     ballots: list[realtime.Message] = []
     for round_ in rounds:
         removed = {o.id for o in round_.options if o.item_id == item.id and o.removed}
-        if removed and round_.status == "open":
+        if removed and round_.status == RoundStatus.OPEN:
             ballots += _give_back(workshop, round_, removed)
-        reach.messages += views.round_messages(workshop, round_)
+        reach.messages += round_messages(workshop, round_)
         reach.rounds.append((workshop.id, round_.id))
     reach.messages += ballots  # after the rounds: a phone redraws the ballot without the choice
     return reach
@@ -82,7 +83,7 @@ def _give_back(workshop: Workshop, round_: Round, removed: set[int]) -> list[rea
             raise Conflict()
         if (owner := row.participant_id or owners.get(row.voter)) is not None:
             payload = {"round_id": round_.id, "version": row.version + 1, "ballot": data}
-            payload |= {"over_limit": views.over_limit(round_, data), "notice": _notice(workshop, round_)}
+            payload |= {"over_limit": over_limit(round_, data), "notice": _notice(workshop, round_)}
             messages.append((realtime.room_participant(owner), "ballot_changed", payload))
     return messages
 

@@ -17,10 +17,12 @@ from app import outages, realtime
 from app.auth.actor import Actor
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop
-from app.models.voting import DEFAULT_CRITERIA, Method, Target
-from app.voting import ballots, group_commit, tally, views
-from app.voting.ballots import voter_key
+from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop, utcnow
+from app.models.voting import DEFAULT_CRITERIA, Method, RoundStatus, Target
+from app.voting import ballots, group_commit, tally
+from app.voting.ballots import over_limit, voter_key
+from app.voting.tally_pump import tally_pump
+from app.voting.visibility import ballot_messages, round_messages
 from app.workshops import phases
 from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
 
@@ -54,10 +56,10 @@ def _open(actor: Actor, op_id: str, settings: dict) -> dict:
         actor,
         op_id,
         {"ok": True, "v": workshop.version, "round": round_.to_dict(staff=True)},
-        views.round_messages(workshop, round_),
+        round_messages(workshop, round_),
     )
     # The screens learn at once how many may vote ("0 of 23 have voted"), not at the first ballot.
-    views.tally_pump.touch(workshop.id, round_.id)
+    tally_pump.touch(workshop.id, round_.id)
     return result
 
 
@@ -104,7 +106,7 @@ def set_limits(actor: Actor, op_id: str, round_id: object, budget: object, cap: 
             raise Invalid(_("Choose a whole number from 1 to 100."), field=name)
 
     def change(round_: Round) -> None:
-        if round_.method != Method.DOTS or round_.status != "open":
+        if round_.method != Method.DOTS or round_.status != RoundStatus.OPEN:
             raise NotNow(_("Only an open dot vote has a budget and a cap."))
         round_.budget, round_.cap = budget, cap
 
@@ -144,8 +146,8 @@ def cast_ballot(actor: Actor, op_id: str, round_id: object, base_version: object
         )
     if job.outcome != "ok":
         raise outages.NotWritten(f"ballot not written: {job.outcome or 'timeout'}")
-    realtime.broadcast(views.ballot_messages(actor.participant_id, job.ack), skip_sender=True)
-    views.tally_pump.touch(job.workshop_id, job.round_id)
+    realtime.broadcast(ballot_messages(actor.participant_id, job.ack), skip_sender=True)
+    tally_pump.touch(job.workshop_id, job.round_id)
     return job.ack
 
 
@@ -176,7 +178,7 @@ def _ballot_job(
     if connection is not None and (stored := replay(filed_as, op_id, connection)):
         return stored
     phases.require(workshop, "vote")  # an archived workshop included
-    if spec.status != "open":
+    if spec.status != RoundStatus.OPEN:
         raise NotNow(_("This round is closed."))
     if type(base_version) is not int or not 0 <= base_version < 2**31:
         raise Invalid(_("The request was not understood."), field="base_version")
@@ -190,7 +192,7 @@ def _ballot_job(
         base=base_version,
         data=data,
         total=total,
-        over_limit=views.over_limit(spec, data),
+        over_limit=over_limit(spec, data),
         filed_as=filed_as,
         segment_of=actor.participant_id,
         op_id=op_id,
@@ -257,15 +259,15 @@ def _round(actor: Actor, round_id: object) -> Round:
 
 
 def _open_round(workshop_id: int) -> Round | None:
-    return db.session.scalar(sa.select(Round).where(Round.workshop_id == workshop_id, Round.status == "open"))
+    return db.session.scalar(
+        sa.select(Round).where(Round.workshop_id == workshop_id, Round.status == RoundStatus.OPEN)
+    )
 
 
 def _close(round_: Round) -> None:
-    from app.models import utcnow
-
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise NotNow(_("This round is closed."))
-    round_.status, round_.closed_at = "closed", utcnow()
+    round_.status, round_.closed_at = RoundStatus.CLOSED, utcnow()
 
 
 def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
@@ -279,9 +281,9 @@ def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
         actor,
         op_id,
         {"ok": True, "v": workshop.version, "round": round_.to_dict(staff=True)},
-        views.round_messages(workshop, round_),
+        round_messages(workshop, round_),
     )
-    views.tally_pump.touch(workshop.id, round_.id)
+    tally_pump.touch(workshop.id, round_.id)
     return result
 
 

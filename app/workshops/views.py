@@ -15,6 +15,7 @@ from app import realtime
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Participant, Reaction, Theme, Workshop
+from app.voting.visibility import snapshot_part
 
 ON_BOARD = (ItemState.LIVE, ItemState.HIDDEN)  # what staff see; the others are gone or history
 
@@ -25,7 +26,7 @@ def publicly_visible(workshop: Workshop, item: Item) -> bool:
 
 
 def item_view(workshop: Workshop, item: Item, *, mine: bool = False) -> dict:
-    data = item.to_dict(named=not workshop.anonymous)
+    data = item.to_dict(named=not workshop.anonymous, language=workshop.language)
     data["mine"] = mine
     data["merged_from"] = [{"id": m.id, "text": m.text} for m in item.merged_from]
     return data
@@ -161,8 +162,6 @@ def snapshot(actor: Actor) -> dict:
         "connected": realtime.presence.count(workshop.id),
         "role": actor.role,
     }
-    from app.voting.views import snapshot_part
-
     data |= snapshot_part(workshop, actor.participant_id, staff)
     if actor.role == PARTICIPANT:
         data |= _personal(workshop, actor, data)

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.e2e
 # straight into the live server's database through the same services the app uses.
 SEED = """
 from app import create_app
-from app.voting import views
-views.tally_pump.touch = lambda workshop_id, round_id: None  # no screens to update here
+from app.voting.tally_pump import tally_pump
+
+tally_pump.touch = lambda workshop_id, round_id: None  # no screens to update here
 app = create_app()
 with app.app_context():
     from tests.test_strategy_services import three_workshops
@@ -75,7 +76,7 @@ def test_coordinator_downloads_every_file(screens, live_server, shot):
     shot(page, "overview")
 
     row = page.locator("tr", has=page.get_by_role("link", name="A big room", exact=True))
-    expect(row).to_contain_text("India: a market")
+    expect(row).to_contain_text("India — a market")
     files = {
         fmt: download(page, row.get_by_role("link", name=re.compile(f"^{fmt}", re.I)))
         for fmt in ("csv", "xlsx", "json", "pdf")

@@ -10,6 +10,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 from app.exports.pdf import charts, layout
 from app.exports.pdf.layout import FRAME_W, esc, labelled, markup, table, text
 from app.exports.pdf.source import RoundView, Source, method_name, sector_name, when
+from app.models.voting import RoundStatus
 
 
 def rounds_section(source: Source) -> list[Flowable]:
@@ -17,7 +18,7 @@ def rounds_section(source: Source) -> list[Flowable]:
     if not source.rounds:
         return [*flow, text(_("No voting round was held."), "body")]
     for round_ in source.rounds:
-        flow += one_round(source, RoundView(round_))
+        flow += one_round(source, source.view(round_))
     return flow
 
 
@@ -40,7 +41,7 @@ def _status_line(view: RoundView) -> list[str]:
     round_, res = view.round, view.results
     parts = [
         method_name(round_.get("method")),
-        _("Closed") if round_.get("status") == "closed" else _("Open"),
+        _("Closed") if round_.get("status") == RoundStatus.CLOSED else _("Open"),
     ]
     if "voted" in res:  # a sealed round's archive holds no count
         parts.append(
@@ -309,7 +310,7 @@ def contested_section(source: Source) -> list[Flowable]:
     ]
     rows = []
     for round_ in source.rounds:
-        view = RoundView(round_)
+        view = source.view(round_)
         if view.sealed:
             continue
         for row in view.results.get("results") or []:

@@ -1,7 +1,8 @@
-"""The workshop archive (docs: /work/briefs/archive.md) with the look-ups the report needs.
+"""The workshop archive (docs/exports.md) with the look-ups the report needs.
 
 The report is drawn from the archive dict only, never from the database, so a restored workshop
-prints the same. Unknown keys are ignored and missing ones read as empty.
+prints the same. Unknown keys are ignored and missing ones read as empty. Countries are named in
+the workshop's language, as in every file of the workshop; the rest reads in the reader's.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from datetime import datetime
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
+from app.exports.archive import sealed
 from app.exports.pdf.layout import parse_time, plain
-from app.workshops.countries import country_name
+from app.workshops.countries import market_label
 
 
 def sector_name(sector: str | None) -> str:
@@ -66,6 +68,7 @@ class Source:
         if self.workshop.get("cluster") and self.workshop.get("cluster_name"):
             names.setdefault(self.workshop["cluster"], self.workshop["cluster_name"])
         self.cluster_names = names
+        self.language: str | None = self.workshop.get("language")
 
     @property
     def title(self) -> str:
@@ -76,8 +79,7 @@ class Source:
 
     def item_label(self, item: dict) -> str:
         """An idea's text; a target market as 'Country — rationale'."""
-        country = item.get("country_name") or (country_name(item["country"]) if item.get("country") else None)
-        return f"{country} — {plain(item.get('text'))}" if country else plain(item.get("text"))
+        return market_label(plain(item.get("text")), item.get("country"), self.language)
 
     def live_items(self, theme_ref: str | None) -> list[dict]:
         """The items on the board in one theme (None: not in a theme), in board order; hidden and
@@ -89,16 +91,20 @@ class Source:
         rows = [c for c in self.comments if c.get("item") == item_ref and not c.get("hidden")]
         return sorted(rows, key=lambda c: c.get("created_at") or "")
 
+    def view(self, round_: dict) -> RoundView:
+        """One of its rounds, its choices named in the workshop's language."""
+        return RoundView(round_, self.language)
+
     def round_number(self, ref: str | None) -> int | None:
         found = self.round_by_ref.get(ref)
         return found.get("number") if found else None
 
 
 class RoundView:
-    """One round's options and criteria by ref, and its choices' names."""
+    """One round's options and criteria by ref, and its choices' names (in `language`)."""
 
-    def __init__(self, round_: dict):
-        self.round = round_
+    def __init__(self, round_: dict, language: str | None = None):
+        self.round, self.language = round_, language
         self.options = {o.get("ref"): o for o in round_.get("options") or []}
         self.criteria = sorted(round_.get("criteria") or [], key=lambda c: c.get("position") or 0)
         self.results: dict = round_.get("results") or {}
@@ -107,13 +113,9 @@ class RoundView:
         option = self.options.get(ref)
         if option is None:
             return "?"
-        country = country_name(option["country"]) if option.get("country") else None
-        if not country:
-            return plain(option.get("label"))
-        return country if short else f"{country} — {plain(option.get('label'))}"
+        return market_label(plain(option.get("label")), option.get("country"), self.language, short=short)
 
     @property
     def sealed(self) -> bool:
-        """An anonymous round's results stay sealed while it is open, in the report as on the screens."""
-        open_anonymous = bool(self.round.get("anonymous")) and self.round.get("status") == "open"
-        return open_anonymous or bool(self.results.get("sealed"))
+        """A sealed round's results stay sealed in the report as on the screens."""
+        return sealed(self.round)

@@ -14,7 +14,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer, Ta
 from app.exports.pdf import charts, layout
 from app.exports.pdf.layout import FRAME_W, esc, facts, markup, table, text
 from app.exports.pdf.rounds import contested_section, round_title, rounds_section
-from app.exports.pdf.source import RoundView, Source, day, sector_name, when
+from app.exports.pdf.source import Source, day, sector_name, when
 from app.voting.tally import MIN_SEGMENT_SIZE
 
 
@@ -87,7 +87,7 @@ def at_a_glance(source: Source) -> list[Flowable]:
     )
     flow: list[Flowable] = [text(_("At a glance"), "h1"), strip, Spacer(1, 6)]
     for round_ in source.rounds:
-        view = RoundView(round_)
+        view = source.view(round_)
         rows = view.results.get("results") or []
         if view.sealed or not view.results.get("voted") or not rows:
             continue

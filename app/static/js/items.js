@@ -8,12 +8,24 @@ export function el(tag, className, text) {
   return node;
 }
 
+let regions = null;
+// A country's name in the reader's language (the page's), as the server names it in files.
+export function countryName(code) {
+  if (!code) return "";
+  try {
+    regions ||= new Intl.DisplayNames([document.documentElement.lang || "en"], { type: "region" });
+    return regions.of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
 export function itemCard(item, t, { actions = [] } = {}) {
   const li = el("li", `item item-${item.kind}${item.state === "hidden" ? " is-hidden" : ""}`);
   li.dataset.id = item.id;
   const head = el("div", "item-head");
   head.append(el("span", "tag", item.kind === "market" ? t.market : t.idea));
-  if (item.country_name) head.append(el("strong", "country", item.country_name));
+  if (item.country) head.append(el("strong", "country", countryName(item.country)));
   if (item.state === "hidden") head.append(el("span", "tag warn", t.hidden));
   if (item.mine) head.append(el("span", "tag mine", t.you));
   li.append(head, el("p", "item-text", item.text));

@@ -6,7 +6,7 @@
 //   votedText(tally, t)     "17 of 23 have voted"
 //   resultsShown(round, tally)  whether this screen has results to show
 //   renderResults(round, tally, t, { width })  a <div class="round-results"> with the charts
-import { el } from "./items.js";
+import { countryName, el } from "./items.js";
 import { barChart, quadrantChart } from "./charts.js";
 
 export function roundsOf(state) {
@@ -25,17 +25,6 @@ export function votedText(tally, t) {
 
 export function resultsShown(round, tally) {
   return Boolean(tally && Array.isArray(tally.results));
-}
-
-let regions = null;
-function countryName(code) {
-  if (!code) return "";
-  try {
-    regions ||= new Intl.DisplayNames([document.documentElement.lang || "en"], { type: "region" });
-    return regions.of(code) || code;
-  } catch {
-    return code;
-  }
 }
 
 // A choice's name: the country first for a target market.

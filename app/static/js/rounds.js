@@ -3,7 +3,7 @@
 // time or two side by side (a round and its rerun).
 //
 //   const rounds = mountRounds(root, live, t, command);   rounds.render(state) from onChange
-import { el } from "./items.js";
+import { countryName, el } from "./items.js";
 import { methodName, optionLabel, renderResults, roundsOf, votedText } from "./round_results.js";
 
 const DEFAULT_CRITERIA_KEYS = ["criterion_market", "criterion_capital", "criterion_ai"];
@@ -115,7 +115,7 @@ export function mountRounds(root, live, t, command) {
 
   function renderChoices(state) {
     const items = [...state.items.values()].filter((i) => i.state !== "hidden").sort((a, b) => a.id - b.id);
-    const sig = JSON.stringify(items.map((i) => [i.id, i.text, i.kind, i.country_name]));
+    const sig = JSON.stringify(items.map((i) => [i.id, i.text, i.kind, i.country]));
     if (sigs.items !== sig) {
       sigs.items = sig;
       const rows = items.map((item) => {
@@ -126,7 +126,7 @@ export function mountRounds(root, live, t, command) {
         box.checked = chosen.get(item.id) ?? true;
         chosen.set(item.id, box.checked);
         const text = el("span", "choice-text");
-        if (item.country_name) text.append(el("strong", "", `${item.country_name} — `));
+        if (item.country) text.append(el("strong", "", `${countryName(item.country)} — `));
         text.append(item.text);
         label.append(box, text);
         return label;
