@@ -188,6 +188,14 @@ def _mine(round_: Round, voter: str) -> dict | None:
     return {"version": ballot.version, "ballot": ballot.data, "over_limit": over_limit(round_, ballot.data)}
 
 
+def forget(round_ids: list[int]) -> None:
+    """Drop this process's cached tallies of rounds that were deleted with their workshop."""
+    for name in ("tallies", "public_tallies"):
+        cache = current_app.extensions.get(name, {})
+        for round_id in round_ids:
+            cache.pop(round_id, None)
+
+
 class TallyPump:
     """Tallies reach the screens on a short timer, and only when they changed.
 
@@ -325,6 +333,8 @@ class TallyPump:
         sent = current_app.extensions.setdefault("public_tallies", {})  # round id -> last sent, less seq
         for round_id, workshop_id in dirty.items():
             round_ = db.session.get(Round, round_id)
+            if round_ is None:  # deleted with its workshop since it was voted on
+                continue
             staff, public = tally_payloads(round_)
             room = max(room, staff["eligible"])
             messages = [(realtime.room_staff(workshop_id), "tally_changed", staff)]
