@@ -8,7 +8,9 @@ from flask import send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app import audit
 from app.exports import bp, service
+from app.extensions import db
 
 
 @bp.get("/workshops/<id:workshop_id>/export/<fmt>")
@@ -16,6 +18,8 @@ from app.exports import bp, service
 def download(workshop_id: int, fmt: str) -> ResponseReturnValue:
     """A workshop's outcomes as CSV (zip), Excel, JSON or PDF, for its facilitator and coordinators."""
     file = service.export(current_user, workshop_id, fmt)
+    audit.record("export.downloaded", f"workshop:{workshop_id}", format=fmt)
+    db.session.commit()
     response = send_file(
         io.BytesIO(file.data),
         mimetype=file.mimetype,

@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app import audit
 from app.auth.policy import role_required
 from app.errors import DomainError, Invalid
+from app.extensions import db
 from app.models import Role
 from app.strategy import bp, downloads, overview, services, themes
 from app.strategy.forms import ConfirmThemeForm, DismissForm, DissolveForm, OverviewFilter, RenameForm
@@ -87,6 +89,9 @@ def joint_export(fmt: str) -> ResponseReturnValue:
     if not joint["workshops"]:
         raise Invalid(_("Choose at least one workshop first."))
     data, mimetype = downloads.render(joint, fmt)
+    included = [w["id"] for w in joint["workshops"]]
+    audit.record("export.downloaded", "joint-strategy", format=fmt, workshops=included)
+    db.session.commit()
     name = f"joint-strategy-{joint['generated_at'][:10]}.{fmt}"
     response = send_file(
         io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
