@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.auth.actor import STAFF, Actor
-from app.extensions import db
+from app.extensions import db, socketio
 from app.models import AuditEvent, Participant, Role, Workshop, utcnow
 from app.workshops.services import archive_workshop, deletion
 from app.workshops.services.room import set_phase
@@ -112,13 +112,17 @@ def test_deleting_needs_the_csrf_token(app):
 
 def test_screens_of_an_open_workshop_are_told_it_ended_and_disconnected(app):
     workshop = make_workshop()
-    sock = connect(app, join(app, workshop, "Ada"), workshop)
+    phone = join(app, workshop, "Ada")
+    sock = connect(app, phone, workshop)
     sock.get_received("/live")
     http = login(app.test_client(), make_user(Role.ADMIN))
     http.post(f"/workshops/{workshop.id}/delete", data={"confirm": "yes"})
     told = [e["args"][0] for e in sock.queue if e["name"] == "workshop_changed"]  # read though cut off
     assert told and told[-1]["workshop"]["status"] == "archived"
     assert not sock.is_connected("/live")
+    auth = {"workshop": told[-1]["workshop"]["id"], "view": "participant"}
+    again = socketio.test_client(app, namespace="/live", flask_test_client=phone, auth=auth)
+    assert not again.is_connected("/live")  # refused: the workshop and its participant are gone
 
 
 def test_a_deleted_workshops_ids_are_never_given_again(app):
