@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import config, outages, redis_client, wire
-from app.extensions import babel, csrf, db, limiter, login, migrate, socketio
+from app.extensions import babel, csrf, db, limiter, login, mail, migrate, socketio
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -102,7 +102,11 @@ def register_extensions(app: Flask) -> None:
     from app.workshops.phases import phase_labels
 
     app.jinja_env.globals["phase_labels"] = phase_labels
+    from app.labels import role_label, status_label
+
+    app.jinja_env.globals.update(role_label=role_label, status_label=status_label)
     limiter.init_app(app)
+    mail.init_app(app)
     outages.watch_rate_limiter()
     from app import sqlite  # noqa: F401  (pragmas for every SQLite connection)
 
@@ -142,9 +146,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import users
+    from app.cli import audit_log, backup, purge, users
     from app.exports.cli import export, workshops
 
     app.cli.add_command(users)
+    app.cli.add_command(purge)
+    app.cli.add_command(audit_log)
+    app.cli.add_command(backup)
     app.cli.add_command(workshops)
     app.cli.add_command(export)

@@ -34,6 +34,14 @@ ENV_KEYS = (
     "ACK_TIMEOUT",
     "RELEASE",
     "RESULTS_CACHE_ROUNDS",
+    "RETENTION_DAYS",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_DEFAULT_SENDER",
 )
 
 
@@ -72,6 +80,19 @@ class Defaults:
     # Rounds whose results (and ballots as parsed) a process keeps, the rounds used last: a
     # voting room re-tallies its round several times a second (app/voting/results.py).
     RESULTS_CACHE_ROUNDS = 256
+
+    # Days after a workshop ended (closed or archived) until `flask purge` deletes it; none: kept.
+    RETENTION_DAYS = ""
+    # Invitation and password links are also mailed when MAIL_SERVER is set (Flask-Mailman, SMTP).
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = False  # STARTTLS on MAIL_PORT (587)
+    MAIL_USE_SSL = False  # TLS from the start (465)
+    MAIL_DEFAULT_SENDER = ""
+    MAIL_TIMEOUT = 10  # seconds: a dead mail server must not hold the administrator's page
+    MAIL_BACKEND = "smtp"  # Flask-Mailman would not send at all when app.testing
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -124,6 +145,7 @@ def load(app, overrides: dict | None) -> None:
             limits.parse_many(cfg[key])
         except ValueError:
             raise RuntimeError(f"{key} is not a rate limit (e.g. '10 per minute;60 per hour').") from None
+    _retention_and_mail(cfg)
     cfg["PUBLIC_URL"] = (cfg["PUBLIC_URL"] or f"http://{cfg['HOST']}:{cfg['PORT']}").rstrip("/")
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
@@ -136,6 +158,19 @@ def load(app, overrides: dict | None) -> None:
         cfg["SECRET_KEY"] = _secret_key(app)
     elif cfg["APP_ENV"] == "production" and len(cfg["SECRET_KEY"]) < 24:
         raise RuntimeError("SECRET_KEY is too short to be secret: use at least 24 random characters.")
+
+
+def _retention_and_mail(cfg) -> None:
+    """RETENTION_DAYS as a whole number of days or None; the mail settings as their types."""
+    days = str(cfg["RETENTION_DAYS"] or "").strip()
+    if days and (not days.isdigit() or int(days) < 1):
+        raise RuntimeError("RETENTION_DAYS is a number of days (1 or more), or empty to keep workshops.")
+    cfg["RETENTION_DAYS"] = int(days) if days else None
+    cfg["MAIL_PORT"] = int(cfg["MAIL_PORT"])
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        cfg[key] = str(cfg[key]).strip().lower() in ("1", "true", "yes", "on")
+    if cfg["MAIL_SERVER"] and not cfg["MAIL_DEFAULT_SENDER"]:
+        raise RuntimeError("MAIL_SERVER is set: set MAIL_DEFAULT_SENDER too (the address mails come from).")
 
 
 def _sqlite_url(app) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 from itertools import count
 
@@ -195,6 +197,13 @@ def login(client, user: User, password="correct horse battery"):
     response = client.post("/login", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.text
     return client
+
+
+def invitation_link(page: str) -> str:
+    """The invitation or reset link shown on the administrator's page (auth/link.html)."""
+    match = re.search(r'<textarea id="link"[^>]*>([^<]+)</textarea>', page)
+    assert match, page
+    return html.unescape(match.group(1)).strip()
 
 
 def join(app, workshop: Workshop, name="Ada", **fields):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db
-from app.models import Role, User
-from tests.conftest import _config, login, make_user
+from app.models import PasswordLink, Role, User
+from tests.conftest import _config, invitation_link, login, make_user
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -234,7 +235,7 @@ def test_only_administrators_open_the_accounts_page(client, role):
     assert client.get("/admin/users").status_code == 403
     response = client.post(
         "/admin/users",
-        data={"name": "X", "email": "x@example.org", "password": PASSWORD, "role": "admin"},
+        data={"name": "X", "email": "x@example.org", "role": "admin"},
     )
     assert response.status_code == 403
     assert "x@example.org" not in [u[0] for u in _users()]
@@ -259,16 +260,15 @@ def test_anonymous_visitor_is_sent_to_login_for_admin_pages(client):
 @pytest.mark.parametrize("role", [Role.FACILITATOR, Role.COORDINATOR])
 def test_admin_creates_accounts_that_can_log_in(client, app, role):
     login(client, make_user(Role.ADMIN))
-    response = client.post(
-        "/admin/users",
-        data={"name": "New", "email": "new@example.org", "password": PASSWORD, "role": role},
-    )
-    assert response.status_code == 302
+    response = client.post("/admin/users", data={"name": "New", "email": "new@example.org", "role": role})
+    assert response.status_code == 200
     assert ("new@example.org", role, True) in _users()
     listing = client.get("/admin/users").text
     assert "new@example.org" in listing
 
     other = app.test_client()
+    path = urlsplit(invitation_link(response.text)).path
+    other.post(path, data={"password": PASSWORD, "confirm": PASSWORD})
     other.post("/login", data={"email": "new@example.org", "password": PASSWORD})
     assert other.get("/workshops", follow_redirects=True).status_code == 200  # coordinators: /coordinate
 
@@ -277,8 +277,7 @@ def test_admin_create_with_a_taken_email_shows_the_error(client):
     login(client, make_user(Role.ADMIN))
     make_user(email="taken@example.org")
     response = client.post(
-        "/admin/users",
-        data={"name": "New", "email": "taken@example.org", "password": PASSWORD, "role": "facilitator"},
+        "/admin/users", data={"name": "New", "email": "taken@example.org", "role": "facilitator"}
     )
     assert response.status_code == 200
     assert "exists already" in response.text
@@ -287,9 +286,7 @@ def test_admin_create_with_a_taken_email_shows_the_error(client):
 
 def test_admin_create_refuses_an_unknown_role(client):
     login(client, make_user(Role.ADMIN))
-    response = client.post(
-        "/admin/users", data={"name": "N", "email": "n@example.org", "password": PASSWORD, "role": "root"}
-    )
+    response = client.post("/admin/users", data={"name": "N", "email": "n@example.org", "role": "root"})
     assert response.status_code == 200
     assert "n@example.org" not in [u[0] for u in _users()]
 
@@ -536,16 +533,20 @@ class TestCsrf:
         )
         assert response.status_code == 302  # with the token, the same post works
 
-        new = {"name": "N", "email": "n@example.org", "password": PASSWORD, "role": "admin"}
+        new = {"name": "N", "email": "n@example.org", "role": "admin"}
         assert client.post("/admin/users", data=new).status_code == 400
         assert client.post(f"/admin/users/{fac.id}/active", data={"active": "0"}).status_code == 400
+        assert client.post(f"/admin/users/{fac.id}/link").status_code == 400
         assert client.post("/logout").status_code == 400
         assert client.post(f"/admin/users/{fac.id}/role", data={"role": "admin"}).status_code == 400
         assert client.post("/account", data={"current": PASSWORD, "password": "x" * 12}).status_code == 400
         assert _users() == [(admin.email, Role.ADMIN, True), (fac.email, Role.FACILITATOR, True)]
 
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PasswordLink)) == 0
+
         token = _token(client.get("/admin/users").text)
-        assert client.post("/admin/users", data=new | {"csrf_token": token}).status_code == 302
+        created = client.post("/admin/users", data=new | {"csrf_token": token})
+        assert created.status_code == 200 and "/password/" in created.text  # the invitation link
         assert ("n@example.org", Role.ADMIN, True) in _users()
 
     def test_a_token_from_another_session_is_refused(self, client, app):

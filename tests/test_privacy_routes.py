@@ -163,7 +163,7 @@ def test_her_removal_reaches_every_screen_at_once_and_they_converge(app):
     said = room.ada_http.get(done.headers["Location"])
     assert "Your contributions were removed" in said.text and 'data-left="' in said.text
     assert room.ada_http.get(f"/w/{room.workshop.id}/my-data").status_code == 404  # this device left
-    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant_removed"))
+    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant.removed"))
     assert (event.actor, event.detail["by"]) == ("participant", "participant")
 
 
@@ -182,7 +182,7 @@ def test_the_facilitator_removes_someone_who_asks_and_their_phone_is_told(app):
     assert "You have left this workshop" in back.text and 'name="display_name"' in back.text
     again = room.ada_http.get(f"/j/{room.workshop.join_code}")
     assert "You have left this workshop" not in again.text  # said once; the device forgot her
-    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant_removed"))
+    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant.removed"))
     assert (event.actor, event.detail["by"]) == (room.facilitator.email, "facilitator")
 
 
@@ -210,7 +210,7 @@ def test_an_administrator_finds_anyone_in_any_workshop(app):
     url = f"/workshops/{room.workshop.id}/participants/{room.ada_id}/remove"
     assert admin.post(url, data={"confirm": "yes"}).status_code == 302
     assert "Ada Quintessa" not in admin.get("/participants?q=quintessa").text
-    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant_removed"))
+    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant.removed"))
     assert event.detail["by"] == "administrator"
 
 

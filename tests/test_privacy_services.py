@@ -116,7 +116,7 @@ def test_the_audit_log_says_who_asked_and_names_nobody(app):
     room = Room()
     room.propose(room.ada, SECRET_IDEA)
     room.remove_ada(by="facilitator")
-    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant_removed"))
+    [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "participant.removed"))
     assert event.target == f"participant:{room.pids[0]}"
     assert event.detail == {"workshop_id": room.id, "by": "facilitator"}
     assert "Ada" not in json.dumps(event.detail) + event.actor + event.target

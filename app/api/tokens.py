@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import audit
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import ApiToken, Role, User, utcnow
@@ -45,6 +46,8 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     clear = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=digest(clear), prefix=clear[:SHOWN])
     db.session.add(token)
+    db.session.flush()
+    audit.record("token.created", f"user:{user.id}", token_id=token.id, name=name, prefix=token.prefix)
     db.session.commit()
     return token, clear
 
@@ -67,6 +70,7 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's tokens: it stops working at once, for good."""
     token = token_of(user, token_id)
     token.revoked_at = utcnow()
+    audit.record("token.revoked", f"user:{user.id}", token_id=token.id, name=token.name, prefix=token.prefix)
     db.session.commit()
     return token
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp, login_limits, services
-from app.auth.forms import ROLES, FirstRunForm, LoginForm, NewUserForm, PasswordForm, RoleForm, role_label
-from app.auth.policy import admin_required
-from app.errors import DomainError
+from app.auth import bp, links, login_limits, services
+from app.auth.forms import FirstRunForm, LinkPasswordForm, LoginForm, PasswordForm
+from app.errors import DomainError, Invalid
 from app.extensions import db, limiter, login
-from app.models import User
+from app.models import LinkPurpose, User
 
 
 @login.user_loader
@@ -55,12 +54,12 @@ def setup() -> ResponseReturnValue:
         try:
             user = services.create_first_admin(form.email.data, form.name.data, form.password.data)
         except DomainError as e:
-            form.form_errors.append(e.message)
+            form.refuse(e.field, e.message)
         else:
             login_user(user)
             flash(_("Welcome! Your administrator account is ready."), "ok")
             return redirect(url_for("workshops.dashboard"))
-    return render_template("auth/setup.html", form=form)
+    return _no_store(render_template("auth/setup.html", form=form))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -69,6 +68,8 @@ def setup() -> ResponseReturnValue:
 @login_limits.per_device
 def login_page() -> ResponseReturnValue:
     form = LoginForm()
+    if request.method == "GET" and not form.email.data:  # coming from a password link
+        form.email.data = request.args.get("email", "")[:254]
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user:
@@ -100,65 +101,37 @@ def account() -> ResponseReturnValue:
         try:
             services.change_password(user, form.current.data, form.password.data)
         except DomainError as e:
-            getattr(form, e.field or "current").errors.append(e.message)
+            form.refuse(e.field or "current", e.message)
         else:
             login_user(user)  # this browser stays logged in, with the new session version
             flash(_("Your password was changed. Every other session of yours has ended."), "ok")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, role_label=role_label)
+    return _no_store(render_template("auth/account.html", form=form))
 
 
-@bp.route("/admin/users", methods=["GET", "POST"])
-@admin_required
-def users() -> ResponseReturnValue:
-    form = NewUserForm()
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password_page(token: str) -> ResponseReturnValue:
+    """An invitation or reset link: the person chooses their password; a link that no longer
+    works says why (an error page)."""
+    link = links.usable(token)
+    form = LinkPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.name.data, form.password.data, form.role.data)
-        except DomainError as e:
-            form.form_errors.append(e.message)
+            user = services.set_password_by_link(token, form.password.data)
+        except Invalid as e:
+            form.refuse(e.field, e.message)
         else:
-            flash(_("Account %(email)s created.", email=user.email), "ok")
-            return redirect(url_for("auth.users"))
-    return render_template("auth/users.html", form=form, users=services.list_users(), roles=ROLES)
+            flash(_("Your password is set. Log in with your email and the new password."), "ok")
+            return redirect(url_for("auth.login_page", email=user.email))
+    invite = link.purpose == LinkPurpose.INVITE
+    return _no_store(render_template("auth/set_password.html", form=form, link=link, invite=invite))
 
 
-@bp.route("/admin/users/<id:user_id>/active", methods=["POST"])
-@admin_required
-def set_active(user_id: int) -> ResponseReturnValue:
-    active = request.form.get("active") == "1"
-    user = services.set_active(current_user, user_id, active)
-    flash(
-        _(
-            "%(email)s is now %(state)s.",
-            email=user.email,
-            state=_("enabled") if active else _("disabled"),
-        ),
-        "ok",
-    )
-    return redirect(url_for("auth.users"))
-
-
-@bp.route("/admin/users/<id:user_id>/role", methods=["POST"])
-@admin_required
-def set_role(user_id: int) -> ResponseReturnValue:
-    form = RoleForm()
-    if not form.validate_on_submit():
-        abort(400)
-    user, changed = services.set_role(user_id, form.role.data)
-    role = str(role_label(form.role.data))
-    if changed:
-        flash(
-            _(
-                "%(email)s now has the role %(role)s, and was logged out everywhere.",
-                email=user.email,
-                role=role,
-            ),
-            "ok",
-        )
-    else:
-        flash(_("%(email)s already has the role %(role)s.", email=user.email, role=role), "ok")
-    return redirect(url_for("auth.users"))
+def _no_store(page: str) -> ResponseReturnValue:
+    """A page that may hold what was typed in a password field: kept in no cache."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _safe_next(target: str | None) -> str | None:

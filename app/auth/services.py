@@ -9,29 +9,50 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth import connections
+from app import audit
+from app.auth import connections, emails, links, passwords
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.models import Role, User
+from app.models import ApiToken, LinkPurpose, Role, User, utcnow
 
 
 def any_user() -> bool:
     return db.session.scalar(sa.select(sa.func.count(User.id))) > 0
 
 
-def create_user(email: str, name: str, password: str, role: str) -> User:
-    """Create an account; the email is the login and must be new."""
+def create_user(email: str, name: str, password: str, role: str, *, actor: str | None = None) -> User:
+    """Create an account with its password (the first-run page and `flask users create`)."""
+    passwords.check(password)
+    user = _new_account(email, name, role)
+    user.set_password(password)
+    db.session.flush()
+    audit.record("account.created", f"user:{user.id}", actor=actor, role=role)
+    db.session.commit()
+    return user
+
+
+def invite_user(acting: User, email: str, name: str, role: str) -> tuple[User, str]:
+    """An administrator opens an account; the person sets their own password through the link
+    returned (its token, shown once)."""
+    user = _new_account(email, name, role)
+    db.session.flush()
+    token = links.issue(user, LinkPurpose.INVITE, acting)
+    audit.record("account.created", f"user:{user.id}", role=role, purpose=LinkPurpose.INVITE)
+    db.session.commit()
+    return user, token
+
+
+def _new_account(email: str, name: str, role: str) -> User:
+    """A new account, added to the session: the email is the login and must be new."""
     email = email.strip().lower()
     if role not in set(Role):
         raise Invalid(_("Unknown role."), field="role")
-    if len(password) < 10:
-        raise Invalid(_("Use at least 10 characters for the password."), field="password")
+    if message := emails.problem(email):
+        raise Invalid(message, field="email")
     if db.session.scalar(sa.select(User).where(User.email == email)):
         raise Invalid(_("An account with this email exists already."), field="email")
     user = User(email=email, name=name.strip(), role=role)
-    user.set_password(password)
     db.session.add(user)
-    db.session.commit()
     return user
 
 
@@ -39,7 +60,7 @@ def create_first_admin(email: str, name: str, password: str) -> User:
     """The first-run page: only while no account exists."""
     if any_user():
         raise Invalid(_("The first account exists already. Please log in."))
-    return create_user(email, name, password, Role.ADMIN)
+    return create_user(email, name, password, Role.ADMIN, actor=email.strip().lower())
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -49,7 +70,7 @@ def authenticate(email: str, password: str) -> User | None:
     answering those without hashing took 6 ms instead of 150, which told who has an account.
     """
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
-    if user is None:
+    if user is None or user.invited:
         check_password_hash(_dummy_hash(), password)
         return None
     right = user.check_password(password)
@@ -69,10 +90,14 @@ def set_active(acting: User, user_id: int, active: bool) -> User:
         raise Invalid(_("You cannot disable your own account."))
     if not active:
         _keep_an_administrator(user)
+    if user.active == active:
+        return user
     user.active = active
+    audit.record("account.enabled" if active else "account.disabled", f"user:{user.id}")
     if active:
         db.session.commit()
     else:
+        links.withdraw(user)  # nor can its unused links set a password
         end_sessions(user)
     return user
 
@@ -89,6 +114,7 @@ def set_role(user_id: int, role: str) -> tuple[User, bool]:
         return user, False
     if user.role == Role.ADMIN:
         _keep_an_administrator(user)
+    audit.record("account.role_changed", f"user:{user.id}", **{"from": user.role, "to": role})
     user.role = role
     end_sessions(user)
     return user, True
@@ -98,10 +124,51 @@ def change_password(user: User, current: str, new: str) -> None:
     """A user's new password; every session of theirs ends (the caller logs this one in again)."""
     if not user.check_password(current):
         raise Invalid(_("That is not your current password."), field="current")
-    if len(new) < 10:
-        raise Invalid(_("Use at least 10 characters for the password."), field="password")
+    passwords.check(new)
     user.set_password(new)
+    audit.record("account.password_changed", f"user:{user.id}")
     end_sessions(user)
+
+
+def reset_link(acting: User, user_id: int) -> tuple[User, str]:
+    """An administrator's "reset password": a link for the person to choose a new one (their
+    password keeps working until it is used: a reset asked by mistake locks nobody out). For an
+    account whose invitation was never used, a new invitation."""
+    user = _account(user_id)
+    if not user.active:
+        raise Invalid(_("This account is disabled. Enable it first."))
+    purpose = LinkPurpose.INVITE if user.invited else LinkPurpose.RESET
+    token = links.issue(user, purpose, acting)
+    audit.record("account.link_created", f"user:{user.id}", purpose=purpose)
+    db.session.commit()
+    return user, token
+
+
+def set_password_by_link(token: str, password: str) -> User:
+    """The person sets their password through their link, once; every session of the account ends.
+
+    After a reset its API tokens are revoked too: a reset is how a lost or stolen password is
+    replaced, and a token made with it must not outlive it.
+    """
+    link = links.usable(token)
+    passwords.check(password)
+    links.take(link)
+    user = link.user
+    user.set_password(password)
+    audit.record("account.password_set", f"user:{user.id}", actor=user.email, purpose=link.purpose)
+    if link.purpose == LinkPurpose.RESET:
+        _revoke_tokens(user)
+    end_sessions(user)
+    return user
+
+
+def _revoke_tokens(user: User) -> None:
+    """Revoke every API token of an account whose password was reset (the caller commits)."""
+    query = sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    for token in db.session.scalars(query):
+        token.revoked_at = utcnow()
+        detail = {"token_id": token.id, "name": token.name, "prefix": token.prefix}
+        audit.record("token.revoked", f"user:{user.id}", actor=user.email, reason="password_reset", **detail)
 
 
 def end_sessions(user: User) -> None:

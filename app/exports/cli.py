@@ -10,8 +10,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app import audit
 from app.errors import DomainError
 from app.exports import service
+from app.extensions import db
 
 workshops = AppGroup("workshops", help="Workshop archives.")
 
@@ -27,6 +29,8 @@ def export(workshop: int, fmt: str, out: Path) -> None:
     except DomainError as e:
         raise click.ClickException(e.message) from None
     _write_whole(out, file.data)
+    audit.record("export.downloaded", f"workshop:{workshop}", format=fmt)
+    db.session.commit()
     click.echo(f"Wrote {out} ({len(file.data):,} bytes).")
 
 

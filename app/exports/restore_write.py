@@ -43,6 +43,7 @@ def write(plan: dict, facilitator: User) -> Workshop:
     settings = {k: v for k, v in plan["workshop"].items() if not k.startswith("_")}
     # A record, not a live room: archived, so its fresh code never lets anyone join.
     workshop = Workshop(facilitator_id=facilitator.id, join_code=new_code(), status="archived", **settings)
+    workshop.note_end()  # retention counts from the restore
     db.session.add(workshop)
     db.session.flush()
     ids: dict[str, dict[str, int]] = {}

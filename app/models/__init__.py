@@ -1,5 +1,6 @@
 """The workshop's records. Models hold columns, relationships and to_dict(); they never commit."""
 
+from app.models.accounts import LinkPurpose, PasswordLink
 from app.models.audit import AuditEvent
 from app.models.discussion import Comment, Reaction, Theme
 from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
@@ -24,6 +25,8 @@ from app.models.workshop import (
 
 __all__ = [
     "AuditEvent",
+    "LinkPurpose",
+    "PasswordLink",
     "ApiToken",
     "StrategyTheme",
     "StrategyThemeDismissal",

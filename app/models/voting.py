@@ -50,6 +50,7 @@ class Round(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("workshop_id", "number"),
         sa.CheckConstraint("budget >= 1 AND cap >= 1", name="ck_rounds_limits"),
+        {"sqlite_autoincrement": True},  # tallies are cached by round id: never another round's
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)

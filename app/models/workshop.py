@@ -74,7 +74,8 @@ class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    # None until the person sets a password through their invitation link (app/auth/links.py).
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     role: so.Mapped[str] = so.mapped_column(sa.String(20), default=Role.FACILITATOR)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -94,7 +95,12 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    @property
+    def invited(self) -> bool:
+        """Created by an administrator, waiting for the person to set a password."""
+        return self.password_hash is None
 
 
 class Cluster(db.Model):
@@ -115,6 +121,9 @@ class Workshop(db.Model):
             sqlite_where=sa.text("status = 'open'"),
             postgresql_where=sa.text("status = 'open'"),
         ),
+        # SQLite would give a deleted workshop's id to the next one: screens' caches, phones'
+        # cookies and the audit log name workshops by id (ids are never reused; 0008).
+        {"sqlite_autoincrement": True},
     )
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
@@ -140,6 +149,9 @@ class Workshop(db.Model):
     # Bumped in the transaction of every change that screens must follow.
     version: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # When the room closed (its last phase) or the workshop was archived, whichever came first;
+    # RETENTION_DAYS counts from here (`flask purge`).
+    ended_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
 
     cluster: so.Mapped[Cluster] = so.relationship()
     facilitator: so.Mapped[User] = so.relationship()
@@ -147,6 +159,14 @@ class Workshop(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    def note_end(self) -> None:
+        """Keep when the workshop ended, closed or archived, whichever came first; a room that was
+        closed and opens again (the phase bar moved back) has not ended."""
+        if self.is_open and self.phase != Phase.CLOSED:
+            self.ended_at = None
+        elif self.ended_at is None:
+            self.ended_at = utcnow()
 
     def to_dict(self) -> dict:
         return {
@@ -193,6 +213,7 @@ class Workshop(db.Model):
 
 class Participant(db.Model):
     __tablename__ = "participants"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # a phone's cookie names its participant by id
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)
     display_name: so.Mapped[str] = so.mapped_column(sa.String(60), default="")

@@ -46,7 +46,7 @@ def remove_participant(workshop_id: int, participant_id: object, *, by: str) -> 
     messages, reach, rounds = _take_out(workshop, person, removal)
     _erase(person)
     audit.record(
-        "participant_removed", f"participant:{person.id}", actor=_actor(by), workshop_id=workshop.id, by=by
+        "participant.removed", f"participant:{person.id}", actor=_actor(by), workshop_id=workshop.id, by=by
     )
     db.session.commit()
     realtime.broadcast(messages + reach.messages)

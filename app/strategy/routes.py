@@ -9,10 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app import audit
 from app.auth.policy import role_required
 from app.errors import DomainError, Invalid
 from app.exports import files
 from app.exports.service import RENDERERS as WORKSHOP_FORMATS
+from app.extensions import db
 from app.models import Role
 from app.strategy import bp, downloads, overview, services, themes
 from app.strategy.forms import ConfirmThemeForm, DismissForm, DissolveForm, OverviewFilter, RenameForm
@@ -86,7 +88,11 @@ def joint_export(fmt: str) -> ResponseReturnValue:
     joint = services.joint_strategy(ids)
     if not joint["workshops"]:
         raise Invalid(_("Choose at least one workshop first."))
-    return files.attachment(downloads.render(joint, fmt))
+    file = downloads.render(joint, fmt)
+    included = [w["id"] for w in joint["workshops"]]
+    audit.record("export.downloaded", "joint-strategy", format=fmt, workshops=included)
+    db.session.commit()
+    return files.attachment(file)
 
 
 def _back() -> ResponseReturnValue:

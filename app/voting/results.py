@@ -47,6 +47,9 @@ class Recent:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def forget(self, key: Hashable) -> None:
+        self._entries.pop(key, None)
+
 
 @dataclass
 class _Kept:
@@ -60,6 +63,14 @@ class _Kept:
 def recent(name: str) -> Recent:
     """This app's cache `name`, holding the RESULTS_CACHE_ROUNDS rounds used last."""
     return current_app.extensions.setdefault(name, Recent(current_app.config["RESULTS_CACHE_ROUNDS"]))
+
+
+def forget(round_ids: list[int]) -> None:
+    """Drop what this process keeps of rounds that were deleted with their workshop."""
+    for cache in current_app.extensions.values():
+        if isinstance(cache, Recent):
+            for round_id in round_ids:
+                cache.forget(round_id)
 
 
 def _kept(round_id: int) -> _Kept:

@@ -151,6 +151,8 @@ class TallyPump:
         sent = results.recent("public_tallies")  # round id -> [what the room was sent last, less seq]
         for round_id, workshop_id in dirty.items():
             round_ = db.session.get(Round, round_id)
+            if round_ is None:  # deleted with its workshop since it was voted on
+                continue
             staff, public = outcome(round_, Viewer.STAFF), outcome(round_, Viewer.ROOM)
             room = max(room, staff["eligible"])
             messages = [(realtime.room_staff(workshop_id), "tally_changed", staff)]

@@ -16,6 +16,7 @@ from app.workshops import bp, join_limits, offline, services
 from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.phases import TEMPLATES
+from app.workshops.services import deletion
 from app.workshops.services.participants import has_left
 
 
@@ -169,6 +170,19 @@ def archive(workshop_id: int) -> ResponseReturnValue:
         flash(_("“%(title)s” is archived; its code no longer works.", title=workshop.title), "ok")
         return redirect(url_for("workshops.dashboard"))
     return render_template("workshops/archive.html", workshop=workshop)
+
+
+@bp.route("/workshops/<id:workshop_id>/delete", methods=["GET", "POST"])
+@facilitator_required
+def delete(workshop_id: int) -> ResponseReturnValue:
+    """GET names what goes and offers the downloads first; POST deletes, for good."""
+    workshop = deletion.deletable(current_user, workshop_id)
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        title = workshop.title
+        deletion.delete_workshop(current_user, workshop_id)
+        flash(_("“%(title)s” is deleted, with everything it held.", title=title), "ok")
+        return redirect(url_for("workshops.dashboard"))
+    return render_template("workshops/delete.html", workshop=workshop, counts=deletion.contents(workshop_id))
 
 
 @bp.route("/workshops/<id:workshop_id>")

@@ -168,6 +168,13 @@ def snapshot(actor: Actor) -> dict:
     return data
 
 
+def forget(workshop_id: int) -> None:
+    """Drop this process's cached snapshots of a workshop that was deleted."""
+    cache = current_app.extensions.get("snapshots", {})
+    for staff in (True, False):
+        cache.pop((workshop_id, staff), None)
+
+
 def _shared(workshop: Workshop, staff: bool) -> dict:
     """The audience's part of a snapshot, kept per workshop version."""
     cache = current_app.extensions.setdefault("snapshots", {})  # (workshop, staff) -> (version, part)

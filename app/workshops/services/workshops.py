@@ -98,6 +98,7 @@ def update_workshop(user: User, workshop_id: int, **settings) -> Workshop:
             setattr(workshop, name, settings[name])
     if workshop.phase not in workshop.phases:  # a phase taken out while the room was in it
         workshop.phase = Phase.LOBBY
+    workshop.note_end()
     bump(workshop)
     finish(None, None, {}, views.workshop_messages(workshop, resync=True))
     return workshop
@@ -145,6 +146,7 @@ def archive_workshop(user: User, workshop_id: int) -> Workshop:
     """Close a workshop for good: its code stops working and phones are told."""
     workshop = workshop_for_staff(user, workshop_id)
     workshop.status = "archived"
+    workshop.note_end()
     bump(workshop)
     finish(None, None, {}, views.workshop_messages(workshop))
     return workshop
@@ -169,6 +171,7 @@ def change_room(actor: Actor, op_id: str, change, *, resync: bool = False) -> di
         return stored
     workshop = open_workshop(actor)
     change(workshop)
+    workshop.note_end()  # the phase may have moved to closed, or back from it
     bump(workshop)
     ack = {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()}
     return finish(actor, op_id, ack, views.workshop_messages(workshop, resync=resync))
