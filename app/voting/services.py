@@ -22,7 +22,7 @@ from app.models.voting import DEFAULT_CRITERIA, Method, Target
 from app.voting import ballots, group_commit, tally, views
 from app.voting.ballots import voter_key
 from app.workshops import phases
-from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
+from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay, unchanged
 
 MAX_POINTS = 100
 
@@ -86,7 +86,7 @@ def rerun_round(actor: Actor, op_id: str, round_id: object) -> dict:
 
 
 def close_round(actor: Actor, op_id: str, round_id: object) -> dict:
-    """Close the open round: no more ballots, and its results stay viewable."""
+    """Close the open round: no more ballots, and its results stay viewable (a closed one stays so)."""
     return _change(actor, op_id, round_id, lambda r: _close(r))
 
 
@@ -263,9 +263,8 @@ def _open_round(workshop_id: int) -> Round | None:
 def _close(round_: Round) -> None:
     from app.models import utcnow
 
-    if round_.status != "open":
-        raise NotNow(_("This round is closed."))
-    round_.status, round_.closed_at = "closed", utcnow()
+    if round_.status == "open":  # closed already: closing it again changes nothing
+        round_.status, round_.closed_at = "closed", utcnow()
 
 
 def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
@@ -273,7 +272,11 @@ def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
         return stored
     workshop = open_workshop(actor)
     round_ = _round(actor, round_id)
-    change(round_)
+    with db.session.no_autoflush:
+        change(round_)
+    if not db.session.is_modified(round_):  # closed twice, revealed twice, the same limits
+        ack = {"ok": True, "v": workshop.version, "round": round_.to_dict(staff=True)}
+        return unchanged(actor, op_id, ack)
     bump(workshop)
     result = finish(
         actor,
