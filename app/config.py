@@ -60,8 +60,9 @@ class Defaults:
     CONTRIBUTION_LIMIT = "10 per minute;60 per hour"
     REACTION_LIMIT = "30 per minute"
     SNAPSHOT_INTERVAL = 1.0
-    # Seconds a screen waits for a command's ack before it sends it again; the server gives
-    # up on a ballot's write 2 s before, so that its answer (an error) is still heard.
+    # Seconds a screen waits for a command's ack before it takes the link for broken, connects
+    # again and sends it again; the server gives up on a ballot's write 2 s before, so that its
+    # answer (an error) is still heard. A silent link is found sooner by a ping (link.js).
     ACK_TIMEOUT = 10.0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
