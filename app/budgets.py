@@ -12,6 +12,9 @@ the same one again, starts no new budget.
   and their +1s and moves on the board (REACTION_LIMIT): each one goes to every screen.
   Counted in moving windows in the rate limiter's storage, so that a participant's tabs
   on several processes share one budget.
+- pings: a screen's check that its connection still carries messages (`ping`, answered at
+  once) has a small bucket of its own, PING_BURST then PING_RATE a second: checking the link
+  never takes a command's token, and a flood of pings is refused like any other.
 The refusal says which budget it was (`scope`): over the commands' budget nothing of the
 connection should go for a moment; over a contribution budget only that kind of thing.
 """
@@ -37,6 +40,9 @@ if TYPE_CHECKING:  # app.auth imports its views, which import this module
 
 CONTRIBUTION = "CONTRIBUTION_LIMIT"  # what a participant adds: ideas, markets, edits, comments
 REACTION = "REACTION_LIMIT"  # their +1s and moves on the board
+# A screen pings at most every 2 s (app/static/js/live.js), each of a person's tabs on its own.
+PING_BURST = 5
+PING_RATE = 1.0
 
 
 class TokenBucket:
@@ -59,13 +65,14 @@ class TokenBucket:
 
 
 class Allowance:
-    """One person's commands in this process: their bucket and the time of their last snapshot."""
+    """One person's commands in this process: their buckets and the time of their last snapshot."""
 
-    __slots__ = ("commands", "snapshot_at", "snapshot_every")
+    __slots__ = ("commands", "pings", "snapshot_at", "snapshot_every")
 
     def __init__(self, config: Config) -> None:
         now = time.monotonic()
         self.commands = TokenBucket(float(config["COMMAND_BURST"]), float(config["COMMAND_RATE"]), now)
+        self.pings = TokenBucket(PING_BURST, PING_RATE, now)
         self.snapshot_every = float(config["SNAPSHOT_INTERVAL"])
         self.snapshot_at = -math.inf
 
@@ -83,6 +90,11 @@ class Allowance:
             raise RateLimited(wait, scope="commands")
         self.command()
         self.snapshot_at = now
+
+    def ping(self) -> None:
+        """Count one ping; RateLimited (`scope: "pings"`) once its own small budget is spent."""
+        if wait := self.pings.take(time.monotonic()):
+            raise RateLimited(wait, scope="pings")
 
     def connect(self) -> None:
         """Count a connect, which builds a snapshot: a command, and the snapshot's time."""

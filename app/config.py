@@ -70,8 +70,9 @@ class Defaults:
     CONTRIBUTION_LIMIT = "10 per minute;60 per hour"
     REACTION_LIMIT = "30 per minute"
     SNAPSHOT_INTERVAL = 1.0
-    # Seconds a screen waits for a command's ack before it sends it again; the server gives
-    # up on a ballot's write 2 s before, so that its answer (an error) is still heard.
+    # Seconds a screen waits for a command's ack before it takes the link for broken, connects
+    # again and sends it again; the server gives up on a ballot's write 2 s before, so that its
+    # answer (an error) is still heard. A silent link is found sooner by a ping (link.js).
     ACK_TIMEOUT = 10.0
     # A name for this deploy (a tag, a commit). The phones' offline copies are named by it and
     # by a digest of the app's files (app/workshops/offline.py): a new name makes them drop theirs.

@@ -52,7 +52,8 @@ class Conflict(DomainError):
 class RateLimited(DomainError):
     """Over a budget (app/budgets.py): nothing was done; the same command may come again
     after `retry_after` seconds. `scope`: "commands" (nothing of this person's should go
-    meanwhile) or "contributions" (only that kind of thing)."""
+    meanwhile), "contributions" (only that kind of thing) or "pings" (a screen checking its
+    connection too often)."""
 
     status = 429
 

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from socketio import PubSubManager
 
 from app import outages
-from app.auth.actor import Actor
+from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.budgets import Allowance
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db, socketio
@@ -303,25 +303,35 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 Handler = Callable[[Actor, dict, str | None], dict]
-_commands: dict[str, tuple[tuple[str, ...], Handler, bool]] = {}
+# What a command is, for its budget and its op id (app/budgets.py).
+COMMAND, SNAPSHOT, PING = "command", "snapshot", "ping"
+_commands: dict[str, tuple[tuple[str, ...], Handler, str]] = {}
 
 
-def command(event: str, *roles: str, snapshot: bool = False) -> Callable[[Handler], Handler]:
+def command(event: str, *roles: str, kind: str = COMMAND) -> Callable[[Handler], Handler]:
     """Make a function the handler of a socket command: its event, who may send it.
 
     The handler receives the actor (from the connection, never the payload), the
     payload and the op id; it returns the ack. A domain error becomes
     {"ok": false, ...}; anything unexpected is logged and answered the same way,
     so a client never waits for an ack that will not come. Every command costs the
-    connection one token of its budget (app/budgets.py); `snapshot`: a read of the whole
-    workshop, which carries no op id and comes at most once per SNAPSHOT_INTERVAL.
+    connection one token of its budget (app/budgets.py). Two kinds carry no op id:
+    SNAPSHOT, a read of the whole workshop, at most once per SNAPSHOT_INTERVAL; PING, the
+    check that the connection still carries messages, with a small budget of its own,
+    answered without the database.
     """
 
     def decorate(handler: Handler) -> Handler:
-        _commands[event] = (roles, handler, snapshot)
+        _commands[event] = (roles, handler, kind)
         return handler
 
     return decorate
+
+
+@command("ping", PARTICIPANT, STAFF, SCREEN, kind=PING)
+def ping(actor: Actor, data: dict, op_id: None) -> dict:
+    """Any screen, while a command waits or after a quiet moment: the ack says the link is alive."""
+    return {"ok": True}
 
 
 def serve_commands(app: Flask) -> None:
@@ -334,9 +344,9 @@ def serve_commands(app: Flask) -> None:
     own checks. Connect and disconnect stay with Flask-SocketIO. Any other event
     (unknown, or MALFORMED: app/wire.py) is answered "not understood".
     """
-    for event, (roles, handler, snapshot) in _commands.items():
-        socketio.server.on(event, _dispatcher(app, roles, handler, snapshot), namespace=NS)
-    refuse = _dispatcher(app, (), _not_understood, False)
+    for event, (roles, handler, kind) in _commands.items():
+        socketio.server.on(event, _dispatcher(app, roles, handler, kind), namespace=NS)
+    refuse = _dispatcher(app, (), _not_understood, COMMAND)
     socketio.server.on("*", lambda _event, sid, *_data: refuse(sid), namespace=NS)
 
 
@@ -344,7 +354,7 @@ def _not_understood(actor: Actor, data: dict, op_id: str | None) -> dict:
     raise Invalid(_("The request was not understood."))
 
 
-def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: bool) -> Callable:
+def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, kind: str) -> Callable:
     def dispatch(sid: str, data: object = None) -> dict:
         # Everyone else's turn first: a connection's reader hands over its messages back to
         # back (hundreds in one WebSocket read, or in one long-polling POST).
@@ -355,19 +365,18 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
                 if connection is None:
                     raise Forbidden(_("You are not in this workshop. Please reload the page."))
                 g.language = connection.language
-                if snapshot:
-                    connection.allowance.snapshot()
-                    data = {} if data is None else data
-                else:
-                    connection.allowance.command()
+                _count(connection.allowance, kind)
+                if kind != COMMAND and data is None:
+                    data = {}
                 if connection.actor.role not in roles:
                     raise Invalid(_("The request was not understood.")) if not roles else Forbidden()
                 if not isinstance(data, dict):
                     raise Invalid(_("The request was not understood."))
-                if connection.actor.user_id is not None:
+                # A ping reads nothing: it is answered while the database is away too.
+                if connection.actor.user_id is not None and kind != PING:
                     _session_holds(sid, connection.actor)
                 _origin.set(sid)
-                return handler(connection.actor, data, None if snapshot else _op_id(data))
+                return handler(connection.actor, data, _op_id(data) if kind == COMMAND else None)
             except DomainError as e:
                 return e.to_ack()  # what the handler began is rolled back as its session goes
             except Exception as exc:
@@ -383,6 +392,16 @@ def _dispatcher(app: Flask, roles: tuple[str, ...], handler: Handler, snapshot: 
                 outages.discard_session()  # its ROLLBACK may fail too while the database is away
 
     return dispatch
+
+
+def _count(allowance: Allowance, kind: str) -> None:
+    """Take what the command costs from its person's budget (RateLimited past it)."""
+    if kind == SNAPSHOT:
+        allowance.snapshot()
+    elif kind == PING:
+        allowance.ping()
+    else:
+        allowance.command()
 
 
 def _session_holds(sid: str, actor: Actor) -> None:

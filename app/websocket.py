@@ -68,6 +68,11 @@ class WebSocket:
         self._sock = sock
         try:
             self.handler(self)
+        except OSError:
+            # Engine.IO wrote to a peer that had gone: a page reloaded, or a link dropped as dead,
+            # while it answered the upgrade's probe. Nothing is wrong on this side.
+            if not self.over:
+                raise
         finally:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
@@ -101,8 +106,13 @@ class WebSocket:
             try:
                 data = self.protocol.send(event)
             except ProtocolError as e:
+                self.over = True
                 raise OSError("the WebSocket is closed") from e  # what Engine.IO's writer expects
-            self._sock.sendall(data)
+            try:
+                self._sock.sendall(data)
+            except OSError:
+                self.over = True
+                raise
 
     def close(self, code: int = CloseReason.NORMAL_CLOSURE) -> None:
         with self.sending, contextlib.suppress(OSError):

@@ -246,3 +246,42 @@ def test_a_snapshot_refused_as_too_soon_takes_no_token(app):
         assert send(sock, "get_snapshot", {})["code"] == "RateLimited"  # the connect's was just now
     ack = send(sock, "propose_item", {"op_id": op(), "kind": "idea", "text": "Hi"})
     assert ack["code"] == "NotNow"  # handled, not refused by the budget
+
+
+def test_pings_have_a_small_budget_of_their_own_and_spend_no_command(app, monkeypatch):
+    """A screen checks its link with `ping` while a command waits: the check must not starve the
+    commands, and a script pinging in a loop is refused like any other flood."""
+    from app import budgets
+
+    user = make_user()
+    workshop = make_workshop(user, phase="lobby")
+    screens = [staff_socket(app, workshop, user), phone(app, workshop)]
+    for sock in screens:
+        acks = [sock.emit("ping", namespace=NS, callback=True) for _ in range(budgets.PING_BURST + 20)]
+        assert acks[: budgets.PING_BURST] == [{"ok": True}] * budgets.PING_BURST
+        limited = acks[-1]
+        assert limited["code"] == "RateLimited" and limited["scope"] == "pings"
+        assert 0 < limited["retry_after"] <= 1 / budgets.PING_RATE
+        # The commands' budget is whole: its burst still goes (the connect took one token).
+        commands = [
+            send(sock, "toggle_reaction", {"op_id": op(), "item_id": 1})
+            for _ in range(int(Defaults.COMMAND_BURST) - 1)
+        ]
+        assert "RateLimited" not in {a["code"] for a in commands}, commands
+    # The pings' bucket refills at its rate.
+    later = budgets.time.monotonic() + 1 / budgets.PING_RATE
+    monkeypatch.setattr(budgets.time, "monotonic", lambda: later)
+    assert [sock.emit("ping", {}, namespace=NS, callback=True) for sock in screens] == [{"ok": True}] * 2
+
+
+def test_a_ping_is_answered_without_the_database(app, monkeypatch):
+    """While the database is away every command fails (ServerError); the ping still says the link
+    carries messages, so the screen does not take a server in trouble for a dead connection."""
+    from app import realtime
+
+    user = make_user()
+    workshop = make_workshop(user)
+    cockpit = staff_socket(app, workshop, user)
+    monkeypatch.setattr(realtime.db.session, "execute", lambda *a, **k: 1 / 0)
+    assert send(cockpit, "set_phase", {"op_id": op(), "phase": "discuss"})["code"] == "ServerError"
+    assert send(cockpit, "ping", {}) == {"ok": True}

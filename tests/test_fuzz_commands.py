@@ -64,6 +64,7 @@ NUM = st.integers(min_value=-3, max_value=120)
 # a new command needs its line here (test_every_command_is_fuzzed).
 FIELDS: dict[str, dict] = {
     "get_snapshot": {},
+    "ping": {},
     "propose_item": {
         "kind": st.sampled_from(["idea", "market"]),
         "text": TEXT,

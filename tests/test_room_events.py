@@ -287,9 +287,9 @@ def test_every_screen_follows_the_phase_and_a_late_phone_starts_in_it(app):
 
 def test_the_projector_may_move_the_room(app):
     room = Room(app)
-    ack = ok(room.screen, "set_phase", phase="propose")
-    assert committed(app)["workshops"][0][1] == "propose"
-    assert [p["workshop"]["phase"] for n, p in received(room.ada) if n == "workshop_changed"] == ["propose"]
+    ack = ok(room.screen, "set_phase", phase="discuss")
+    assert committed(app)["workshops"][0][1] == "discuss"
+    assert [p["workshop"]["phase"] for n, p in received(room.ada) if n == "workshop_changed"] == ["discuss"]
     # Forward, back and skipping are all the facilitator's call.
     for phase in ("vote", "propose", "results", "lobby"):
         ack = ok(room.screen, "set_phase", phase=phase)
@@ -329,6 +329,71 @@ def test_a_new_phase_stops_the_timer_and_clears_the_spotlight(app):
     assert ack["workshop"]["spotlight_item_id"] is None
     assert ack["workshop"]["timer"]["state"] == "idle" and ack["workshop"]["timer"]["remaining_ms"] == 0
     assert snapshot(room.bob)["workshop"]["timer"]["state"] == "idle"
+
+
+# --- asking for what already is --------------------------------------------------------
+
+
+def assert_ok_and_unchanged(app, room, sock, event: str, op_id: str | None = None, **payload) -> dict:
+    """Answered ok with the room's current version; nothing committed but the op id; nobody told."""
+    before = committed(app)
+    drain(*room.all)
+    ack = send(sock, event, {"op_id": op_id or op(), **payload})
+    assert ack["ok"] is True, (event, payload, ack)
+    after = committed(app)
+    [version] = [row[-1] for row in before["workshops"] if row[0] == room.id]
+    assert ack["v"] == version, (event, payload)
+    assert len(after.pop("operations")) == len(before.pop("operations")) + 1  # a retry stays a no-op
+    assert after == before, (event, payload)
+    assert [received(s) for s in room.all] == [[] for _ in room.all], (event, payload)
+    return ack
+
+
+def test_a_phase_change_to_the_phase_the_room_is_in_changes_nothing(app):
+    room = Room(app, phase="discuss")
+    item = room.item(room.ada)
+    ok(room.staff, "timer", action="set", seconds=300)
+    ok(room.staff, "timer", action="start")
+    ok(room.staff, "spotlight", item_id=item)
+    # A second click on the phase bar, or a click queued offline and sent after the first one.
+    ack = assert_ok_and_unchanged(app, room, room.staff, "set_phase", op_id="again-discuss", phase="discuss")
+    assert ack["workshop"]["phase"] == "discuss" and ack["workshop"]["spotlight_item_id"] == item
+    assert ack["workshop"]["timer"]["state"] == "running"
+    assert_ok_and_unchanged(app, room, room.screen, "set_phase", phase="discuss")
+    # Its retry, after the room moved on, gets the same answer and does not take the room back.
+    room.set_phase("cluster")
+    assert send(room.staff, "set_phase", {"op_id": "again-discuss", "phase": "discuss"}) == ack
+    assert snapshot(room.ada)["workshop"]["phase"] == "cluster"
+
+
+def _switches(room) -> list[tuple[str, dict]]:
+    """Commands that set the room to a state; each one sent twice."""
+    item = room.item(room.ada)
+    comment = ok(room.ada, "add_comment", item_id=room.item(room.ada, "Other"), text="Hm")["comment"]["id"]
+    return [
+        ("set_submissions", {"open": False}),
+        ("set_private", {"private": True}),
+        ("spotlight", {"item_id": item}),
+        ("timer", {"action": "set", "seconds": 60}),
+        ("timer", {"action": "start"}),
+        ("timer", {"action": "pause"}),
+        ("timer", {"action": "clear"}),
+        ("hide_item", {"item_id": item, "hidden": True}),
+        ("spotlight", {"item_id": None}),
+        ("hide_comment", {"comment_id": comment, "hidden": True}),
+        ("hide_comment", {"comment_id": comment, "hidden": False}),
+    ]
+
+
+def test_a_repeated_switch_changes_nothing_the_second_time(app):
+    room = Room(app, phase="discuss", phones=("Ada",))
+    for event, payload in _switches(room):
+        first = ok(room.staff, event, **payload)
+        again = assert_ok_and_unchanged(app, room, room.staff, event, **payload)
+        assert again["v"] == first["v"], (event, payload)
+        assert {k: v for k, v in again.items() if k != "workshop"} == {
+            k: v for k, v in first.items() if k != "workshop"
+        }, (event, payload)
 
 
 # --- the countdown ---------------------------------------------------------------------

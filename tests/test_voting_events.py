@@ -666,6 +666,31 @@ def test_results_stay_with_staff_until_revealed(app):
     assert "results" not in room.bob.snapshot()["tallies"][0]
 
 
+def test_a_repeated_reveal_limit_or_close_changes_nothing_the_second_time(app, monkeypatch):
+    room = Room(app)
+    r = room.open()
+    touched = []
+    monkeypatch.setattr(tally_pump, "touch", lambda *args: touched.append(args))
+    for event, payload in (
+        ("reveal_results", {"revealed": True}),
+        ("set_limits", {"budget": 4, "cap": 2}),
+        ("close_round", {}),
+        ("reveal_results", {"revealed": False}),
+    ):
+        first = room.staff.ok(event, round_id=r["id"], **payload)
+        settle()
+        before = committed(app)
+        room.clear()
+        marks = len(touched)
+        # A second click while the first was queued offline, or sent again by a second tab.
+        again = room.staff.ok(event, round_id=r["id"], **payload)
+        assert again == first, event  # the same round, at the same version
+        assert committed(app) == before, event
+        assert touched[marks:] == [], event  # no tally sent again either
+        time.sleep(0.1)  # two tally intervals: a stray broadcast would have arrived
+        assert {s.name: s.pull() for s in room.all} == {s.name: [] for s in room.all}, event
+
+
 # --- tallies are coalesced ------------------------------------------------------------------
 
 

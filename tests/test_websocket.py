@@ -36,7 +36,12 @@ class Frames:
     """One WebSocket connection to /socket.io/, driven frame by frame."""
 
     def __init__(
-        self, server: live.LiveServer, cookies: dict, receive_buffer: int = 0, extensions: list | None = None
+        self,
+        server: live.LiveServer,
+        cookies: dict,
+        receive_buffer: int = 0,
+        extensions: list | None = None,
+        sid: str = "",  # a long-polling session's, to upgrade it as a browser does
     ) -> None:
         port = int(server.url.rsplit(":", 1)[1])
         self.sock = socket.socket()
@@ -50,7 +55,7 @@ class Frames:
         self.send(
             Request(
                 host=f"127.0.0.1:{port}",
-                target="/socket.io/?EIO=4&transport=websocket",
+                target="/socket.io/?EIO=4&transport=websocket" + (f"&sid={sid}" if sid else ""),
                 extra_headers=headers,
                 extensions=extensions or [],
             )
@@ -229,6 +234,21 @@ def _a_ping_while_sending(live_server) -> None:
                 acks.add(int(event.data[8:].split("[", 1)[0]))
     assert pong == b"slow phone" and acks == set(range(101, 301))
     assert "Traceback" not in live_server.log()
+
+
+def test_a_page_that_leaves_during_the_upgrade_is_let_go_quietly(server):
+    """A browser upgrades its long-polling session with a probe on the WebSocket ("2probe",
+    answered "3probe"). A page that leaves in between (reloaded, or dropping a link it found
+    dead) has closed the WebSocket before the answer: the server lets it go, no traceback."""
+    opened = requests.get(server.url + "/socket.io/?EIO=4&transport=polling", timeout=10)
+    sid = json.loads(opened.text[1:])["sid"]
+    frames = Frames(server, {}, sid=sid)
+    assert isinstance(frames.accepted, AcceptConnection), frames.accepted
+    frames.send(TextMessage(data="2probe"), CloseConnection(code=1001))
+    while frames.event() is not None:  # until the server has closed the connection
+        pass
+    assert requests.get(server.url + "/login", timeout=10).ok  # served after it
+    assert "Traceback" not in server.log()
 
 
 def test_a_bad_handshake_after_long_polling_is_refused(live_server):

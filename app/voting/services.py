@@ -24,7 +24,7 @@ from app.voting.ballots import over_limit, voter_key
 from app.voting.tally_pump import tally_pump
 from app.voting.visibility import ballot_messages, round_messages
 from app.workshops import phases
-from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
+from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay, unchanged
 
 MAX_POINTS = 100
 
@@ -88,7 +88,7 @@ def rerun_round(actor: Actor, op_id: str, round_id: object) -> dict:
 
 
 def close_round(actor: Actor, op_id: str, round_id: object) -> dict:
-    """Close the open round: no more ballots, and its results stay viewable."""
+    """Close the open round: no more ballots, and its results stay viewable (a closed one stays so)."""
     return _change(actor, op_id, round_id, lambda r: _close(r))
 
 
@@ -265,9 +265,8 @@ def _open_round(workshop_id: int) -> Round | None:
 
 
 def _close(round_: Round) -> None:
-    if round_.status != RoundStatus.OPEN:
-        raise NotNow(_("This round is closed."))
-    round_.status, round_.closed_at = RoundStatus.CLOSED, utcnow()
+    if round_.status == RoundStatus.OPEN:  # closed already: closing it again changes nothing
+        round_.status, round_.closed_at = RoundStatus.CLOSED, utcnow()
 
 
 def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
@@ -275,7 +274,11 @@ def _change(actor: Actor, op_id: str, round_id: object, change) -> dict:
         return stored
     workshop = open_workshop(actor)
     round_ = _round(actor, round_id)
-    change(round_)
+    with db.session.no_autoflush:
+        change(round_)
+    if not db.session.is_modified(round_):  # closed twice, revealed twice, the same limits
+        ack = {"ok": True, "v": workshop.version, "round": round_.to_dict(staff=True)}
+        return unchanged(actor, op_id, ack)
     bump(workshop)
     result = finish(
         actor,

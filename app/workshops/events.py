@@ -92,7 +92,7 @@ def _actor_from_session(auth) -> Actor:
     raise ConnectionRefusedError("unauthorized")
 
 
-@realtime.command("get_snapshot", PARTICIPANT, STAFF, SCREEN, snapshot=True)
+@realtime.command("get_snapshot", PARTICIPANT, STAFF, SCREEN, kind=realtime.SNAPSHOT)
 def get_snapshot(actor: Actor, data: dict, op_id: None) -> dict:
     """Any screen, after a version gap: the ack is the whole workshop as it may see it."""
     return {"ok": True, "snapshot": views.snapshot(actor)}

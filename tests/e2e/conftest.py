@@ -103,7 +103,8 @@ class Screens:
     errors: list[str] = field(default_factory=list)  # uncaught JavaScript exceptions
 
     def new(self, kind: dict, label: str, **options):
-        context = self.browser.new_context(base_url=self.base_url, **kind, **options)
+        """A context of this kind (PHONE, LAPTOP, ...); `base_url` to reach the server another way."""
+        context = self.browser.new_context(**{"base_url": self.base_url, **kind, **options})
         context.set_default_timeout(TIMEOUT_MS)
         context.on("page", lambda page: self._watch(page, label))
         self.contexts.append(context)

@@ -1,8 +1,9 @@
 """A phone sends again what the server did not take, and nothing twice (app/static/js/live.js).
 
 Over its budget the phone waits `retry_after` and sends again; after a failure of the
-server's (an ack with `retry: true`) or no answer in time, it sends again after a backoff,
-with the same op id, so the server applies the command once.
+server's (an ack with `retry: true`) it sends again after a backoff; with no answer in time it
+drops the connection, connects again and sends it again after the snapshot: each time with the
+same op id, so the server applies the command once.
 """
 
 from __future__ import annotations
@@ -104,7 +105,15 @@ def test_a_failure_of_the_servers_and_a_lost_ack_are_sent_again_once(screens, li
         ws.on_message(from_phone)
         server.on_message(from_server)
 
+    def polled(http) -> None:  # after a reconnect, until the upgrade, commands go by long-polling
+        for packet in (http.request.post_data or "").split("\x1e"):
+            m = re.match(r'42/live,\d+\["propose_item",(.*)\]$', packet)
+            if m:
+                seen.append(json.loads(m.group(1))["op_id"])
+        http.continue_()
+
     phone.route_web_socket(re.compile(r"/socket\.io/"), route)
+    phone.route(re.compile(r"/socket\.io/.*transport=polling"), polled)
     phone.goto(f"/j/{code}")
     join(phone, "Ada")
     for _ in range(100):  # what the test rewrites travels on the WebSocket
@@ -113,7 +122,8 @@ def test_a_failure_of_the_servers_and_a_lost_ack_are_sent_again_once(screens, li
         phone.wait_for_timeout(50)
     assert upgraded, "the phone's WebSocket did not go through the test's route"
     propose(phone, "Said once")
-    for _ in range(400):  # the failure, then no answer for ACK_TIMEOUT (4 s), then the answer
+    # The failure, then no answer for ACK_TIMEOUT (4 s), a reconnect, then the answer.
+    for _ in range(400):
         if len(seen) >= 3 and not queued(phone):
             break
         phone.wait_for_timeout(50)

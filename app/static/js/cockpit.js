@@ -69,14 +69,31 @@ for (const [selector, by] of [["[data-phase-prev]", -1], ["[data-phase-next]", 1
   });
 }
 
+// A click on the bar while a phase change waits for its answer (offline, or on its way) sends
+// nothing: the room would otherwise get a second change, from the phase the first one left.
+function movePhase(phase) {
+  if (phase === live.state.workshop.phase || live.pending("set_phase").length) return;
+  command("set_phase", { phase });
+}
+
+// The phase a change still waiting for its answer moves the room to.
+function movingTo() {
+  return live.pending("set_phase").at(-1)?.payload.phase;
+}
+
 function renderPhases(ws) {
+  const asked = movingTo();
   const buttons = ws.phases.map((phase) => {
     const li = el("li");
     const button = el("button", `button small phase${phase === ws.phase ? " is-current" : ""}`, boot.phases[phase]);
     button.type = "button";
     button.dataset.phase = phase;
     if (phase === ws.phase) button.setAttribute("aria-current", "step");
-    button.addEventListener("click", () => phase !== live.state.workshop.phase && command("set_phase", { phase }));
+    if (phase === asked) {
+      button.classList.add("is-pending");
+      button.setAttribute("aria-busy", "true");
+    }
+    button.addEventListener("click", () => movePhase(phase));
     li.append(button);
     return li;
   });
@@ -249,8 +266,10 @@ function render(state) {
   connected.textContent = plural(t, "connected_one", "connected_many", state.connected);
   countAll.textContent = plural(t, "items_one", "items_many", state.items.size);
   renderSpotlight(state);
-  phaseNote.hidden = !NOTES[ws.phase];
-  phaseNote.textContent = NOTES[ws.phase] ? t[NOTES[ws.phase]] : "";
+  const asked = movingTo();
+  const note = asked ? t.phase_pending.replace("{phase}", boot.phases[asked]) : t[NOTES[ws.phase]];
+  phaseNote.hidden = !note;
+  phaseNote.textContent = note || "";
   const view = currentView(ws);
   for (const button of document.querySelectorAll("[data-view]")) {
     button.setAttribute("aria-pressed", String(button.dataset.view === view));

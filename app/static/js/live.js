@@ -13,11 +13,19 @@
 // once. Any other refusal is the person's to act on: it ends the command, and goes to the page
 // that sent it (its promise) or, sent before a reload, to the page's keepRefused (what it keeps
 // to show: a "Not sent" card), else to showError.
+//
+// A connection that stops carrying messages is found within seconds and dropped (link.js);
+// the page says what state it is in: live, reconnecting, offline, or the server unreachable
+// for long, each time with what happens to what the person sends.
 import { io } from "../vendor/socket.io/socket.io.esm.min.js";
+import { Link } from "./link.js";
 import { personHere, snapshotOf } from "./offline.js";
 
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 15000;
+// Not connected for this long (the phone itself online): the server is down, not a passing
+// hiccup, and the page says what to do.
+export const UNREACHABLE_MS = 30000;
 
 // How long to wait before sending a command again after its `failures`-th failure:
 // the server's retry_after (plus up to a fifth more), else a random time up to a
@@ -69,7 +77,12 @@ export class Live {
     this.retryTimer = null;
     this.waiters = new Map();
     this.indicators = document.querySelectorAll("[data-conn]");
-    this.socket = io(namespace, { auth: { workshop, view }, reconnectionDelayMax: 4000 });
+    this.downSince = performance.now(); // not connected since (null while connected)
+    this.unreachableTimer = null;
+    // A handshake unanswered for 10 s (Socket.IO waits 20 by default) is given up and tried
+    // again: on a link that came back, the next one goes through.
+    this.socket = io(namespace, { auth: { workshop, view }, reconnectionDelayMax: 4000, timeout: 10000 });
+    this.link = new Link(this.socket);
     this.wire();
     this.showConnection("connecting");
   }
@@ -130,14 +143,16 @@ export class Live {
     const s = this.socket;
     s.on("connect", () => {
       this.refusals = 0;
+      this.downSince = null;
+      clearTimeout(this.unreachableTimer);
       this.showConnection("live");
     });
     s.on("disconnect", () => {
-      this.showConnection("offline");
+      this.showDown();
       this.onChange(this.state); // a command that was "sending" is now "waiting"
     });
     s.on("connect_error", (err) => {
-      this.showConnection(navigator.onLine ? "connecting" : "offline");
+      this.showDown();
       if (s.active) return; // the network: Socket.IO tries again by itself
       // Refused by the server for now (its database away, or connecting too often): it does
       // not try again by itself after a refusal, so this page does, after a jittered backoff.
@@ -154,8 +169,12 @@ export class Live {
     // Back on the network: reconnect now, not at the end of the backoff (up to 6 s later),
     // so what was queued offline goes out while the person still looks at the screen.
     window.addEventListener("online", () => {
-      if (!s.connected) s.disconnect().connect();
+      if (s.connected) return;
+      this.downSince = performance.now(); // the server has had no chance yet: not "unreachable"
+      s.disconnect().connect();
     });
+    // Off the network: the connection is gone even if the browser has not noticed yet.
+    window.addEventListener("offline", () => (s.connected ? this.link.drop() : this.showDown()));
     // A phone that slept may hold a dead connection that still looks alive: on waking,
     // reconnect if it is down, else take a fresh snapshot in case broadcasts were missed.
     document.addEventListener("visibilitychange", () => {
@@ -276,9 +295,10 @@ export class Live {
   resync(failures = 0) {
     if (this.resyncing) return; // one snapshot on the way is enough
     this.resyncing = true;
-    this.socket.timeout(this.ackTimeout).emit("get_snapshot", {}, (err, ack) => {
+    this.link.request("get_snapshot", {}, this.ackTimeout, (err, ack) => {
       this.resyncing = false;
       if (!err && ack && ack.ok) return this.applySnapshot(ack.snapshot);
+      if (err && this.socket.connected) this.link.drop(); // no answer on a connection that looks up
       if (!this.socket.connected) return; // the reconnect brings a snapshot
       const wait = ack?.code === "RateLimited" ? ack.retry_after * 1000 : null;
       setTimeout(() => this.resync(failures + 1), retryDelay(failures + 1, wait));
@@ -306,10 +326,16 @@ export class Live {
       const id = command.payload.op_id;
       if (this.inFlight.has(id) || (this.notBefore.get(id) || 0) > now) continue;
       this.inFlight.add(id);
-      this.socket.timeout(this.ackTimeout).emit(command.event, command.payload, (err, ack) => {
+      this.link.request(command.event, command.payload, this.ackTimeout, (err, ack) => {
         this.inFlight.delete(id);
-        // No answer in time, a failure of the server's or over the budget: it stays queued
-        // and goes again with the same op id (after the reconnect's snapshot if it is down).
+        // The connection went down meanwhile: the command goes again, with the same op id, as
+        // soon as the reconnect's snapshot is in.
+        if (err && !this.socket.connected) return this.onChange(this.state);
+        // No answer in time on a connection that looks up: the link is broken somewhere. It is
+        // dropped, and the command waits its backoff (it may be what the server chokes on).
+        if (err) this.link.drop();
+        // No answer, a failure of the server's or over the budget: it stays queued and goes
+        // again with the same op id.
         if (err || ack.retry) return this.later(id);
         if (ack.code === "RateLimited") {
           this.showError?.(ack.error);
@@ -366,8 +392,24 @@ export class Live {
     if (this.queueKey) localStorage.setItem(this.queueKey, JSON.stringify(this.queue));
   }
 
+  // Not connected: offline (the phone's own network), reconnecting, or, after UNREACHABLE_MS,
+  // the server unreachable. What the person sends is kept in each case.
+  showDown() {
+    const now = performance.now();
+    this.downSince ??= now;
+    const waited = now - this.downSince;
+    clearTimeout(this.unreachableTimer);
+    if (!navigator.onLine) return this.showConnection("offline");
+    if (waited >= UNREACHABLE_MS) return this.showConnection("unreachable");
+    this.unreachableTimer = setTimeout(() => this.showDown(), UNREACHABLE_MS - waited);
+    this.showConnection("reconnecting");
+  }
+
   showConnection(state) {
-    const label = { live: this.t.live, connecting: this.t.connecting, offline: this.t.offline }[state];
+    const t = this.t;
+    // The facilitator's screens say what to check; a phone says whom to tell.
+    const unreachable = this.view === "participant" ? t.unreachable : t.unreachable_staff;
+    const label = { live: t.live, connecting: t.connecting, reconnecting: t.reconnecting, offline: t.offline, unreachable }[state];
     for (const el of this.indicators) {
       el.textContent = label;
       el.dataset.state = state;

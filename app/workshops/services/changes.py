@@ -73,6 +73,13 @@ def finish(actor: Actor | None, op_id: str | None, ack: dict, messages: list[rea
     return ack
 
 
+def unchanged(actor: Actor, op_id: str | None, ack: dict) -> dict:
+    """A command that asks for what already is (the phase the room is in, a reveal of what is
+    shown): no version, no broadcast. Its op id is kept, so a retry that comes after the room
+    has moved on still changes nothing."""
+    return finish(actor, op_id, ack, [])
+
+
 def is_id(value: object) -> bool:
     """A JSON id: an int (not a bool) that fits the database's integer."""
     return type(value) is int and 0 < value < 2**31

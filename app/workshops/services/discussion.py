@@ -11,7 +11,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Reaction, Workshop
 from app.workshops import phases, views
-from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay
+from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay, unchanged
 
 
 def add_comment(actor: Actor, op_id: str, item_id: object, text: str, parent_id: object = None) -> dict:
@@ -51,6 +51,9 @@ def hide_comment(actor: Actor, op_id: str, comment_id: object, hidden: object) -
     comment = fetch(Comment, comment_id, workshop.id)
     if comment is None:
         raise NotFound(_("This comment does not exist (any more)."))
+    if comment.hidden == hidden:
+        ack = {"ok": True, "v": workshop.version, "comment": views.comment_view(workshop, comment)}
+        return unchanged(actor, op_id, ack)
     comment.hidden = hidden
     bump(workshop)
     ack = {"ok": True, "v": workshop.version, "comment": views.comment_view(workshop, comment)}

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Item, ItemKind, ItemState, Workshop
 from app.voting import moderation
 from app.workshops import phases, views
-from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay
+from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay, unchanged
 
 
 def propose_item(actor: Actor, op_id: str, *, kind: str, text: str, country: str | None) -> dict:
@@ -82,7 +82,11 @@ def set_item_hidden(actor: Actor, op_id: str, item_id: object, hidden: object) -
         raise Invalid(_("The request was not understood."), field="hidden")
     workshop = open_workshop(actor)
     item = _item_for(actor, item_id, own=False)
-    item.state = ItemState.HIDDEN if hidden else ItemState.LIVE
+    state = ItemState.HIDDEN if hidden else ItemState.LIVE
+    if item.state == state:  # hidden twice: its rounds and the spotlight already follow it
+        ack = {"ok": True, "v": workshop.version, "item": views.item_view(workshop, item)}
+        return unchanged(actor, op_id, ack)
+    item.state = state
     return _commit(actor, op_id, workshop, item, moderated=True)
 
 

@@ -16,11 +16,14 @@ MAX_TIMER_S = 4 * 3600
 
 
 def set_phase(actor: Actor, op_id: str, phase: object) -> dict:
-    """Move the room to a phase it runs (forward, back or skipping); the countdown stops."""
+    """Move the room to a phase it runs (forward, back or skipping); the countdown stops. To the
+    phase it is in: nothing changes."""
 
     def change(workshop: Workshop) -> None:
         if phase not in workshop.phases:
             raise Invalid(_("This workshop does not run that phase."), field="phase")
+        if phase == workshop.phase:  # a second click, or one queued offline: the countdown runs on
+            return
         workshop.phase = phase
         _clear_timer(workshop)
         workshop.spotlight_item_id = None

@@ -13,7 +13,7 @@ from app.errors import Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Participant, Phase, Role, Round, User, Workshop
 from app.workshops import views
-from app.workshops.services.changes import bump, finish, lock, open_workshop, replay
+from app.workshops.services.changes import bump, finish, lock, open_workshop, replay, unchanged
 
 # No 0/O, 1/I/L: a code read off a projector across a room must not be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -165,13 +165,18 @@ def set_private_ideation(actor: Actor, op_id: str, private: bool) -> dict:
 def change_room(actor: Actor, op_id: str, change, *, resync: bool = False) -> dict:
     """Apply a facilitator's change to the open workshop; every screen follows.
 
-    With resync, what screens may see changed wholesale and they take a snapshot.
+    With resync, what screens may see changed wholesale and they take a snapshot. A change to
+    what the room already is (a second click on the phase it is in, a lock of locked
+    submissions) does nothing: no version, no broadcast, the countdown and spotlight kept.
     """
     if stored := replay(actor, op_id):
         return stored
     workshop = open_workshop(actor)
-    change(workshop)
+    with db.session.no_autoflush:  # the change is only looked at, not written, until it is known
+        change(workshop)
     workshop.note_end()  # the phase may have moved to closed, or back from it
+    if not db.session.is_modified(workshop):
+        return unchanged(actor, op_id, {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()})
     bump(workshop)
     ack = {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()}
     return finish(actor, op_id, ack, views.workshop_messages(workshop, resync=resync))
