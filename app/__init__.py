@@ -1,7 +1,13 @@
-"""Bridge Co-Design: live co-design workshops for the four partner clusters."""
+"""Bridge Co-Design: live co-design workshops for the four partner clusters.
+
+The factory imports the rest of the app inside its functions, on purpose: Python runs this file
+before any module of the package (app.models, app.core.phases, ...), so an import at the top here
+would make importing any helper load the whole app, web layer and all.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -99,7 +105,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-    from app.workshops.phases import phase_labels
+    from app.core.phases import phase_labels
 
     app.jinja_env.globals["phase_labels"] = phase_labels
     from app.labels import role_label, status_label
@@ -111,13 +117,31 @@ def register_extensions(app: Flask) -> None:
     from app import sqlite  # noqa: F401  (pragmas for every SQLite connection)
 
 
-def register_blueprints(app: Flask) -> None:
-    from app import api, auth, exports, privacy, strategy
-    from app.voting import events as voting_events  # noqa: F401  (registers the socket events)
-    from app.workshops import bp as workshops_bp
+# The modules that register pages and socket events when imported (on their blueprint's bp and
+# on socketio). A blueprint package defines only its bp, so importing a helper of one (a form, a
+# service) never pulls in the web layer.
+VIEWS = (
+    "app.auth.routes",
+    "app.auth.admin_routes",
+    "app.workshops.routes",
+    "app.workshops.events",
+    "app.workshops.room_events",
+    "app.voting.events",
+    "app.exports.routes",
+    "app.strategy.routes",
+    "app.api.routes",
+    "app.api.tokens_routes",
+    "app.privacy.routes",
+)
 
+
+def register_blueprints(app: Flask) -> None:
+    from app import api, auth, exports, privacy, strategy, workshops
+
+    for module in VIEWS:
+        importlib.import_module(module)
     app.register_blueprint(auth.bp)
-    app.register_blueprint(workshops_bp)
+    app.register_blueprint(workshops.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(strategy.bp)
     app.register_blueprint(api.bp)

@@ -23,20 +23,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import Config, current_app
 from limits import parse_many
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from app.auth.actor import Actor
 from app.errors import RateLimited
 from app.extensions import limiter
-
-if TYPE_CHECKING:  # app.auth imports its views, which import this module
-    from flask import Config
-
-    from app.auth.actor import Actor
 
 CONTRIBUTION = "CONTRIBUTION_LIMIT"  # what a participant adds: ideas, markets, edits, comments
 REACTION = "REACTION_LIMIT"  # their +1s and moves on the board

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app import audit
+from app.auth.services import create_user
 from app.backup import BackupError, backup_sqlite, sqlite_file
 from app.errors import DomainError
 from app.extensions import db
@@ -27,8 +28,6 @@ users = AppGroup("users", help="Manage accounts.")
 @click.password_option()
 def create(email: str, name: str, role: str, password: str) -> None:
     """Create an account (an administrator unless --role says otherwise)."""
-    from app.auth.services import create_user
-
     try:
         user = create_user(email, name, password, role)
     except DomainError as e:

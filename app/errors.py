@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+from flask import render_template
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
@@ -69,15 +71,10 @@ class RateLimited(DomainError):
 
 def http_response(error: DomainError):
     """A domain error raised under an HTTP route: a readable page with the right status."""
-    from flask import render_template
-
     return render_template("error.html", message=error.message), error.status
 
 
 def http_error_page(error):
-    from flask import render_template
-    from werkzeug.exceptions import HTTPException
-
     status = error.code if isinstance(error, HTTPException) else 500
     not_understood = _l("The request was not understood. Please reload the page and try again.")
     messages = {

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.auth.actor import PARTICIPANT, STAFF, Actor
+from app.core import phases
 from app.errors import Forbidden, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Comment, Item, Phase, Reaction, Theme, Workshop
 from app.models import workshop as models
-from app.workshops import phases
 from app.workshops.services import discussion, items, room, themes
 from tests.conftest import make_item, make_participant, make_theme, make_user, make_workshop, op, set_phase
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import realtime
+from app.core.countries import is_country
 from app.extensions import db, socketio
 from app.models import Item, ItemState, Operation, Role, Workshop
-from app.workshops.countries import is_country
 from app.workshops.forms import TEXT_MAX
 from tests.conftest import NS, connect, events, join, login, make_user, make_workshop, op, phone
 

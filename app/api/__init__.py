@@ -5,5 +5,3 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The token pages are ordinary HTML pages with a session and CSRF, so not under /api/v1.
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
-
-from app.api import routes, tokens_routes  # noqa: E402,F401

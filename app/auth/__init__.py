@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
-
-from app.auth import admin_routes, routes  # noqa: E402,F401

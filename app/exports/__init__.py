@@ -7,5 +7,3 @@ One service (`app.exports.service`) builds every file; the download routes and t
 from flask import Blueprint
 
 bp = Blueprint("exports", __name__)
-
-from app.exports import routes  # noqa: E402,F401

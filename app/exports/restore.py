@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from app.core.countries import is_country
 from app.errors import Invalid
 from app.exports.archive import FORMAT, SCHEMA_VERSION, ref_number
 from app.exports.records import Record, fail
@@ -20,7 +21,6 @@ from app.exports.restore_rounds import rounds
 from app.exports.restore_write import write
 from app.extensions import db
 from app.models import Cluster, ItemKind, ItemState, Phase, Sector, User, Workshop
-from app.workshops.countries import is_country
 
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from app.core.countries import is_country
 from app.exports.records import Record, fail
 from app.models import Sector
 from app.models.voting import Method, RoundStatus, Target
 from app.voting import tally
 from app.voting.services import MAX_POINTS
-from app.workshops.countries import is_country
 
 
 def rounds(root: Record, plan: dict, clusters: dict) -> dict:

@@ -11,10 +11,10 @@ from collections import Counter
 
 from flask_babel import gettext as _
 
+from app.core.countries import market_label
 from app.exports.archive import sealed
 from app.exports.xlsx import FORMULA_TRIGGERS, Sheet, write_workbook
 from app.voting.tally import MIN_SEGMENT_SIZE
-from app.workshops.countries import market_label
 
 
 def inert(value: object) -> str:

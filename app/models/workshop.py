@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.countries import country_name
 from app.extensions import db
 
 # The host clusters, seeded by the first migration. Slugs are stable; names may be edited.
@@ -258,10 +259,6 @@ class Item(db.Model):
     def to_dict(self, *, named: bool, language: str | None = None) -> dict:
         """The item as every reader gets it (screens, the API, the archive): its author's name only
         where contributions are named, its country named in `language` (None: the reader's)."""
-        # Inside: app.workshops imports its routes, and they import the models (a core package
-        # for countries is planned: issue 15).
-        from app.workshops.countries import country_name
-
         return {
             "id": self.id,
             "kind": self.kind,

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import audit, realtime
+from app.core.changes import bump
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Participant, Reaction, Round, RoundOption, Workshop, utcnow
@@ -26,7 +27,6 @@ from app.voting import moderation
 from app.voting.ballots import keyed_voter
 from app.voting.tally_pump import tally_pump
 from app.workshops import views
-from app.workshops.services.changes import bump
 from app.workshops.services.items import leave_spotlight
 from app.workshops.services.participants import participant_of
 

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("strategy", __name__)
-
-from app.strategy import routes  # noqa: E402,F401

@@ -8,12 +8,12 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.core.countries import market_label
 from app.errors import NotFound
 from app.extensions import db
 from app.models import Cluster, Item, ItemState, Participant, Round, Theme, Workshop
 from app.models.voting import Method, RoundStatus
 from app.voting.visibility import Viewer, outcome
-from app.workshops.countries import market_label
 
 STATUSES = ("open", "archived")
 

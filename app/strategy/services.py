@@ -15,13 +15,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.core.countries import country_name
 from app.errors import Invalid
 from app.extensions import db
 from app.models import Participant, Round, Workshop, utcnow
 from app.models.voting import Method, RoundStatus, Target
 from app.strategy import themes
 from app.voting.visibility import Viewer, outcome
-from app.workshops.countries import country_name
 
 MAX_WORKSHOPS = 100  # one strategy; a bigger selection is a mistake, and a slow page
 SCALE_LOW, SCALE_HIGH = 1, 5  # the scoring scale of every round (app/voting/tally/scoring.py)

@@ -22,11 +22,11 @@ from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import outages
+from app.core import phases
 from app.errors import NotNow
 from app.extensions import db, socketio
 from app.models import Ballot, Operation, Participant, utcnow
 from app.voting.ballots import workshop_state
-from app.workshops import phases
 
 # The statements of the hot path are built once: building and hashing a statement per
 # ballot cost as much as running it. Core, not the ORM: no objects to load or track.

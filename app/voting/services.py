@@ -15,6 +15,8 @@ from flask_babel import gettext as _
 
 from app import outages, realtime
 from app.auth.actor import Actor
+from app.core import phases
+from app.core.changes import bump, fetch, finish, is_id, open_workshop, replay, unchanged
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop, utcnow
@@ -23,8 +25,6 @@ from app.voting import ballots, group_commit, tally
 from app.voting.ballots import over_limit, voter_key
 from app.voting.tally_pump import tally_pump
 from app.voting.visibility import ballot_messages, round_messages
-from app.workshops import phases
-from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay, unchanged
 
 MAX_POINTS = 100
 

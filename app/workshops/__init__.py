@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("workshops", __name__)
-
-from app.workshops import events, room_events, routes  # noqa: E402,F401

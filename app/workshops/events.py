@@ -11,13 +11,14 @@ import logging
 
 from flask import g, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit
 
 from app import outages, realtime
 from app.auth import connections
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
-from app.errors import NotFound, RateLimited
+from app.errors import Invalid, NotFound, RateLimited
 from app.extensions import socketio
 from app.forms import from_payload
 from app.workshops import services, views
@@ -142,10 +143,6 @@ def set_private(actor: Actor, data: dict, op_id: str) -> dict:
 
 
 def _flag(data: dict, name: str) -> bool:
-    from flask_babel import gettext as _
-
-    from app.errors import Invalid
-
     if type(data.get(name)) is not bool:
         raise Invalid(_("The request was not understood."), field=name)
     return data[name]

@@ -19,10 +19,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.countries import is_country
+from app.core.phases import PHASE_LABELS
 from app.extensions import db
 from app.forms import no_nul, strip
 from app.models import Cluster, ItemKind, Phase, Sector
-from app.workshops.countries import is_country
+from app.workshops.services.workshops import SETTINGS
 
 TEXT_MAX = 500
 
@@ -61,8 +63,6 @@ class WorkshopForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.cluster_id.choices = cluster_choices()
         self.language.choices = [SelectChoice(*pair) for pair in current_app.config["LANGUAGES"].items()]
-        from app.workshops.phases import PHASE_LABELS
-
         optional = [p for p in Phase if p not in (Phase.LOBBY, Phase.CLOSED)]
         self.phases.choices = [SelectChoice(p.value, PHASE_LABELS[p]) for p in optional]
 
@@ -76,8 +76,6 @@ class WorkshopForm(FlaskForm):
         )
 
     def settings(self) -> dict:
-        from app.workshops.services.workshops import SETTINGS
-
         data = {name: getattr(self, name).data for name in SETTINGS}
         data["question"] = data["question"] or ""
         data["phases"] = [p.value for p in Phase if p in {Phase.LOBBY, Phase.CLOSED, *data["phases"]}]

@@ -10,12 +10,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.auth.policy import facilitator_required
+from app.core.countries import countries
+from app.core.phases import TEMPLATES
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Role, Workshop
 from app.workshops import bp, join_limits, offline, services
-from app.workshops.countries import countries
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
-from app.workshops.phases import TEMPLATES
 from app.workshops.services import deletion
 from app.workshops.services.participants import has_left
 

@@ -13,11 +13,11 @@ from flask_babel import ngettext
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
+from app.core.countries import country_name
 from app.exports.pdf import charts, layout
 from app.exports.pdf.layout import FRAME_W, esc, markup, table, text
 from app.exports.pdf.source import day, when
 from app.exports.pdf.workshop import page_label
-from app.workshops.countries import country_name
 
 
 def render_joint(joint: dict) -> bytes:

@@ -13,9 +13,9 @@ from datetime import datetime
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
+from app.core.countries import market_label
 from app.exports.archive import sealed
 from app.exports.pdf.layout import parse_time, plain
-from app.workshops.countries import market_label
 
 
 def sector_name(sector: str | None) -> str:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit, realtime
+from app.core.changes import lock
 from app.errors import NotFound, NotNow
 from app.extensions import db, socketio
 from app.models import (
@@ -38,7 +39,6 @@ from app.models import (
 )
 from app.voting import results as voting_results
 from app.workshops import views
-from app.workshops.services.changes import lock
 from app.workshops.services.workshops import can_run
 
 

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 
 from app import budgets
 from app.auth.actor import Actor
+from app.core import phases
+from app.core.changes import bump, fetch, finish, open_workshop, replay, unchanged
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Reaction, Workshop
-from app.workshops import phases, views
-from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay, unchanged
+from app.workshops import views
 
 
 def add_comment(actor: Actor, op_id: str, item_id: object, text: str, parent_id: object = None) -> dict:

@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 
 from app import budgets
 from app.auth.actor import Actor
+from app.core import phases
+from app.core.changes import bump, fetch, finish, open_workshop, replay, unchanged
+from app.core.countries import is_country
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import Item, ItemKind, ItemState, Workshop
 from app.voting import moderation
-from app.workshops import phases, views
-from app.workshops.services.changes import bump, fetch, finish, open_workshop, replay, unchanged
+from app.workshops import views
 
 
 def propose_item(actor: Actor, op_id: str, *, kind: str, text: str, country: str | None) -> dict:
@@ -126,8 +128,6 @@ def _item_for(actor: Actor, item_id: object, *, own: bool) -> Item:
 
 
 def _check_content(kind: str, text: str, country: str | None) -> None:
-    from app.workshops.countries import is_country
-
     if kind == ItemKind.MARKET and not is_country(country):
         raise Invalid(_("Please choose a country from the list."), field="country")
     if not text:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.core.changes import lock
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.models import Participant, Workshop
-from app.workshops.services.changes import lock
 from app.workshops.services.workshops import CODE_ALPHABET, CODE_LENGTH
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from flask_babel import gettext as _
 
 from app.auth.actor import Actor
+from app.core.changes import fetch
 from app.errors import Invalid, NotFound
 from app.models import Item, ItemState, Phase, Workshop, utcnow
-from app.workshops.services.changes import fetch
 from app.workshops.services.workshops import change_room
 
 MAX_TIMER_S = 4 * 3600

@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 
 from app import budgets
 from app.auth.actor import Actor
+from app.core import phases
+from app.core.changes import bump, fetch, finish, is_id, lock, open_workshop, replay
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Reaction, Theme, Workshop
-from app.workshops import phases, views
-from app.workshops.services.changes import bump, fetch, finish, is_id, lock, open_workshop, replay
+from app.workshops import views
 from app.workshops.services.items import leave_spotlight
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -143,6 +144,8 @@ def merge_items(actor: Actor, op_id: str, target_id: object, item_ids: object) -
 
 def suggest(actor: Actor) -> list[dict]:
     """Proposed themes for the unsorted items, by the similarity of their text (nothing is written)."""
+    # Imported when asked for: it loads scikit-learn (about a second, tens of MB), which
+    # only this command needs.
     from app.workshops.suggest import suggest_themes
 
     workshop = _board(actor, lock=False)

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.actor import Actor
+from app.core.changes import bump, finish, lock, open_workshop, replay, unchanged
 from app.errors import Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Participant, Phase, Role, Round, User, Workshop
 from app.workshops import views
-from app.workshops.services.changes import bump, finish, lock, open_workshop, replay, unchanged
 
 # No 0/O, 1/I/L: a code read off a projector across a room must not be misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

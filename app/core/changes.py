@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app import realtime
 from app.auth.actor import Actor
-from app.errors import Conflict
+from app.errors import Conflict, NotNow
 from app.extensions import db
 from app.models import Operation, Workshop
 
@@ -93,10 +94,6 @@ def fetch(model, value: object, workshop_id: int):
 
 def open_workshop(actor: Actor) -> Workshop:
     """The actor's workshop, while it is open; commands on an archived one are refused."""
-    from flask_babel import gettext as _
-
-    from app.errors import NotNow
-
     workshop = db.session.get(Workshop, actor.workshop_id)
     if workshop is None or not workshop.is_open:
         raise NotNow(_("This workshop has ended."))
