@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Ballot, Cluster, Comment, Item, ItemState, Participant, Reaction, Round
-from app.models.voting import Method
+from app.models.voting import Method, RoundStatus
 from app.voting.ballots import voter_key
 from app.workshops import views
 
@@ -68,8 +68,8 @@ def preview(person: Participant) -> Removal:
         kept_merged=kept,
         comments=_count(Comment.id, Comment.participant_id == person.id),
         reactions=_count(Reaction.id, Reaction.participant_id == person.id),
-        ballots_withdrawn=sum(1 for round_, _b in ballots if round_.status == "open"),
-        ballots_unlinked=sum(1 for round_, _b in ballots if round_.status != "open"),
+        ballots_withdrawn=sum(1 for round_, _b in ballots if round_.status == RoundStatus.OPEN),
+        ballots_unlinked=sum(1 for round_, _b in ballots if round_.status != RoundStatus.OPEN),
     )
 
 

@@ -19,7 +19,18 @@ from app import audit, realtime
 from app.core.changes import bump
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Comment, Item, ItemState, Participant, Reaction, Round, RoundOption, Workshop, utcnow
+from app.models import (
+    Comment,
+    Item,
+    ItemState,
+    Participant,
+    Reaction,
+    Round,
+    RoundOption,
+    RoundStatus,
+    Workshop,
+    utcnow,
+)
 from app.privacy import traces
 from app.privacy.held import Removal, heirs, own_ballots, own_items
 from app.sqlite import forget_old_pages
@@ -93,7 +104,7 @@ def _ballots(person: Participant, removal: Removal) -> list[int]:
     Returns the rounds whose tallies changed."""
     touched = []
     for round_, ballot in own_ballots(person):
-        if round_.status == "open":
+        if round_.status == RoundStatus.OPEN:
             db.session.delete(ballot)
             removal.ballots_withdrawn += 1
             touched.append(round_.id)

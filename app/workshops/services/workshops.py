@@ -12,7 +12,7 @@ from app.auth.actor import Actor
 from app.core.changes import bump, finish, lock, open_workshop, replay, unchanged
 from app.errors import Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Participant, Phase, Role, Round, User, Workshop
+from app.models import Participant, Phase, Role, Round, RoundStatus, User, Workshop
 from app.workshops import views
 
 # No 0/O, 1/I/L: a code read off a projector across a room must not be misread.
@@ -137,7 +137,7 @@ def _check_anonymity(workshop: Workshop, anonymous: bool) -> None:
 
 def _named_round_open(workshop: Workshop) -> bool:
     query = sa.select(Round.id).where(
-        Round.workshop_id == workshop.id, Round.status == "open", Round.anonymous.is_(False)
+        Round.workshop_id == workshop.id, Round.status == RoundStatus.OPEN, Round.anonymous.is_(False)
     )
     return db.session.scalar(query) is not None
 
