@@ -54,10 +54,10 @@ def uncompressed_websockets(wsgi_app: WSGIApplication) -> WSGIApplication:
 
     eventlet's WebSocket accepts it (as simple-websocket did under gevent, before
     app/websocket.py, which never does), and then each connection keeps a zlib compressor
-    for the life of the connection and compresses every broadcast once per phone. Measured
-    with 1,000 phones offering it as Chromium does: 193 KB of memory per connection instead
-    of 83, and at 1,000 ballots/s an ack p99 of 582 ms instead of 64 (docs/performance.md).
-    The price: each message travels uncompressed.
+    for the life of the connection and compresses every broadcast once per phone: more than
+    twice the memory per connection and a ballot ack p99 nine times longer in a full room
+    (docs/performance.md, *Figures behind the code*). The price: each message travels
+    uncompressed.
     """
 
     def app(environ: dict, start_response):
@@ -86,7 +86,8 @@ def calm_gc() -> None:
 
     Everything alive after start-up (modules, the app, its templates) is moved out of
     the collector's sight, and the youngest generation is collected less often: with a
-    thousand connections a full pass took 100-230 ms and set the 99th percentile.
+    thousand connections a full pass is long enough to set the 99th percentile
+    (docs/performance.md, *Figures behind the code*).
     `GcTender` repeats the freeze after join storms.
     """
     gc.collect()

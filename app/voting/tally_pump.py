@@ -42,8 +42,8 @@ class TallyPump:
     # at most 1 s: the screens' deliveries stay under 10,000 a second however big the room.
     interval = 0.05
     room_factor = 1 / 10_000
-    # Woken this late, the loop is saturated; this early, it keeps up (docs/performance.md:
-    # under 1,000 ballots/s the pump woke within 5 ms, at the ceiling mostly 10-25 ms late).
+    # Woken this late, the loop is saturated; this early, it keeps up (the lateness measured at
+    # each load: docs/performance.md, *Figures behind the code*).
     late = 0.010
     on_time = 0.002
     overload_beat = 0.5

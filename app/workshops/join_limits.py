@@ -55,7 +55,7 @@ def joined(code: str) -> None:
     if limiter.enabled:
         key = _joined_key(get_remote_address(), code)
         # Written once per address and code, not once per phone: the memory storage starts a
-        # timer thread on every write, and a join storm of a thousand phones kept 8.5 KB of each.
+        # timer thread on every write, which a join storm would keep per phone (docs/performance.md).
         storage = limiter.limiter.storage
         _counted(lambda: storage.get(key) or storage.incr(key, JOINED_FOR), default=0)
 
