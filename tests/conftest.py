@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from itertools import count
 
 import pytest
 import sqlalchemy as sa
 from flask import g
+from hypothesis import HealthCheck, settings
 
 from app import create_app
 from app.extensions import db, socketio
@@ -16,6 +18,11 @@ from app.models import Item, Participant, Role, Theme, User, Workshop
 
 NS = "/live"
 _seq = count(1)
+
+# Property tests read no clock: an example may take as long as a shared machine needs, and
+# generating them may be slow (tests/test_hypothesis.py checks every property test for both).
+settings.register_profile("no-clock", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("no-clock")
 
 
 @pytest.fixture(scope="session")
@@ -250,3 +257,13 @@ def live_server(tmp_path):
     server = live.start(tmp_path)
     yield server
     server.stop()
+
+
+def wait_for(what: str, check, timeout: float = 15):
+    """Poll until check() is truthy and return it; the bound only stops a broken run, it measures nothing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")

@@ -315,7 +315,11 @@ def fuzz_phone(app):
     return phone(app, make_workshop(), "Fuzz")
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(payload=_payloads)
 def test_any_payload_is_answered_and_stored_only_when_valid(app, fuzz_phone, payload):
     before = len(raw_items(app))
