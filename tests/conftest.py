@@ -254,9 +254,8 @@ def live_server(tmp_path):
     """The app as a subprocess on 127.0.0.1 (gevent, like `make run`)."""
     from tests import live
 
-    server = live.start(tmp_path)
-    yield server
-    server.stop()
+    with live.start(tmp_path) as server:
+        yield server
 
 
 def wait_for(what: str, check, timeout: float = 15):
@@ -265,5 +264,5 @@ def wait_for(what: str, check, timeout: float = 15):
     while time.monotonic() < deadline:
         if result := check():
             return result
-        time.sleep(0.01)
+        time.sleep(0.05)
     raise AssertionError(f"never happened: {what}")
