@@ -19,9 +19,19 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	touch $(VENV)/.runtime $@
 
 ## run: install, migrate, serve http://127.0.0.1:5000 (SQLite in instance/, one gevent process)
-run: $(VENV)/.runtime translations
-	APP_ENV=$${APP_ENV:-development} $(FLASK) db upgrade
-	APP_ENV=$${APP_ENV:-development} $(BIN)/python wsgi.py
+run: $(VENV)/.runtime translations instance/config.py
+	$(FLASK) db upgrade
+	$(BIN)/python wsgi.py
+
+# This checkout's settings, written by the first `make run` and never again: the server and every
+# `.venv/bin/flask --app app:create_app ...` typed in a shell read them, so both run in development
+# on the same database. The environment still wins over the file.
+instance/config.py:
+	printf '%s\n' \
+	  '# Written by the first `make run`; yours to edit (instance/config.example.py lists the settings).' \
+	  '# In development, the secret key is generated into instance/secret_key; the database is' \
+	  '# instance/bridge.sqlite, for `make run` and `.venv/bin/flask --app app:create_app ...` alike.' \
+	  'APP_ENV = "development"' > $@
 
 ## test: everything: the front end's checks, then unit, socket, live-server and real-browser tests
 test: js $(VENV)/.dev translations

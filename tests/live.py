@@ -89,6 +89,10 @@ class LiveServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # stop() ends the whole group, gunicorn's worker included
         )
+        return self.wait_until_serving(timeout)
+
+    def wait_until_serving(self, timeout: float = 30) -> LiveServer:
+        """Wait until the started process answers a page (or fail with its log)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
