@@ -37,8 +37,12 @@ elif ASYNC_MODE != "threading":
     raise SystemExit(f"ASYNC_MODE must be gevent, eventlet or threading, not {ASYNC_MODE!r}")
 
 from app import create_app  # noqa: E402
+from app.config import SettingError  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except SettingError as e:  # one line for whoever starts it, not a traceback
+    raise SystemExit(f"Error: {e.message}") from None
 
 from app.server import calm_gc, raise_open_files  # noqa: E402
 

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import click
 import limits
 
 from app.redis_client import options as redis_options
@@ -43,6 +44,14 @@ ENV_KEYS = (
     "MAIL_USE_SSL",
     "MAIL_DEFAULT_SENDER",
 )
+
+
+class SettingError(click.ClickException):
+    """A setting missing or wrong. A ClickException, so that a `flask` command prints it as one
+    line ("Error: ...") instead of a traceback; wsgi.py exits with the same line."""
+
+
+ASYNC_MODES = ("gevent", "eventlet", "threading")
 
 
 class Defaults:
@@ -125,27 +134,25 @@ class Defaults:
 def load(app, overrides: dict | None) -> None:
     """Fill app.config from defaults, the instance file, the environment and overrides."""
     app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
+    try:
+        app.config.from_pyfile("config.py", silent=True)
+    except Exception as e:  # a person's own file: what is wrong in it, in one line
+        raise SettingError(f"instance/config.py: {e}") from None
     for key in ENV_KEYS:
         if key in os.environ:
             app.config[key] = os.environ[key]
     app.config.update(overrides or {})
     cfg = app.config
-    cfg["PORT"] = int(cfg["PORT"])
-    cfg["TRUST_PROXY"] = int(cfg["TRUST_PROXY"])
-    cfg["PRESENCE_TTL"] = float(cfg["PRESENCE_TTL"])
-    cfg["RESULTS_CACHE_ROUNDS"] = int(cfg["RESULTS_CACHE_ROUNDS"])
-    cfg["SOCKET_PING_INTERVAL"] = float(cfg["SOCKET_PING_INTERVAL"])
-    cfg["SOCKET_PING_TIMEOUT"] = float(cfg["SOCKET_PING_TIMEOUT"])
-    for key in ("COMMAND_BURST", "COMMAND_RATE", "SNAPSHOT_INTERVAL", "ACK_TIMEOUT"):
-        cfg[key] = float(cfg[key])
+    _numbers(cfg)
+    if cfg["ASYNC_MODE"] not in ASYNC_MODES:
+        raise SettingError(f"ASYNC_MODE must be gevent, eventlet or threading, not {cfg['ASYNC_MODE']!r}.")
     if cfg["COMMAND_BURST"] < 1 or cfg["COMMAND_RATE"] <= 0 or cfg["ACK_TIMEOUT"] < 4:
-        raise RuntimeError("Need COMMAND_BURST >= 1, COMMAND_RATE > 0 and ACK_TIMEOUT >= 4 (seconds).")
+        raise SettingError("Need COMMAND_BURST >= 1, COMMAND_RATE > 0 and ACK_TIMEOUT >= 4 (seconds).")
     for key in ("CONTRIBUTION_LIMIT", "REACTION_LIMIT"):
         try:
             limits.parse_many(cfg[key])
         except ValueError:
-            raise RuntimeError(f"{key} is not a rate limit (e.g. '10 per minute;60 per hour').") from None
+            raise SettingError(f"{key} is not a rate limit (e.g. '10 per minute;60 per hour').") from None
     _retention_and_mail(cfg)
     cfg["PUBLIC_URL"] = (cfg["PUBLIC_URL"] or f"http://{cfg['HOST']}:{cfg['PORT']}").rstrip("/")
     cfg["SESSION_COOKIE_SECURE"] = cfg["PUBLIC_URL"].startswith("https://")
@@ -158,20 +165,36 @@ def load(app, overrides: dict | None) -> None:
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _secret_key(app)
     elif cfg["APP_ENV"] == "production" and len(cfg["SECRET_KEY"]) < 24:
-        raise RuntimeError("SECRET_KEY is too short to be secret: use at least 24 random characters.")
+        raise SettingError("SECRET_KEY is too short to be secret: use at least 24 random characters.")
+
+
+_NUMBERS = {"PORT": int, "TRUST_PROXY": int, "RESULTS_CACHE_ROUNDS": int} | dict.fromkeys(
+    ("PRESENCE_TTL", "SOCKET_PING_INTERVAL", "SOCKET_PING_TIMEOUT", "COMMAND_BURST", "COMMAND_RATE")
+    + ("SNAPSHOT_INTERVAL", "ACK_TIMEOUT"),
+    float,
+)
+
+
+def _numbers(cfg) -> None:
+    """The numeric settings as numbers (the environment gives strings)."""
+    for key, kind in _NUMBERS.items():
+        try:
+            cfg[key] = kind(cfg[key])
+        except (TypeError, ValueError):
+            raise SettingError(f"{key} must be a number, not {cfg[key]!r}.") from None
 
 
 def _retention_and_mail(cfg) -> None:
     """RETENTION_DAYS as a whole number of days or None; the mail settings as their types."""
     days = str(cfg["RETENTION_DAYS"] or "").strip()
     if days and (not days.isdigit() or int(days) < 1):
-        raise RuntimeError("RETENTION_DAYS is a number of days (1 or more), or empty to keep workshops.")
+        raise SettingError("RETENTION_DAYS is a number of days (1 or more), or empty to keep workshops.")
     cfg["RETENTION_DAYS"] = int(days) if days else None
     cfg["MAIL_PORT"] = int(cfg["MAIL_PORT"])
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         cfg[key] = str(cfg[key]).strip().lower() in ("1", "true", "yes", "on")
     if cfg["MAIL_SERVER"] and not cfg["MAIL_DEFAULT_SENDER"]:
-        raise RuntimeError("MAIL_SERVER is set: set MAIL_DEFAULT_SENDER too (the address mails come from).")
+        raise SettingError("MAIL_SERVER is set: set MAIL_DEFAULT_SENDER too (the address mails come from).")
 
 
 def _sqlite_url(app) -> str:
@@ -181,9 +204,10 @@ def _sqlite_url(app) -> str:
 def _secret_key(app) -> str:
     """A development key kept in instance/ so sessions survive a restart; none in production."""
     if app.config["APP_ENV"] not in ("development", "testing"):
-        raise RuntimeError(
+        raise SettingError(
             "SECRET_KEY is not set. Set it in the environment or instance/config.py "
-            "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), or run in development "
+            '(APP_ENV = "development" in instance/config.py, which `make run` writes).'
         )
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():

@@ -6,11 +6,13 @@ import html
 import os
 import re
 import shutil
+import time
 from itertools import count
 
 import pytest
 import sqlalchemy as sa
 from flask import g
+from hypothesis import HealthCheck, settings
 
 from app import create_app
 from app.extensions import db, socketio
@@ -18,6 +20,11 @@ from app.models import Item, Participant, Role, Theme, User, Workshop
 
 NS = "/live"
 _seq = count(1)
+
+# Property tests read no clock: an example may take as long as a shared machine needs, and
+# generating them may be slow (tests/test_hypothesis.py checks every property test for both).
+settings.register_profile("no-clock", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("no-clock")
 
 
 @pytest.fixture(scope="session")
@@ -256,6 +263,15 @@ def live_server(tmp_path):
     """The app as a subprocess on 127.0.0.1 (gevent, like `make run`)."""
     from tests import live
 
-    server = live.start(tmp_path)
-    yield server
-    server.stop()
+    with live.start(tmp_path) as server:
+        yield server
+
+
+def wait_for(what: str, check, timeout: float = 15):
+    """Poll until check() is truthy and return it; the bound only stops a broken run, it measures nothing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")

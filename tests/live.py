@@ -1,4 +1,6 @@
-"""The app started as a subprocess on 127.0.0.1 with a free port, as a user would run it."""
+"""The app started as a subprocess on 127.0.0.1 with a free port, as a user would run it, and
+what the tests do to it as browsers and phones would: log in, make a workshop, join it, open
+a screen's live connection."""
 
 from __future__ import annotations
 
@@ -9,13 +11,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import socketio
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
+NS = "/live"
 
 
 # For tests that send faster than any person on purpose (app/budgets.py; tests/test_budgets.py
@@ -74,6 +79,37 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def launch(self, command: list[str], timeout: float = 30) -> LiveServer:
+        """Run `python <command>` in its own process group, and wait until it serves pages."""
+        self.proc = subprocess.Popen(
+            [sys.executable, *command],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log_path.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # stop() ends the whole group, gunicorn's worker included
+        )
+        return self.wait_until_serving(timeout)
+
+    def wait_until_serving(self, timeout: float = 30) -> LiveServer:
+        """Wait until the started process answers a page (or fail with its log)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log()}")
+            try:
+                requests.get(self.url + "/login", timeout=5)
+                return self
+            except (requests.ConnectionError, requests.Timeout):  # gunicorn's worker is still importing
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log()}")
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def stop(self) -> None:
         """Stop the server and whatever it started (gunicorn's worker), in its own process group."""
         if self.proc is None:
@@ -90,54 +126,41 @@ class LiveServer:
         self.proc.wait()
 
 
+def clean_env() -> dict[str, str]:
+    """This process's environment without pytest's and Flask's variables, for the app's processes."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))}
+
+
 def start(
     tmp: Path, async_mode: str = "gevent", gunicorn: bool = False, port: int | None = None, **extra_env: str
 ) -> LiveServer:
     """`python wsgi.py` (or gunicorn with the repository's gunicorn.conf.py, as deployed).
 
-    With `port` (and the same `tmp`): the same server again, on its address and database, as
-    after a restart or a new deploy."""
+    `with live.start(...) as server:` stops it at the end of the block. With `port` (and the
+    same `tmp`): the same server again, on its address and database, as after a restart or a
+    new deploy."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))}
-    env.update(
-        {
-            "APP_ENV": "production",
-            "SECRET_KEY": "live-test-secret-key-not-for-production",
-            "DATABASE_URL": f"sqlite:///{tmp / 'live.sqlite'}",
-            "PUBLIC_URL": url,
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-            "ASYNC_MODE": async_mode,
-        }
-        | extra_env
-    )
-    server = LiveServer(url=url, env=env, log_path=tmp / f"server-{port}.log")
+    env = clean_env() | {
+        "APP_ENV": "production",
+        "SECRET_KEY": "live-test-secret-key-not-for-production",
+        "DATABASE_URL": f"sqlite:///{tmp / 'live.sqlite'}",
+        "PUBLIC_URL": url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "ASYNC_MODE": async_mode,
+    }
+    server = LiveServer(url=url, env=env | extra_env, log_path=tmp / f"server-{port}.log")
     server.flask("db", "upgrade")
-    log = server.log_path.open("w")
     command = ["wsgi.py"]
     if gunicorn:
         command = ["-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
         command += ["--graceful-timeout", "3", "wsgi:app"]
-    server.proc = subprocess.Popen(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # stop() ends the whole group, gunicorn's worker included
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"server exited:\n{server.log()}")
-        try:
-            requests.get(url + "/login", timeout=5)
-            return server
-        except (requests.ConnectionError, requests.Timeout):  # gunicorn's worker is still importing
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"server did not start:\n{server.log()}")
+    try:
+        return server.launch(command)
+    except RuntimeError:
+        server.stop()
+        raise
 
 
 def http_login(server: LiveServer, email: str) -> requests.Session:
@@ -166,3 +189,85 @@ def call(sio, event: str, payload: dict, timeout: float = 10) -> dict:
 
 def csrf_from(html: str) -> str:
     return html.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+
+
+def cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def connect(
+    server: LiveServer,
+    cookies: dict[str, str],
+    workshop_id: int,
+    view: str = "participant",
+    *,
+    handlers: dict[str, Callable] | None = None,
+    origin: str | None = None,
+) -> socketio.Client:
+    """A screen's live connection, with the cookies of its HTTP session, over a WebSocket.
+
+    `handlers` (event name or "*" -> function) are registered before it connects, so that the
+    first snapshot is heard. With an origin, it speaks long-polling so that the Origin header
+    is exactly that one (the WebSocket library adds its own)."""
+    sio = socketio.Client(reconnection=False)
+    for event, handler in (handlers or {}).items():
+        sio.on(event, handler, namespace=NS)
+    headers = {"Cookie": cookie_header(cookies)} | ({"Origin": origin} if origin else {})
+    sio.connect(
+        server.url,
+        namespaces=[NS],
+        headers=headers,
+        auth={"workshop": workshop_id, "view": view},
+        transports=["polling"] if origin else ["websocket"],
+        wait_timeout=5,
+    )
+    return sio
+
+
+def create_workshop(
+    server: LiveServer, facilitator: requests.Session, title: str, phases: list[str], **fields: str
+) -> tuple[int, str]:
+    """Through the 'New workshop' form of a logged-in facilitator; returns (id, join code)."""
+    form = facilitator.get(server.url + "/workshops/new", timeout=10).text
+    data = {"title": title, "question": "", "cluster_id": "1", "language": "en", "phases": phases}
+    r = facilitator.post(
+        server.url + "/workshops/new",
+        data={"csrf_token": csrf_from(form), **data, **fields},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code == 302, r.text
+    workshop_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    cockpit = facilitator.get(server.url + f"/workshops/{workshop_id}", timeout=10).text
+    return workshop_id, cockpit.split("data-code>", 1)[1].split("<", 1)[0].strip()
+
+
+def join(server: LiveServer, code: str, name: str = "Ada", **fields: str) -> dict[str, str]:
+    """A phone joins through the join page (any server of the workshop); returns its cookies,
+    which name the participant on every process."""
+    phone = requests.Session()
+    page = phone.get(f"{server.url}/j/{code}", timeout=10).text
+    data = {"display_name": name, "cluster_id": "0", "sector": "", "consent": "y"}
+    r = phone.post(
+        f"{server.url}/j/{code}",
+        data={"csrf_token": csrf_from(page), **data, **fields},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert r.status_code == 302, r.text
+    return phone.cookies.get_dict()
+
+
+def joined_phone(server: LiveServer) -> tuple[dict[str, str], int, str]:
+    """fac@example.org makes a workshop over HTTP and moves it to Propose, as the cockpit's Next
+    button does; a phone joins. Returns the phone's cookies, the workshop's id and its code."""
+    facilitator = http_login(server, server.create_user("fac@example.org"))
+    workshop_id, code = create_workshop(server, facilitator, "Live", ["propose", "discuss"])
+    cockpit = connect(server, facilitator.cookies.get_dict(), workshop_id, "staff")
+    try:
+        propose = {"op_id": "phase-propose-op", "phase": "propose"}
+        ack = cockpit.call("set_phase", propose, namespace=NS, timeout=5)
+        assert ack["ok"], ack
+    finally:
+        cockpit.disconnect()
+    return join(server, code, "Ada"), workshop_id, code

@@ -92,7 +92,9 @@ def test_a_cut_off_client_that_carries_on_changes_nothing_and_hears_nothing(room
     # The facilitator's successor moves the room on: the old cockpit receives none of it.
     assert room.set_phase(room.admin_cockpit, "discuss")["ok"]
     assert room.cockpit.queue == [] and room.projector.queue == []  # not even a presence count
-    assert [e["name"] for e in room.phone.get_received(NS)] == ["workshop_changed"]
+    # The phone hears the phase; a presence count (the cockpit left) may come too, on its timer.
+    heard = [e["name"] for e in room.phone.get_received(NS) if e["name"] != "presence_changed"]
+    assert heard == ["workshop_changed"]
 
 
 def test_a_cut_off_client_cannot_connect_again_with_the_same_cookie(room, app):

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.config import SettingError
 from app.extensions import db
 from app.models import PasswordLink, Role, User
 from tests.conftest import _config, invitation_link, login, make_user
@@ -490,7 +491,7 @@ def test_session_cookie_is_secure_behind_https(migrated_db, tmp_path):
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("APP_ENV", "production")
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(SettingError, match="SECRET_KEY"):
         create_app({"ASYNC_MODE": "threading", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
 
 

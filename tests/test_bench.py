@@ -26,9 +26,8 @@ def _table(out: str) -> dict[str, tuple[str, str]]:
 @pytest.fixture
 def lifted_server(tmp_path):
     """A server with its budgets lifted, as `bench.room --start` runs one: phones at full speed."""
-    server = live.start(tmp_path, **live.UNLIMITED)
-    yield server
-    server.stop()
+    with live.start(tmp_path, **live.UNLIMITED) as server:
+        yield server
 
 
 def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):

@@ -21,9 +21,8 @@ WAIT = 10  # seconds: generous, so only a hang fails the test, never a slow mach
 def server(request, tmp_path_factory):
     mode = request.param
     async_mode = "eventlet" if mode == "eventlet" else "gevent"
-    app = live.start(tmp_path_factory.mktemp(mode), async_mode=async_mode, gunicorn=mode == "gunicorn")
-    yield app
-    app.stop()
+    with live.start(tmp_path_factory.mktemp(mode), async_mode=async_mode, gunicorn=mode == "gunicorn") as app:
+        yield app
 
 
 def _polling_sid(server: live.LiveServer) -> str:

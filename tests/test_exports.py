@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.extensions import db
@@ -472,9 +473,6 @@ def test_file_names_are_ascii_slugs_whatever_the_title(app):
 
 
 def test_pdf_goes_through_the_same_service(app):
-    pytest.importorskip("app.exports.pdf", reason="the PDF report (app/exports/pdf) is built separately")
-    from pypdf import PdfReader
-
     from app.exports import service
 
     built = build_workshop()

@@ -8,10 +8,7 @@ User text carries markup payloads that must come out as the same characters, nev
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +25,6 @@ from tests.conftest import make_item, make_theme, make_user, make_workshop, op
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 IMG = '<img src="http://127.0.0.1:1/x.png"/>'
 BIG = "<font size=80>big</font>"
 GREEK_IDEA = "Κοινό γραφείο στη Σιγκαπούρη για όλα τα μέλη"
@@ -398,23 +394,6 @@ def test_joint_report_of_real_workshops(app):
     ranking = text.split("Target markets by cluster", 1)[0]
     assert ranking.index("India") < ranking.index("Japan") < ranking.index("Brazil")
     assert "Athens round, Score the target markets: 3.50 → 1.00" in text
-
-
-def test_sample_reports_saved_for_review(workshop_archive):
-    """Writes test-artifacts/report-sample.pdf (and PNG pages when pdftoppm exists) to look at."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    samples = {
-        "report-sample": render_workshop(workshop_archive),
-        "joint-sample": render_joint(joint_fixture()),
-    }
-    for name, data in samples.items():
-        (ARTIFACTS / f"{name}.pdf").write_bytes(data)
-        if shutil.which("pdftoppm"):
-            subprocess.run(
-                ["pdftoppm", "-r", "60", "-png", str(ARTIFACTS / f"{name}.pdf"), str(ARTIFACTS / name)],
-                check=True,
-            )
-    assert (ARTIFACTS / "report-sample.pdf").stat().st_size > 10_000
 
 
 def test_the_report_prints_cluster_names_as_they_are_now(app):

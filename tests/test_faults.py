@@ -16,8 +16,10 @@ import pytest
 import requests
 
 from tests import live
+from tests.conftest import wait_for
+from tests.live import join
 from tests.services import postgres_server, redis_server
-from tests.test_scaleout import Hostile, Room, Screen, Stack, admin_post, join, presence, user_id_of, wait_for
+from tests.test_scaleout import Hostile, Room, Screen, Stack, admin_post, presence, user_id_of
 
 pytestmark = pytest.mark.live
 

@@ -1255,19 +1255,9 @@ class LiveScreen:
     """A python-socketio client on the live server that keeps every board_changed it receives."""
 
     def __init__(self, server, cookies: dict, workshop_id: int, view: str):
-        import socketio as sio_client
-
         self.boards: list[dict] = []
-        self.sio = sio_client.Client(reconnection=False)
-        self.sio.on("board_changed", self.boards.append, namespace=NS)
-        self.sio.connect(
-            server.url,
-            namespaces=[NS],
-            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
-            auth={"workshop": workshop_id, "view": view},
-            transports=["websocket"],
-            wait_timeout=5,
-        )
+        handlers = {"board_changed": self.boards.append}
+        self.sio = live.connect(server, cookies, workshop_id, view, handlers=handlers)
 
     def call(self, event: str, **payload) -> dict:
         return live.call(self.sio, event, {"op_id": op(), **payload})
@@ -1284,38 +1274,10 @@ class LiveScreen:
 
 def _live_workshop(server) -> tuple[dict, int]:
     """A facilitator's workshop with participants clustering, made over HTTP."""
-    from tests import live
-
     fac = live.http_login(server, server.create_user("runner@example.org"))
-    form = fac.get(server.url + "/workshops/new").text
-    response = fac.post(
-        server.url + "/workshops/new",
-        data={
-            "csrf_token": live.csrf_from(form),
-            "title": "Live board",
-            "question": "",
-            "cluster_id": "1",
-            "language": "en",
-            "phases": ["propose", "cluster"],
-            "participants_cluster": "y",
-        },
-        allow_redirects=False,
-    )
-    assert response.status_code == 302, response.text
-    return fac.cookies.get_dict(), int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-
-
-def _live_phone(server, code: str, name: str) -> dict:
-    import requests
-
-    from tests import live
-
-    phone = requests.Session()
-    page = phone.get(f"{server.url}/j/{code}").text
-    data = {"csrf_token": live.csrf_from(page), "display_name": name, "cluster_id": "0", "consent": "y"}
-    response = phone.post(f"{server.url}/j/{code}", data=data, allow_redirects=False)
-    assert response.status_code == 302, response.text
-    return phone.cookies.get_dict()
+    fields = {"participants_cluster": "y"}
+    workshop_id, _code = live.create_workshop(server, fac, "Live board", ["propose", "cluster"], **fields)
+    return fac.cookies.get_dict(), workshop_id
 
 
 @pytest.mark.live
@@ -1327,8 +1289,7 @@ def test_concurrent_moves_on_a_live_server_converge(live_server):
         cockpit.ok("set_phase", phase="propose")
         code = live.call(cockpit.sio, "get_snapshot", {})["snapshot"]["workshop"]["join_code"]
         phones = [
-            LiveScreen(live_server, _live_phone(live_server, code, n), workshop_id, "participant")
-            for n in "AB"
+            LiveScreen(live_server, live.join(live_server, code, n), workshop_id, "participant") for n in "AB"
         ]
         screens += [*phones, LiveScreen(live_server, cookies, workshop_id, "staff")]
         screens.append(LiveScreen(live_server, cookies, workshop_id, "screen"))

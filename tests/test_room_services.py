@@ -567,7 +567,11 @@ _moves = st.lists(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(moves=_moves)
 def test_moves_match_a_model_of_the_board(app, moves):
     """Any sequence of moves leaves each container in the order a plain list model predicts,

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -24,6 +23,8 @@ import requests
 import socketio
 
 from tests import live
+from tests.conftest import wait_for
+from tests.live import join
 
 pytestmark = pytest.mark.live
 
@@ -40,7 +41,7 @@ class Stack:
     def __init__(self, tmp, db_url: str, redis_url: str) -> None:
         self.tmp = tmp
         self.db_url = db_url
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "FLASK_"))} | {
+        self.env = live.clean_env() | {
             "APP_ENV": "production",
             "SECRET_KEY": "scale-out-test-secret-shared-by-every-process",
             "DATABASE_URL": db_url,
@@ -59,26 +60,10 @@ class Stack:
         # The test's clients send their own address as Origin, where browsers would send nginx's.
         env = self.env | {"ALLOWED_ORIGINS": url}
         server = live.LiveServer(url=url, env=env, log_path=self.tmp / f"{name}-{port}.log")
-        server.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--bind", f"127.0.0.1:{port}"]
-            + ["--no-control-socket", "--graceful-timeout", "3", "wsgi:app"],
-            cwd=live.ROOT,
-            env=env,
-            stdout=server.log_path.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.processes.append(server)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if server.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited:\n{server.log()}")
-            try:
-                requests.get(server.url + "/login", timeout=5)
-                return server
-            except (requests.ConnectionError, requests.Timeout):  # the worker is still importing
-                time.sleep(0.2)
-        raise RuntimeError(f"{name} did not start:\n{server.log()}")
+        self.processes.append(server)  # stopped with the others even if it never starts serving
+        command = ["-m", "gunicorn", "-k", "gevent", "-w", "1", "--bind", f"127.0.0.1:{port}"]
+        command += ["--no-control-socket", "--graceful-timeout", "3", "wsgi:app"]
+        return server.launch(command, timeout=60)
 
     @staticmethod
     def kill(server: live.LiveServer) -> None:
@@ -153,16 +138,7 @@ class Screen:
 
     def __init__(self, server: live.LiveServer, cookies: dict, workshop_id: int, view: str) -> None:
         self.events: dict[str, list[dict]] = defaultdict(list)
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("*", self._record, namespace="/live")
-        self.sio.connect(
-            server.url,
-            namespaces=["/live"],
-            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
-            auth={"workshop": workshop_id, "view": view},
-            transports=["websocket"],
-            wait_timeout=5,
-        )
+        self.sio = live.connect(server, cookies, workshop_id, view, handlers={"*": self._record})
 
     def _record(self, event: str, payload=None) -> None:
         self.events[event].append(payload)
@@ -185,35 +161,6 @@ class Screen:
         self.sio.disconnect()
 
 
-def wait_for(what: str, check: Callable[[], object], timeout: float = 15) -> object:
-    """Poll until check() is truthy; the bound only stops a broken run, it measures nothing."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
-def join(server: live.LiveServer, code: str, name: str) -> dict:
-    """A phone joins through one process's HTTP pages; returns its cookies (valid on every process)."""
-    page = requests.Session()
-    form = page.get(server.url + f"/j/{code}").text
-    r = page.post(
-        server.url + f"/j/{code}",
-        data={
-            "csrf_token": live.csrf_from(form),
-            "display_name": name,
-            "cluster_id": "0",
-            "sector": "",
-            "consent": "y",
-        },
-        allow_redirects=False,
-    )
-    assert r.status_code == 302, r.text
-    return page.cookies.get_dict()
-
-
 class Room:
     """A workshop made over HTTP on one process, its cockpit on another, ideas proposed, in the vote phase."""
 
@@ -221,23 +168,7 @@ class Room:
         self, make_on: live.LiveServer, staff_on: live.LiveServer, email: str = "fac@example.org"
     ) -> None:
         fac = live.http_login(make_on, email)
-        form = fac.get(make_on.url + "/workshops/new").text
-        r = fac.post(
-            make_on.url + "/workshops/new",
-            data={
-                "csrf_token": live.csrf_from(form),
-                "title": "Two processes",
-                "question": "",
-                "cluster_id": "1",
-                "language": "en",
-                "phases": ["propose", "vote"],
-            },
-            allow_redirects=False,
-        )
-        assert r.status_code == 302, r.text
-        self.id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-        cockpit = fac.get(make_on.url + f"/workshops/{self.id}").text
-        self.code = cockpit.split("data-code>", 1)[1].split("<", 1)[0].strip()
+        self.id, self.code = live.create_workshop(make_on, fac, "Two processes", ["propose", "vote"])
         self.staff_cookies = fac.cookies.get_dict()
         self.screens: list[Screen] = []
         self.staff = self.screen(staff_on, self.staff_cookies, "staff")

@@ -10,6 +10,7 @@ import re
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import Role, StrategyTheme, Workshop
@@ -194,12 +195,6 @@ def test_joint_xlsx_download_keeps_user_text_inert(app, coordinator):
 
 
 def test_joint_pdf_download(app, coordinator):
-    try:
-        from app.exports.pdf import render_joint  # noqa: F401
-    except ImportError:
-        pytest.xfail("app/exports/pdf.render_joint is not built yet (another helper's part)")
-    from pypdf import PdfReader
-
     a, b, c = three_workshops()
     response = coordinator.get(f"/coordinate/joint/export/pdf?{ids_query(a, b, c)}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

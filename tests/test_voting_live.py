@@ -15,7 +15,6 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 import pytest
-import requests
 import socketio
 
 from tests import live
@@ -28,27 +27,13 @@ TIMEOUT = 10
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One server for the module; each test runs its own workshop on it."""
-    server = live.start(tmp_path_factory.mktemp("voting-live"))
-    server.create_user("fac@example.org")
-    yield server
-    server.stop()
+    with live.start(tmp_path_factory.mktemp("voting-live")) as server:
+        server.create_user("fac@example.org")
+        yield server
     assert "Traceback" not in server.log(), server.log()
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def connect(server: live.LiveServer, cookies: dict, workshop_id: int, view: str) -> socketio.Client:
-    sio = socketio.Client(reconnection=False)
-    sio.connect(
-        server.url,
-        namespaces=["/live"],
-        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
-        auth={"workshop": workshop_id, "view": view},
-        transports=["websocket"],
-        wait_timeout=5,
-    )
-    return sio
 
 
 _ops = iter(range(1, 10**9))
@@ -84,28 +69,14 @@ class LiveRoom:
     items: list[int] = field(default_factory=list)
 
     def phone(self, name: str) -> socketio.Client:
-        page = requests.Session()
-        form = page.get(self.server.url + f"/j/{self.code}").text
-        r = page.post(
-            self.server.url + f"/j/{self.code}",
-            data={
-                "csrf_token": live.csrf_from(form),
-                "display_name": name,
-                "cluster_id": "0",
-                "sector": "",
-                "consent": "y",
-            },
-            allow_redirects=False,
-        )
-        assert r.status_code == 302, r.text
-        self.cookies.append(page.cookies.get_dict())
+        self.cookies.append(live.join(self.server, self.code, name))
         sio = self.tab(len(self.cookies) - 1)
         self.pids.append(snapshot(sio)["me"]["id"])
         return sio
 
     def tab(self, i: int) -> socketio.Client:
         """Another socket with phone i's cookie: a second tab of the same participant."""
-        sio = connect(self.server, self.cookies[i], self.id, "participant")
+        sio = live.connect(self.server, self.cookies[i], self.id, "participant")
         self.sockets.append(sio)
         return sio
 
@@ -121,28 +92,8 @@ class LiveRoom:
 def live_room(server: live.LiveServer, phones=("Ada Lovelace",)) -> tuple[LiveRoom, list[socketio.Client]]:
     """The facilitator makes a workshop over HTTP; phones join and propose ideas; the room moves to vote."""
     fac = live.http_login(server, "fac@example.org")
-    form = fac.get(server.url + "/workshops/new").text
-    r = fac.post(
-        server.url + "/workshops/new",
-        data={
-            "csrf_token": live.csrf_from(form),
-            "title": "Live vote",
-            "question": "",
-            "cluster_id": "1",
-            "language": "en",
-            "phases": ["propose", "vote"],
-        },
-        allow_redirects=False,
-    )
-    assert r.status_code == 302, r.text
-    workshop_id = int(r.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-    code = (
-        fac.get(server.url + f"/workshops/{workshop_id}")
-        .text.split("data-code>", 1)[1]
-        .split("<", 1)[0]
-        .strip()
-    )
-    staff = connect(server, fac.cookies.get_dict(), workshop_id, "staff")
+    workshop_id, code = live.create_workshop(server, fac, "Live vote", ["propose", "vote"])
+    staff = live.connect(server, fac.cookies.get_dict(), workshop_id, "staff")
     room = LiveRoom(server, workshop_id, code, staff)
     ok(staff, "set_phase", phase="propose")
     socks = [room.phone(name) for name in phones]
@@ -234,15 +185,11 @@ def test_two_tabs_of_one_phone_race(server):
 def test_two_tabs_of_one_phone_race_on_postgresql(tmp_path):
     from tests.services import postgres
 
-    with postgres() as url:
-        server = live.start(tmp_path, DATABASE_URL=url)
-        try:
-            server.create_user("fac@example.org")
-            two_tabs_race(server, pairs=3)
-            two_tabs_race(server, pairs=3, anonymous=True)
-            assert "Traceback" not in server.log(), server.log()
-        finally:
-            server.stop()
+    with postgres() as url, live.start(tmp_path, DATABASE_URL=url) as server:
+        server.create_user("fac@example.org")
+        two_tabs_race(server, pairs=3)
+        two_tabs_race(server, pairs=3, anonymous=True)
+        assert "Traceback" not in server.log(), server.log()
 
 
 # --- limits changed mid-round --------------------------------------------------------------
@@ -386,12 +333,8 @@ def test_a_choice_hidden_while_phones_vote_for_it(server):
 def test_a_choice_hidden_while_phones_vote_for_it_on_postgresql(tmp_path):
     from tests.services import postgres
 
-    with postgres() as url:
-        server = live.start(tmp_path, DATABASE_URL=url)
-        try:
-            server.create_user("fac@example.org")
-            moderation_race(server)
-            moderation_race(server)
-            assert "Traceback" not in server.log(), server.log()
-        finally:
-            server.stop()
+    with postgres() as url, live.start(tmp_path, DATABASE_URL=url) as server:
+        server.create_user("fac@example.org")
+        moderation_race(server)
+        moderation_race(server)
+        assert "Traceback" not in server.log(), server.log()

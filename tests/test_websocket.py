@@ -25,7 +25,6 @@ from wsproto.events import (
 from wsproto.extensions import PerMessageDeflate
 
 from tests import live
-from tests.test_live_server import _joined_phone
 
 pytestmark = pytest.mark.live
 
@@ -50,8 +49,7 @@ class Frames:
         self.sock.settimeout(10)
         self.sock.connect(("127.0.0.1", port))
         self.ws = WSConnection(ConnectionType.CLIENT)
-        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        headers = [("Origin", server.url), ("Cookie", cookie)]
+        headers = [("Origin", server.url), ("Cookie", live.cookie_header(cookies))]
         self.send(
             Request(
                 host=f"127.0.0.1:{port}",
@@ -108,9 +106,8 @@ class Frames:
 @pytest.fixture(params=["gevent", "gunicorn"])
 def server(request, tmp_path):
     # Its tests take a snapshot right after connecting, which the budget counts as one a second.
-    app = live.start(tmp_path, gunicorn=request.param == "gunicorn", SNAPSHOT_INTERVAL="0")
-    yield app
-    app.stop()
+    with live.start(tmp_path, gunicorn=request.param == "gunicorn", SNAPSHOT_INTERVAL="0") as app:
+        yield app
 
 
 @pytest.mark.parametrize("mode", ["gevent", "eventlet", "gunicorn"])
@@ -120,18 +117,15 @@ def test_websockets_are_not_compressed(tmp_path, mode):
     would be compressed once per phone (memory per connection more than doubled, measured).
     The handshake is accepted without it."""
     async_mode = "eventlet" if mode == "eventlet" else "gevent"
-    app = live.start(tmp_path, async_mode=async_mode, gunicorn=mode == "gunicorn")
-    try:
+    with live.start(tmp_path, async_mode=async_mode, gunicorn=mode == "gunicorn") as app:
         offered = Frames(app, {}, extensions=[PerMessageDeflate()])
         assert isinstance(offered.accepted, AcceptConnection), offered.accepted
         assert offered.accepted.extensions == []
         assert offered.text().startswith("0{")  # and Engine.IO speaks on it, uncompressed
-    finally:
-        app.stop()
 
 
 def test_fragments_pings_and_a_close(server):
-    cookies, workshop_id, _ = _joined_phone(server)
+    cookies, workshop_id, _ = live.joined_phone(server)
     frames = Frames(server, cookies)
     assert isinstance(frames.accepted, AcceptConnection)
     frames.join(workshop_id)
@@ -163,7 +157,7 @@ def test_fragments_pings_and_a_close(server):
 
 
 def test_a_message_over_the_limit_closes_the_connection(server):
-    cookies, workshop_id, _ = _joined_phone(server)
+    cookies, workshop_id, _ = live.joined_phone(server)
     frames = Frames(server, cookies)
     frames.join(workshop_id)
     idea = {"op_id": "frames-op-0002", "kind": "idea", "text": "x" * LIMIT}
@@ -180,7 +174,7 @@ def test_a_message_over_the_limit_closes_the_connection(server):
 
 def test_a_message_sent_with_the_close_is_not_lost(server):
     """A phone closing its tab sends its last command and the close in one go."""
-    cookies, workshop_id, _ = _joined_phone(server)
+    cookies, workshop_id, _ = live.joined_phone(server)
     frames = Frames(server, cookies)
     frames.join(workshop_id)
     idea = {"op_id": "frames-op-0003", "kind": "idea", "text": "Said on the way out"}
@@ -199,15 +193,12 @@ def test_a_ping_while_the_server_is_still_sending(tmp_path):
     """A slow phone: the server's writer waits for it to read while its reader has a ping
     to answer on the same socket. Both frames get through, whole, in order of sending.
     (Faster than a person may: 40 ideas and 200 snapshots at once.)"""
-    live_server = live.start(tmp_path, **live.UNLIMITED)
-    try:
+    with live.start(tmp_path, **live.UNLIMITED) as live_server:
         _a_ping_while_sending(live_server)
-    finally:
-        live_server.stop()
 
 
 def _a_ping_while_sending(live_server) -> None:
-    cookies, workshop_id, _ = _joined_phone(live_server)
+    cookies, workshop_id, _ = live.joined_phone(live_server)
     frames = Frames(live_server, cookies, receive_buffer=4096)
     frames.join(workshop_id)
     for n in range(1, 41):  # snapshots of about 25 KB
@@ -279,9 +270,8 @@ def test_a_phone_that_stops_answering_is_let_go(tmp_path):
     timeout the server closes the WebSocket and then the connection, instead of keeping its
     greenlets and socket until the phone comes back (simple-websocket's reader waited for
     ever). Heartbeat shortened to 1 s + 1 s here; by default 25 s + 20 s."""
-    app = live.start(tmp_path, SOCKET_PING_INTERVAL="1", SOCKET_PING_TIMEOUT="1")
-    try:
-        cookies, workshop_id, _ = _joined_phone(app)
+    with live.start(tmp_path, SOCKET_PING_INTERVAL="1", SOCKET_PING_TIMEOUT="1") as app:
+        cookies, workshop_id, _ = live.joined_phone(app)
         frozen = Frames(app, cookies)
         frozen.join(workshop_id)
         frozen.sock.settimeout(15)  # far beyond the server's 2 + 2 s
@@ -289,5 +279,3 @@ def test_a_phone_that_stops_answering_is_let_go(tmp_path):
             assert isinstance(event, TextMessage | CloseConnection), event
         assert requests.get(app.url + "/login", timeout=10).status_code == 200
         assert "Traceback" not in app.log()
-    finally:
-        app.stop()

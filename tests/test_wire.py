@@ -13,7 +13,6 @@ import requests
 from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
 from tests import live
-from tests.test_live_server import _joined_phone
 from tests.test_websocket import Frames
 
 pytestmark = pytest.mark.live
@@ -21,23 +20,18 @@ pytestmark = pytest.mark.live
 
 @pytest.fixture(scope="module", params=["gevent", "eventlet"])
 def server(request, tmp_path_factory):
-    app = live.start(tmp_path_factory.mktemp(request.param), async_mode=request.param, **live.UNLIMITED)
-    _cookies, workshop_id, code = _joined_phone(app)
-    app.room = (workshop_id, code)
-    yield app
-    app.stop()
+    tmp = tmp_path_factory.mktemp(request.param)
+    with live.start(tmp, async_mode=request.param, **live.UNLIMITED) as app:
+        _cookies, workshop_id, code = live.joined_phone(app)
+        app.room = (workshop_id, code)
+        yield app
 
 
 @pytest.fixture
 def phone(server):
     """A new phone in the server's workshop, its WebSocket joined."""
     workshop_id, code = server.room
-    http = requests.Session()
-    page = http.get(f"{server.url}/j/{code}", timeout=10).text
-    form = {"csrf_token": live.csrf_from(page), "display_name": "Eve", "cluster_id": "0", "consent": "y"}
-    joined = http.post(f"{server.url}/j/{code}", data=form, allow_redirects=False, timeout=10)
-    assert joined.status_code == 302, joined.text
-    frames = Frames(server, http.cookies.get_dict())
+    frames = Frames(server, live.join(server, code, "Eve"))
     frames.join(workshop_id)
     frames.log_from = len(server.log())
     return frames

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.auth.actor import STAFF, Actor
+from app.config import SettingError
 from app.extensions import db, socketio
 from app.models import AuditEvent, Participant, Role, Workshop, utcnow
 from app.workshops.services import archive_workshop, deletion
@@ -217,5 +218,5 @@ def test_purge_without_a_retention_period_deletes_nothing_and_says_so(app):
 
 @pytest.mark.parametrize("value", ["0", "-3", "a month", "1.5"])
 def test_a_retention_period_that_is_not_whole_days_is_refused_at_start(migrated_db, value):
-    with pytest.raises(RuntimeError, match="RETENTION_DAYS"):
+    with pytest.raises(SettingError, match="RETENTION_DAYS"):
         create_app(_config(f"sqlite:///{migrated_db}", RETENTION_DAYS=value))

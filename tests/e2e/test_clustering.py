@@ -25,9 +25,8 @@ TABLET = {"viewport": {"width": 1024, "height": 768}, "is_mobile": True, "has_to
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """One server for the module's tests (overrides the per-test one of tests/conftest.py)."""
-    server = live.start(tmp_path_factory.mktemp("clustering"))
-    yield server
-    server.stop()
+    with live.start(tmp_path_factory.mktemp("clustering")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -35,9 +35,8 @@ with app.app_context():
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    server = live.start(tmp_path_factory.mktemp("csp"))
-    yield server
-    server.stop()
+    with live.start(tmp_path_factory.mktemp("csp")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import re
 import uuid
 
 import pytest
-import socketio
 from playwright.sync_api import expect
 
 from tests import live
@@ -43,16 +42,8 @@ def _phone(screens, code: str, name: str):
 
 def _staff(live_server, cockpit, workshop_id: int, *commands: tuple[str, dict]) -> None:
     """Commands as the facilitator, over the cockpit's login, on a socket of their own."""
-    cookies = "; ".join(f"{c['name']}={c['value']}" for c in cockpit.context.cookies())
-    sio = socketio.Client(reconnection=False)
-    sio.connect(
-        live_server.url,
-        namespaces=["/live"],
-        headers={"Cookie": cookies},
-        auth={"workshop": workshop_id, "view": "staff"},
-        transports=["websocket"],
-        wait_timeout=5,
-    )
+    cookies = {c["name"]: c["value"] for c in cockpit.context.cookies()}
+    sio = live.connect(live_server, cookies, workshop_id, "staff")
     try:
         for event, payload in commands:
             ack = live.call(sio, event, {"op_id": uuid.uuid4().hex, **payload})

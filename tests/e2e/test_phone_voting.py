@@ -14,7 +14,6 @@ import sqlite3
 import uuid
 
 import pytest
-import socketio
 from playwright.sync_api import expect
 
 from tests import live
@@ -55,16 +54,8 @@ def _room(screens, live_server, title: str, *names: str):
 
 def _staff(live_server, cockpit, workshop_id: int, event: str, payload: dict) -> dict:
     """One command as the facilitator, over the cockpit's login; returns the ack."""
-    cookies = "; ".join(f"{c['name']}={c['value']}" for c in cockpit.context.cookies())
-    sio = socketio.Client(reconnection=False)
-    sio.connect(
-        live_server.url,
-        namespaces=["/live"],
-        headers={"Cookie": cookies},
-        auth={"workshop": workshop_id, "view": "staff"},
-        transports=["websocket"],
-        wait_timeout=5,
-    )
+    cookies = {c["name"]: c["value"] for c in cockpit.context.cookies()}
+    sio = live.connect(live_server, cookies, workshop_id, "staff")
     try:
         ack = live.call(sio, event, {"op_id": uuid.uuid4().hex, **payload})
     finally:

@@ -27,9 +27,8 @@ IDEAS = {
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """One server for the module's tests (overrides the per-test one of tests/conftest.py)."""
-    server = live.start(tmp_path_factory.mktemp("projector"))
-    yield server
-    server.stop()
+    with live.start(tmp_path_factory.mktemp("projector")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def live_server(tmp_path):
     """A budget of 3 commands at once then 1 a second, and screens that wait 4 s for an ack."""
-    server = live.start(tmp_path, COMMAND_BURST="3", COMMAND_RATE="1", ACK_TIMEOUT="4")
-    yield server
-    server.stop()
+    with live.start(tmp_path, COMMAND_BURST="3", COMMAND_RATE="1", ACK_TIMEOUT="4") as server:
+        yield server
 
 
 def _room(screens, live_server, shot):

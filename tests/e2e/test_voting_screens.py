@@ -13,8 +13,6 @@ import re
 import uuid
 
 import pytest
-import requests
-import socketio
 from playwright.sync_api import expect
 
 from tests import live
@@ -22,15 +20,12 @@ from tests.e2e.conftest import CONN, PROJECTOR, create_workshop, items_with, log
 
 pytestmark = pytest.mark.e2e
 
-NS = "/live"
-
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
     """One server for the module's tests (overrides the per-test one of tests/conftest.py)."""
-    server = live.start(tmp_path_factory.mktemp("voting"))
-    yield server
-    server.stop()
+    with live.start(tmp_path_factory.mktemp("voting")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -45,29 +40,7 @@ class Phone:
     """A participant who joined over HTTP and speaks to the room through a socket."""
 
     def __init__(self, server: live.LiveServer, code: str, workshop_id: int, name: str):
-        http = requests.Session()
-        page = http.get(f"{server.url}/j/{code}").text
-        r = http.post(
-            f"{server.url}/j/{code}",
-            data={
-                "csrf_token": live.csrf_from(page),
-                "display_name": name,
-                "cluster_id": "0",
-                "sector": "",
-                "consent": "y",
-            },
-            allow_redirects=False,
-        )
-        assert r.status_code == 302, r.text
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.connect(
-            server.url,
-            namespaces=[NS],
-            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.get_dict().items())},
-            auth={"workshop": workshop_id, "view": "participant"},
-            transports=["websocket"],
-            wait_timeout=5,
-        )
+        self.sio = live.connect(server, live.join(server, code, name), workshop_id, "participant")
 
     def call(self, event: str, payload: dict) -> dict:
         ack = live.call(self.sio, event, {"op_id": uuid.uuid4().hex, **payload})

@@ -79,7 +79,6 @@ class Board {
   }
 
   build() {
-    const t = this.t;
     this.root = el("div", `board-wrap${this.editable ? " is-editable" : " is-readonly"}`);
     this.error = el("p", "error board-error");
     this.error.setAttribute("role", "alert");

@@ -51,7 +51,6 @@ function bars(round, tally, options, live, t) {
   const rows = tally.results;
   const out = [];
   const max = Math.max(1, ...rows.map((r) => r.points));
-  const label = (r) => options.get(r.item_id)?.label ?? "?";
   if (round.method === "ranking") out.push(el("p", "muted small result-scale", t.borda_points));
   const list = el("ol", "result-bars");
   for (const r of rows) {
