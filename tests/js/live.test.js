@@ -1,5 +1,4 @@
-// What live.js computes without a connection. Its command queue is being rewritten (issue 14):
-// its unit tests come with the new queue.
+// What live.js computes without a connection (its command queue: live_queue.test.js).
 import { describe, expect, it } from "vitest";
 
 import { plural, retryDelay } from "../../app/static/js/live.js";
