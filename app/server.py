@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import resource
 import socket
 from typing import TYPE_CHECKING
 
 from flask import Flask
+
+from app.extensions import socketio
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -36,6 +39,8 @@ def listener(host: str, port: int, backlog: int = BACKLOG) -> socket.socket:
 
 def serve(app: Flask, host: str, port: int, async_mode: str, log_output: bool = False) -> None:
     """Serve the app (its Socket.IO middleware included) with the server of the async mode."""
+    # Only the chosen server's library is imported: the other one must not be (its import would
+    # patch or check the wrong event loop).
     if async_mode == "gevent":
         from gevent import pywsgi
 
@@ -70,8 +75,6 @@ def uncompressed_websockets(wsgi_app: WSGIApplication) -> WSGIApplication:
 def raise_open_files() -> None:
     """Every phone holds a socket: lift this process's open-file limit from the usual soft 1,024
     to the hard limit the system allows (a service manager's LimitNOFILE sets that one)."""
-    import resource
-
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
     if soft != resource.RLIM_INFINITY and soft < wanted:
@@ -129,14 +132,10 @@ class GcTender:
 
     def _later(self) -> None:
         if self.enabled and not self._pending:
-            from app.extensions import socketio
-
             self._pending = True
             socketio.start_background_task(self._settle_later)
 
     def _settle_later(self) -> None:
-        from app.extensions import socketio
-
         socketio.sleep(self.delay)
         self._pending = False
         self.settle(self.alive)

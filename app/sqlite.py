@@ -20,6 +20,24 @@ def _pragmas(dbapi_connection, _record) -> None:
         cur.close()
 
 
+def off_the_loop(blocking, async_mode: str) -> None:
+    """Run `blocking` (a call that waits inside C: SQLite's COMMIT, a checkpoint) on a native
+    thread under gevent or eventlet, so every other connection of the process goes on meanwhile.
+
+    The async library is imported here, not at the top: only the one this process runs may be
+    imported (importing the other would patch or check the wrong loop)."""
+    if async_mode == "gevent":
+        import gevent
+
+        gevent.get_hub().threadpool.apply(blocking)
+    elif async_mode == "eventlet":
+        from eventlet import tpool
+
+        tpool.execute(blocking)
+    else:
+        blocking()
+
+
 def forget_old_pages(engine: sa.Engine, async_mode: str) -> None:
     """Fold the write-ahead log into the database file and empty it: until then the log keeps the
     pages as they were before a change, deleted text included. A reader still busy may keep it
@@ -32,15 +50,6 @@ def forget_old_pages(engine: sa.Engine, async_mode: str) -> None:
         with closing(sqlite3.connect(path, timeout=5)) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    # On a native thread: while it waits for readers, under gevent or eventlet the other
-    # connections of the process (the readers among them) must go on.
-    if async_mode == "gevent":
-        import gevent
-
-        gevent.get_hub().threadpool.apply(checkpoint)
-    elif async_mode == "eventlet":
-        from eventlet import tpool
-
-        tpool.execute(checkpoint)
-    else:
-        checkpoint()
+    # On a native thread: while it waits for readers, the other connections of the process (the
+    # readers among them) must go on.
+    off_the_loop(checkpoint, async_mode)

@@ -26,6 +26,7 @@ from app.core import phases
 from app.errors import NotNow
 from app.extensions import db, socketio
 from app.models import Ballot, Operation, Participant, utcnow
+from app.sqlite import off_the_loop
 from app.voting.ballots import workshop_state
 
 # The statements of the hot path are built once: building and hashing a statement per
@@ -228,15 +229,8 @@ def _commit(connection) -> None:
     """
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
-        mode = current_app.config["ASYNC_MODE"]
-        if mode == "gevent":
-            import gevent
-
-            gevent.get_hub().threadpool.apply(raw.commit)
-        elif mode == "eventlet":
-            from eventlet import tpool
-
-            tpool.execute(raw.commit)
+        if current_app.config["ASYNC_MODE"] in ("gevent", "eventlet"):
+            off_the_loop(raw.commit, current_app.config["ASYNC_MODE"])
     db.session.commit()
 
 
