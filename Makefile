@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app:create_app
 
-.PHONY: run test test-fast fuzz lint format migrate vendor clean translations messages stack stack-down
+.PHONY: run test test-fast screenshots fuzz lint format migrate vendor clean translations messages stack stack-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(VENV)/.dev translations
 ## test-fast: without the real-browser tests
 test-fast: $(VENV)/.dev translations
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+## screenshots: the real-browser tests, refreshing docs/screenshots/ from the screens they reach
+screenshots: $(VENV)/.dev translations
+	DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 ## fuzz: every socket command against 10,000 generated payloads, a new seed each run (FUZZ_EXAMPLES=...)
 fuzz: $(VENV)/.dev translations
