@@ -168,9 +168,9 @@ function fitColumn(column) {
   more.hidden = true;
   const limit = pagerBox.getBoundingClientRect().top - 0.01 * window.innerWidth;
   const bottom = (node) => node.getBoundingClientRect().bottom + parseFloat(getComputedStyle(column).paddingBottom);
-  if (!cards.length || bottom(cards.at(-1)) <= limit) return;
+  // A lone card is shown whole: a column is never only "and 1 more".
+  if (cards.length < 2 || bottom(cards.at(-1)) <= limit) return;
   more.hidden = false;
-  // Always one card: a column is never only "and 5 more".
   let fit = cards.length;
   do {
     fit -= 1;
