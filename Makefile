@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app:create_app
 
-.PHONY: run test test-fast js fuzz lint format migrate vendor clean translations messages stack stack-down
+.PHONY: run test test-fast js screenshots fuzz lint format migrate vendor clean translations messages stack stack-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ node_modules/.installed: package.json package-lock.json
 js: node_modules/.installed
 	node_modules/.bin/eslint
 	node_modules/.bin/vitest run
+
+## screenshots: the real-browser tests, refreshing docs/screenshots/ from the screens they reach
+screenshots: $(VENV)/.dev translations
+	DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
 
 ## fuzz: every socket command against 10,000 generated payloads, a new seed each run (FUZZ_EXAMPLES=...)
 fuzz: $(VENV)/.dev translations

@@ -8,7 +8,9 @@ runs in this process with its sync API. Debian's Chromium is used because
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,9 +37,9 @@ TIMEOUT_MS = 10_000
 # The connection indicator (the page's <body> carries data-conn="<state>" too).
 CONN = ".conn[data-conn]"
 SCREENSHOTS = live.ROOT / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOTS = live.ROOT / "docs" / "screenshots"
 
-# A phone held in portrait, a facilitator's laptop, and a projector at the
-# resolution most venue beamers still run at.
+# A phone held in portrait, a facilitator's laptop (and a wide one), and a full-HD projector.
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -45,7 +47,25 @@ PHONE = {
     "has_touch": True,
 }
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
-PROJECTOR = {"viewport": {"width": 1280, "height": 720}}
+WIDE = {"viewport": {"width": 1920, "height": 1080}}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+
+# Read from 10 m on a 1920×1080 projector: what the room must read at least 28 px, the rest
+# at least 22 px (issue 16). check_layout(page, fonts=PROJECTOR_FONTS).
+PROJECTOR_READ = ", ".join(
+    [
+        ".proj-title, .proj-question, .proj-message, .proj-welcome-big, .proj-code",
+        ".item-text, .country, .col-name, .proj-plus, .countdown-time",
+        ".proj-vote-title, .proj-vote-count, .proj-choices, .condorcet",
+        ".chart-label, .chart-value, .chart-point-label",
+        ".results-table td.num, .results-table td.market strong",
+        ".proj-spotlight-text, .comment-text",
+    ]
+)
+PROJECTOR_FONTS = {"min": 22, "read": {PROJECTOR_READ: 28}}
+# What the geometric check looks into for overlapping text: results tables and charts.
+RESULTS = ".results-table, .result-table, .chart"
+LAYOUT_CHECK = (Path(__file__).parent / "layout_check.js").read_text()
 
 
 @pytest.fixture(scope="session")
@@ -80,14 +100,18 @@ def _no_stale_screenshots(request) -> None:
 @pytest.fixture
 def shot(request) -> Callable:
     """shot(page, "screen"): save test-artifacts/screenshots/<test>-<screen>.png (whole page),
-    taken from the top (a sticky panel would otherwise show where the last click scrolled it)."""
+    taken from the top (a sticky panel would otherwise show where the last click scrolled it).
+    shot(page, "screen", docs="projector"): with DOCS_SCREENSHOTS=1 in the environment (`make
+    screenshots`), also docs/screenshots/projector.png, the README's picture of that screen."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     name = _test_name(request)
 
-    def save(page, screen: str) -> Path:
+    def save(page, screen: str, docs: str | None = None) -> Path:
         path = SCREENSHOTS / f"{name}-{screen}.png"
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(path), full_page=True, animations="disabled", caret="initial")
+        if docs and os.environ.get("DOCS_SCREENSHOTS") == "1":
+            shutil.copyfile(path, DOCS_SCREENSHOTS / f"{docs}.png")
         return path
 
     return save
@@ -147,6 +171,18 @@ def screens(browser, live_server, request) -> Iterator[Screens]:
                 page.screenshot(path=str(SCREENSHOTS / f"{_test_name(request)}-failure-{i}.png"))
     for context in screens.contexts:
         context.close()
+
+
+def check_layout(page, *, scrolls: bool = True, fonts: dict | None = None, overlaps: str = RESULTS) -> None:
+    """The geometric check (tests/e2e/layout_check.js) on what the page shows now: no visible
+    text past the sides of the viewport outside a scrolling container (nor past its bottom
+    when `scrolls` is False, as on a projector), none cut by an ancestor hiding its overflow,
+    no two texts (or a text and a dot) overlapping in `overlaps`, and with `fonts`
+    ({"min": px, "read": {selector: px}}) no text under its size."""
+    page.evaluate("document.fonts.ready")
+    problems = page.evaluate(LAYOUT_CHECK, {"scrolls": scrolls, "fonts": fonts, "overlaps": overlaps})
+    size = page.viewport_size
+    assert problems == [], f"{page.url} at {size['width']}×{size['height']}:\n" + "\n".join(problems)
 
 
 # --- steps every test takes ------------------------------------------------------------

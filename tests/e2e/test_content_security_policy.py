@@ -85,6 +85,7 @@ def test_the_room_works_under_the_policy(screens, live_server, violations, shot)
     projector = screens.projector(laptop).new_page()
     projector.goto(f"/workshops/{workshop_id}/projector")
     expect(projector.locator(CONN)).to_have_attribute("data-state", "live")
+    projector.keyboard.press("j")  # in Propose the join panel with its QR is one key away
     expect(projector.locator(".qr svg")).to_be_visible()
 
     phone = screens.phone("phone").new_page()

@@ -20,6 +20,7 @@ from tests import live
 from tests.e2e.conftest import (
     CONN,
     PHONE,
+    check_layout,
     create_workshop,
     items_with,
     join,
@@ -202,6 +203,7 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
     _thumb_sized(ports.locator(".plus"))
     _thumb_sized(ports.locator(".minus"))
     _fits(ada)
+    check_layout(ada)
     shot(_top(ada), "ballot")
 
     # A reload brings the same ballot back, saved.
@@ -280,6 +282,7 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
     expect(results.locator(".result-row").first).to_contain_text("2 points")
     expect(bo.locator("[data-vote-results] [data-results]")).to_be_visible()
     _fits(ada)
+    check_layout(ada)
     shot(_top(ada), "results")
 
     # Closed: read-only, with the results still there.
@@ -350,6 +353,7 @@ def test_ranking_on_the_phone(screens, live_server, shot):
     _saved(ada)
     assert _db_ballot(live_server, round_id, "Ada")[0] == expected[:3]
     _fits(ada)
+    check_layout(ada)
     shot(_top(ada), "ballot")
 
     ada.reload()
@@ -364,6 +368,7 @@ def test_ranking_on_the_phone(screens, live_server, shot):
     expect(results.locator(".result-row")).to_have_count(4)
     expect(results.locator(".result-row").first).to_have_attribute("data-option-id", str(expected[0]))
     expect(results.locator(".result-note")).to_contain_text("Preferred to every other choice")
+    check_layout(ada)
     shot(_top(ada), "results")
     assert screens.errors == []
     assert "Traceback" not in live_server.log()
@@ -406,6 +411,7 @@ def test_scores_on_the_phone(screens, live_server, shot):
     _saved(ada)
     _thumb_sized(brazil.locator("fieldset.score-row").nth(0).locator("label", has_text="2"))
     _fits(ada)
+    check_layout(ada)
     shot(_top(ada), "ballot")
 
     ada.reload()
@@ -438,6 +444,7 @@ def test_scores_on_the_phone(screens, live_server, shot):
     expect(japan_point).to_have_attribute("data-x", "5")
     expect(japan_point).to_have_attribute("data-y", "3.5")
     _fits(ada)
+    check_layout(ada)
     shot(_top(ada), "results")
     assert screens.errors == []
     assert "Traceback" not in live_server.log()

@@ -13,7 +13,18 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import live
-from tests.e2e.conftest import CONN, PROJECTOR, create_workshop, items_with, join, log_in, propose, set_phase
+from tests.e2e.conftest import (
+    CONN,
+    PROJECTOR,
+    PROJECTOR_FONTS,
+    check_layout,
+    create_workshop,
+    items_with,
+    join,
+    log_in,
+    propose,
+    set_phase,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -78,29 +89,43 @@ def _inside_viewport(page, selector: str) -> None:
     assert box["y"] + box["height"] <= vp["height"] + 1, (selector, box)
 
 
+def _legible(cockpit, projector, *phones) -> None:
+    """The geometric check on every screen: the projector at 1920×1080 in its sizes and without
+    scrolling, the cockpit at 1366×768, phones at 390×844."""
+    check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
+    check_layout(cockpit)
+    for phone in phones:
+        check_layout(phone)
+
+
 def test_every_phase_on_the_cockpit_and_the_projector(screens, live_server, facilitator, shot):
     cockpit, projector, phones, workshop_id, code = _room(screens, facilitator, "Going beyond Europe")
     ada, bo = phones["Ada"], phones["Bo"]
     phase_name = projector.locator("[data-phase-name]")
     join_panel, corner = projector.locator("[data-join]"), projector.locator("[data-corner-code]")
 
-    # Lobby: a big welcome beside the code and the QR.
+    # Lobby: a big welcome beside the code and the QR, and the hint to the shortcuts.
     set_phase(cockpit, "Welcome")
     expect(phase_name).to_have_text("Welcome")
     expect(projector.locator("[data-welcome]")).to_be_visible()
     expect(join_panel).to_be_visible()
     expect(projector.locator(".proj-code")).to_have_text(code)
     expect(corner).to_be_hidden()
+    expect(projector.locator("[data-hint]")).to_be_visible()
     expect(cockpit.locator("[data-phase-prev]")).to_be_disabled()
     _inside_viewport(projector, ".qr svg")
+    _legible(cockpit, projector, ada, bo)
     shot(cockpit, "cockpit-lobby")
     shot(projector, "projector-lobby")
 
-    # Propose: the items, the join panel still there, and a countdown big in the corner.
+    # Propose: the items; the join panel is a corner code now, the hint gone; a countdown big
+    # in the corner.
     cockpit.locator("[data-phase-next]").click()
     expect(phase_name).to_have_text("Propose")
     expect(projector.locator("[data-items] li.item")).to_have_count(3)
-    expect(join_panel).to_be_visible()
+    expect(join_panel).to_be_hidden()
+    expect(corner).to_contain_text(code)
+    expect(projector.locator("[data-hint]")).to_be_hidden()
     _start_countdown(cockpit, "5")
     countdown = projector.locator("[data-countdown]")
     expect(countdown).to_be_visible()
@@ -109,10 +134,11 @@ def test_every_phase_on_the_cockpit_and_the_projector(screens, live_server, faci
     # Readable from the back of the room: at least 8 % of the screen's height.
     assert countdown.bounding_box()["height"] >= 0.08 * PROJECTOR["viewport"]["height"]
     _inside_viewport(projector, "[data-countdown]")
+    _legible(cockpit, projector, ada, bo)
     shot(cockpit, "cockpit-propose")
     shot(projector, "projector-propose")
 
-    # Discuss: the items by support, with their +1 and comment counts; the code goes to a corner.
+    # Discuss: the items by support, with their +1 and comment counts (none where there are none).
     cockpit.locator("[data-phase-next]").click()
     expect(phase_name).to_have_text("Discuss")
     expect(countdown).to_be_hidden()  # a new phase stops the countdown
@@ -126,7 +152,8 @@ def test_every_phase_on_the_cockpit_and_the_projector(screens, live_server, faci
     _plus_one(bo, second).click()
     ranked = projector.locator("[data-ranked] li.item")
     expect(ranked.locator(".item-text")).to_have_text([favourite, second, IDEAS["Ada"][0]])
-    expect(ranked.locator(".proj-plus")).to_have_text(["+2", "+1", "+0"])
+    expect(ranked.locator(".proj-plus")).to_have_text(["+2", "+1"])
+    expect(ranked.nth(2).locator(".proj-meta")).to_have_count(0)
     card = items_with(cockpit, favourite)
     expect(card.locator("[data-react-count]")).to_have_text("+1 · 2")
     card.locator("[data-comment-toggle]").click()
@@ -134,6 +161,7 @@ def test_every_phase_on_the_cockpit_and_the_projector(screens, live_server, faci
     card.locator("[data-comment-form] button[type=submit]").click()
     expect(ranked.first.locator(".proj-ncomments")).to_have_text("1 comment")
     _start_countdown(cockpit, "3")
+    _legible(cockpit, projector, ada, bo)
     shot(cockpit, "cockpit-discuss")
     shot(projector, "projector-discuss")
 
@@ -151,6 +179,7 @@ def test_every_phase_on_the_cockpit_and_the_projector(screens, live_server, faci
     expect(asia.locator(".board-card .item-text")).to_have_text([favourite])
     expect(projector.locator("[data-cluster] select, [data-cluster] button")).to_have_count(0)
     _start_countdown(cockpit, "10")
+    _legible(cockpit, projector, ada, bo)
     shot(cockpit, "cockpit-cluster")
     shot(projector, "projector-cluster")
 
@@ -161,6 +190,7 @@ def test_every_phase_on_the_cockpit_and_the_projector(screens, live_server, faci
         expect(phase_name).to_have_text(phase)
         expect(projector.locator("[data-message]")).to_have_text("Voting opens here")
         expect(cockpit.locator("[data-rounds-view]")).to_be_visible()
+        _legible(cockpit, projector, ada, bo)
         shot(cockpit, f"cockpit-{phase.lower()}")
         shot(projector, f"projector-{phase.lower()}")
 
@@ -170,6 +200,7 @@ def test_every_phase_on_the_cockpit_and_the_projector(screens, live_server, faci
     expect(projector.locator("[data-message]")).to_have_text("Thank you for taking part!")
     expect(corner).to_be_hidden()
     expect(cockpit.locator("[data-phase-next]")).to_be_disabled()
+    _legible(cockpit, projector, ada, bo)
     shot(cockpit, "cockpit-closed")
     shot(projector, "projector-closed")
     assert screens.errors == []
@@ -186,6 +217,8 @@ def test_projector_keyboard_drives_the_room(screens, live_server, facilitator, s
     keys.press("?")
     expect(projector.locator("[data-help]")).to_be_visible()
     expect(projector.locator("[data-help]")).to_contain_text("Start or pause the countdown")
+    expect(projector.locator("[data-help]")).to_contain_text("Next or previous page")
+    expect(projector.locator("[data-help]")).to_contain_text("Show or hide the join code")
     shot(projector, "help")
     keys.press("Escape")
     expect(projector.locator("[data-help]")).to_be_hidden()
@@ -247,6 +280,7 @@ def test_projector_keyboard_drives_the_room(screens, live_server, facilitator, s
     )
     assert size >= 0.045 * PROJECTOR["viewport"]["width"], f"spotlight text at {size}px"
     _inside_viewport(projector, ".proj-spotlight-card")
+    check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
     shot(projector, "spotlight")
     keys.press("s")
     expect(overlay).to_be_hidden()

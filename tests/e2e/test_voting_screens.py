@@ -16,7 +16,16 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import live
-from tests.e2e.conftest import CONN, PROJECTOR, create_workshop, items_with, log_in, set_phase
+from tests.e2e.conftest import (
+    CONN,
+    PROJECTOR,
+    PROJECTOR_FONTS,
+    check_layout,
+    create_workshop,
+    items_with,
+    log_in,
+    set_phase,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -152,12 +161,13 @@ def test_dot_vote_reveal_limits_rerun_and_compare(screens, live_server, facilita
     expect(open_card.locator(".round-summary")).to_contain_text("6 dots each, at most 3 per item")
     phones["Cy"].vote({ids[pavilion]: 2, ids[desk]: 1, ids[ports]: 3})  # 6 dots: allowed only now
 
-    # The room sees the count, very large, and no results until they are revealed.
+    # The room sees the count and the choices, large, and no results until they are revealed.
     count = vote.locator("[data-vote-count]")
     expect(count).to_have_text("3 of 3 have voted")
-    assert count.bounding_box()["height"] >= 0.09 * PROJECTOR["viewport"]["height"]
+    expect(vote.locator("[data-vote-choices] .proj-choice-text")).to_have_text([pavilion, desk, ports])
     expect(vote.locator("[data-vote-note]")).to_have_text("Vote on your phone")
     expect(vote.locator(".chart-row")).to_have_count(0)
+    check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
     # The facilitator sees them live, the split item flagged.
     _expect_bars(cockpit, "[data-round-open]", [(pavilion, 8), (desk, 3), (ports, 3)])
     flagged = open_card.locator(".chart-row.is-flagged")
@@ -171,6 +181,8 @@ def test_dot_vote_reveal_limits_rerun_and_compare(screens, live_server, facilita
     _expect_bars(projector, "[data-vote]", [(pavilion, 8), (desk, 3), (ports, 3)])
     expect(projector.locator("[data-vote] .chart-row.is-flagged")).to_have_attribute("data-label", ports)
     _inside_viewport(projector, "[data-vote] .chart")
+    check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
+    check_layout(cockpit)
     shot(cockpit, "cockpit-dots-revealed")
     shot(projector, "projector-dots-revealed")
     open_card.locator("[data-reveal-results]").click()  # Hide again: the room's bars go
@@ -219,6 +231,7 @@ def test_dot_vote_reveal_limits_rerun_and_compare(screens, live_server, facilita
         "not side by side"
     )
     detail.scroll_into_view_if_needed()
+    check_layout(cockpit)
     shot(cockpit, "cockpit-compare")
     _disconnect(phones)
     _finish(screens, live_server)
@@ -253,6 +266,8 @@ def test_ranking_shows_borda_and_the_condorcet_winner(screens, live_server, faci
     _expect_bars(projector, "[data-vote]", [(pavilion, 5), (desk, 3), (ports, 1)])
     expect(vote.locator("[data-condorcet] .condorcet-name")).to_have_text(pavilion)
     _inside_viewport(projector, "[data-vote] .chart")
+    check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
+    check_layout(cockpit)
     shot(cockpit, "cockpit-ranking")
     shot(projector, "projector-ranking")
 
@@ -335,6 +350,8 @@ def test_scoring_markets_shows_a_table_and_the_quadrant(screens, live_server, fa
     expect(vote.locator(".tag.flag")).to_have_text(["worth discussing"])
     _inside_viewport(projector, "[data-vote] .chart-quadrant")
     _inside_viewport(projector, "[data-vote] .results-table")
+    check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
+    check_layout(cockpit)
     shot(projector, "projector-scores")
     _disconnect(phones)
     _finish(screens, live_server)

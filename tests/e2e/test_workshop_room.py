@@ -16,6 +16,8 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import (
     CONN,
     PROJECTOR,
+    PROJECTOR_FONTS,
+    check_layout,
     create_workshop,
     db_items,
     items_with,
@@ -81,7 +83,10 @@ def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot
     cockpit, projector, workshop_id, code = _facilitator(screens, live_server, "Going beyond Europe")
 
     # The projector shows the code in large type and a QR of the join link, large enough
-    # to read and scan from the back of the room, without scrolling.
+    # to read and scan from the back of the room, without scrolling (in Propose, where the
+    # code is in a corner, J brings them back for latecomers).
+    expect(projector.locator("[data-corner-code]")).to_contain_text(code)
+    projector.keyboard.press("j")
     expect(projector.locator(".proj-code")).to_have_text(code)
     _assert_qr_encodes(projector, f"{live_server.url}/j/{code}")
     vp = PROJECTOR["viewport"]
@@ -117,9 +122,10 @@ def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot
         expect(market.locator(".tag").first).to_have_text("Target market")
     expect(cockpit.locator("[data-connected]")).to_have_text("3 people connected")
     expect(projector.locator("[data-connected]")).to_have_text("3 people connected")
-    shot(cockpit, "cockpit-three-items")
-    shot(projector, "projector-three-items")
-    shot(ada, "phone-three-items")
+    check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
+    shot(cockpit, "cockpit-three-items", docs="cockpit")
+    shot(projector, "projector-three-items", docs="projector")
+    shot(ada, "phone-three-items", docs="phone")
 
     # Chiara's phone loses the Wi-Fi and proposes anyway.
     chiara.context.set_offline(True)

@@ -1,14 +1,20 @@
-// The projector: what the room looks at, in type read from the back of the room.
+// The projector: what the room looks at, in type read from the back of the room (at
+// 1920×1080: what the room must read at least 28 px, the rest at least 22 px).
 // Per phase: a welcome with the join code and QR (lobby), the items (propose), the items
-// by support (discuss), the board (cluster), the open round's count and, once revealed, its
-// results as charts (vote; the latest revealed round in results), a thank-you (closed).
-// A spotlight shows one item very large. The facilitator drives the room from this page's
-// keyboard too (a presenter remote sends PageUp/PageDown): see keydown below.
+// by support (discuss), the board (cluster), the open round's choices and count and, once
+// revealed, its results as charts (vote; the latest revealed round in results), a thank-you
+// (closed). After the lobby the join code shrinks to a corner (J brings the panel back).
+// Nothing is cut or shrunk to fit: what does not fit is shown page by page (pager.js), the
+// pages turning by themselves, ↓ and ↑ turning them at once. A spotlight shows one item very
+// large, with its comments. The facilitator drives the room from this page's keyboard too
+// (a presenter remote sends PageUp/PageDown): see keydown below.
 import { Live, bootData, plural } from "./live.js";
-import { el, itemCard } from "./items.js";
+import { countryName, el, itemCard } from "./items.js";
 import { renderBoard } from "./board.js";
 import { mountCountdown } from "./timer.js";
 import { BAR_ROW } from "./charts.js";
+import { Pager, pagesOf, roomBelow } from "./pager.js";
+import { mountSpotlight, shownComments } from "./projector_spotlight.js";
 import { methodName, renderResults, resultsShown, roundsOf, votedText } from "./round_results.js";
 
 const boot = bootData();
@@ -27,16 +33,19 @@ const connected = $("[data-connected]");
 const toast = $("[data-toast]");
 const help = $("[data-help]");
 const cards = new Map(); // item id -> {node, sig}
+const pagerBox = $("[data-pager]");
+const pager = new Pager(pagerBox, t, { onTurn: () => render(live.state) });
 
 const live = new Live(boot, render);
 live.showError = (message) => say(message || t.error, true);
+const spotlight = mountSpotlight(live, t);
 const countdown = mountCountdown($("[data-countdown]"), live, t);
 const spotCountdown = mountCountdown($("[data-spotlight-countdown]"), live, t);
 
 // Which view each phase shows, and whether the join panel stays large.
 const PHASES = {
   lobby: { view: "welcome", join: true },
-  propose: { view: "items", join: true },
+  propose: { view: "items" },
   discuss: { view: "ranked" },
   cluster: { view: "cluster" },
   vote: { view: "vote", text: "voting_here" },
@@ -51,10 +60,11 @@ function render(state) {
   spotCountdown.update();
   const phase = PHASES[ws.phase] || PHASES.propose;
   const ended = ws.status !== "open";
+  const join = joinShown(ws, phase);
   document.body.dataset.phase = ws.phase;
-  document.body.classList.toggle("is-compact", !phase.join);
-  $("[data-join]").hidden = !phase.join;
-  $("[data-corner-code]").hidden = Boolean(phase.join) || ended || ws.phase === "closed";
+  document.body.classList.toggle("is-compact", !join);
+  $("[data-join]").hidden = !join;
+  $("[data-corner-code]").hidden = join || ended || ws.phase === "closed";
   $("[data-phase-name]").textContent = boot.phases[ws.phase] || "";
   connected.textContent = plural(t, "connected_one", "connected_many", state.connected);
   const secret = ws.private_ideation && ws.phase === "propose";
@@ -64,28 +74,36 @@ function render(state) {
   const round = phase.view === "vote" ? shownRound(state, ws.phase) : null;
   const view = phase.view === "vote" && !round ? "message" : phase.view;
   for (const [name, node] of Object.entries(views)) node.hidden = name !== view || ended;
-  if (ended) return renderSpotlight(state);
+  if (ended || !["items", "ranked", "cluster", "vote"].includes(view)) pager.count(view, 1);
+  if (ended) return spotlight.render(state);
   if (round) renderVote(state, round);
   if (phase.view === "items") renderItems(state);
   if (phase.view === "ranked") renderRanked(state);
-  if (phase.view === "cluster") renderBoard(views.cluster, live, t, { editable: false });
+  if (phase.view === "cluster") renderCluster();
   if (view === "message") views.message.textContent = t[phase.text];
-  renderSpotlight(state);
-  fitToScreen();
+  spotlight.render(state);
 }
 
-// A projector cannot scroll: when the board outgrows the screen, shrink the type of
-// the cards step by step (down to 55 %) until it fits.
-function fitToScreen() {
-  const root = document.documentElement;
-  let scale = 1;
-  root.style.setProperty("--proj-scale", "1");
-  while (root.scrollHeight > window.innerHeight && scale > 0.55) {
-    scale = Math.round((scale - 0.05) * 100) / 100;
-    root.style.setProperty("--proj-scale", String(scale));
+// The join panel is large in the lobby and a corner code after it; J shows or hides it in
+// any phase, until the room moves to another phase.
+let joinPhase = null;
+let joinAsked = null;
+function joinShown(ws, phase) {
+  if (ws.phase !== joinPhase) {
+    joinPhase = ws.phase;
+    joinAsked = null;
   }
+  if (ws.status !== "open" || ws.phase === "closed") return false;
+  return joinAsked ?? Boolean(phase.join);
 }
-window.addEventListener("resize", fitToScreen);
+
+// --- pages --------------------------------------------------------------------------
+
+// A list (or a grid) shown page by page: as many rows as fit above the indicator.
+function pageList(key, list) {
+  const nodes = [...list.children];
+  pager.show(key, pagesOf(nodes, "y", roomBelow(list, pagerBox)), nodes);
+}
 
 function keyed(list, nodes) {
   nodes.forEach((node, i) => {
@@ -99,11 +117,15 @@ function card(item, extra) {
   const cached = cards.get(item.id);
   if (cached && cached.sig === sig) return cached.node;
   const node = itemCard(item, t);
-  if (extra) {
+  // Counts only when there is something to count: a row of "+0 · 0 comments" says nothing.
+  if (extra && (extra.plus || extra.comments)) {
     const meta = el("p", "proj-meta");
-    const plus = el("span", "proj-plus", `+${extra.plus}`);
-    plus.setAttribute("aria-label", t.plus_one_label.replace("{n}", String(extra.plus)));
-    meta.append(plus, el("span", "proj-ncomments", plural(t, "comments_one", "comments_many", extra.comments)));
+    if (extra.plus) {
+      const plus = el("span", "proj-plus", `+${extra.plus}`);
+      plus.setAttribute("aria-label", t.plus_one_label.replace("{n}", String(extra.plus)));
+      meta.append(plus);
+    }
+    if (extra.comments) meta.append(el("span", "proj-ncomments", plural(t, "comments_one", "comments_many", extra.comments)));
     node.prepend(meta);
   }
   cards.set(item.id, { node, sig });
@@ -113,14 +135,48 @@ function card(item, extra) {
 function renderItems(state) {
   // Newest first, so what was just sent shows at the top.
   keyed(views.items, [...state.items.values()].reverse().map((item) => card(item, null)));
+  pageList("items", views.items);
 }
 
 function renderRanked(state) {
   const comments = new Map();
-  for (const c of state.comments.values()) comments.set(c.item_id, (comments.get(c.item_id) || 0) + 1);
+  for (const c of shownComments(state)) comments.set(c.item_id, (comments.get(c.item_id) || 0) + 1);
   const plus = (item) => state.reactions.get(item.id) || 0;
   const items = [...state.items.values()].sort((a, b) => plus(b) - plus(a) || a.id - b.id);
   keyed(views.ranked, items.map((item) => card(item, { plus: plus(item), comments: comments.get(item.id) || 0 })));
+  pageList("ranked", views.ranked);
+}
+
+// The board, read-only: as many theme columns as fit side by side per page, and in a column
+// the cards that fit, then "and 3 more".
+function renderCluster() {
+  renderBoard(views.cluster, live, t, { editable: false });
+  const grid = views.cluster.querySelector(".board-columns");
+  const columns = [...grid.children];
+  pager.show("cluster", pagesOf(columns, "x", grid.clientWidth), columns);
+  for (const column of columns) if (!column.hidden) fitColumn(column);
+}
+
+function fitColumn(column) {
+  const cards = [...column.querySelectorAll(".board-card")];
+  let more = column.querySelector(".proj-more");
+  if (!more) {
+    more = el("p", "proj-more");
+    column.append(more);
+  }
+  for (const c of cards) c.hidden = false;
+  more.hidden = true;
+  const limit = pagerBox.getBoundingClientRect().top - 0.01 * window.innerWidth;
+  const bottom = (node) => node.getBoundingClientRect().bottom + parseFloat(getComputedStyle(column).paddingBottom);
+  // A lone card is shown whole: a column is never only "and 1 more".
+  if (cards.length < 2 || bottom(cards.at(-1)) <= limit) return;
+  more.hidden = false;
+  let fit = cards.length;
+  do {
+    fit -= 1;
+    cards[fit].hidden = true;
+    more.textContent = plural(t, "more_one", "more_many", cards.length - fit);
+  } while (fit > 1 && bottom(more) > limit);
 }
 
 // --- voting -----------------------------------------------------------------------
@@ -135,9 +191,8 @@ function shownRound(state, phase) {
 let voteSig = null;
 function renderVote(state, round) {
   const tally = state.tallies.get(round.id);
-  const sig = JSON.stringify([round, tally]);
-  if (sig === voteSig) return;
-  voteSig = sig;
+  const sig = () => JSON.stringify([round, tally, pager.key, pager.page, window.innerWidth, window.innerHeight]);
+  if (sig() === voteSig) return;
   const shown = resultsShown(round, tally);
   const closed = round.status !== "open";
   views.vote.classList.toggle("has-results", shown);
@@ -150,40 +205,77 @@ function renderVote(state, round) {
   $("[data-vote-note]").textContent = note;
   $("[data-vote-note]").hidden = !note;
   const holder = $("[data-vote-results]");
-  holder.replaceChildren(shown ? renderResults(round, tally, t, { width: 1000 }) : "");
-  if (shown) fitBars(holder, round, tally);
+  holder.replaceChildren();
+  renderChoices(shown || closed ? null : round);
+  if (shown) renderRoundResults(holder, round, tally);
+  else if (closed) pager.count(`hidden:${round.id}`, 1);
+  voteSig = sig();
 }
 
-// Bars fill the room left under the title: with many rows the chart gets a wider viewBox
-// (so it keeps the screen's width instead of shrinking into a narrow column).
-function fitBars(holder, round, tally) {
-  let svg = holder.querySelector(".chart-bars");
-  if (!svg) return;
-  const rows = svg.querySelectorAll(".chart-row").length;
-  const room = Math.max(160, window.innerHeight - svg.getBoundingClientRect().top - 0.03 * window.innerWidth - 8);
-  const width = Math.max(1000, Math.ceil((rows * BAR_ROW * holder.clientWidth) / room));
-  if (width > 1000) {
-    holder.replaceChildren(renderResults(round, tally, t, { width }));
-    svg = holder.querySelector(".chart-bars");
-  }
-  svg.style.maxHeight = `${room}px`;
+// While a round is open the room sees what it votes on: the choices (and the criteria).
+function renderChoices(round) {
+  const list = $("[data-vote-choices]");
+  const criteria = $("[data-vote-criteria]");
+  list.hidden = !round;
+  views.vote.classList.toggle("has-choices", Boolean(round));
+  criteria.hidden = !round || round.method !== "scores";
+  if (!round) return list.replaceChildren();
+  criteria.textContent = t.scored_on.replace("{criteria}", round.criteria.map((c) => c.name).join(" · "));
+  list.replaceChildren(...round.options.filter((o) => !o.removed).map(choice));
+  pageList(`choices:${round.id}`, list);
 }
+
+function choice(option) {
+  const li = el("li", "proj-choice");
+  if (option.country) li.append(el("strong", "country", countryName(option.country)));
+  li.append(el("span", "proj-choice-text", option.label));
+  return li;
+}
+
+// Charts are drawn with their text READ_PX high on any screen: their viewBox is as many units
+// wide as the box they fill, scaled by their font (in units) over READ_PX.
+const READ_PX = () => 0.017 * window.innerWidth; // 32.6 px at 1920
+const BAR_FONT = 26; // charts.js: the bars' text, in viewBox units
+const QUADRANT_FONT = 24; // charts.js: the 2×2's text
+
+function renderRoundResults(holder, round, tally) {
+  const key = `results:${round.id}`;
+  if (round.method === "scores") return renderScoreResults(holder, round, tally, key);
+  const width = Math.round((holder.clientWidth * BAR_FONT) / READ_PX());
+  // First one row, to see where the chart starts; then as many rows a page as fit under it.
+  holder.replaceChildren(renderResults(round, tally, t, { width, rows: [0, 1] }));
+  const svg = holder.querySelector(".chart-bars");
+  const total = tally.results.length;
+  if (!svg) return pager.count(key, 1);
+  const rowPx = (BAR_ROW * svg.getBoundingClientRect().width) / width;
+  const per = Math.max(1, Math.floor(roomBelow(svg, pagerBox) / rowPx));
+  const page = pager.count(key, Math.ceil(total / per));
+  holder.replaceChildren(renderResults(round, tally, t, { width, rows: [page * per, page * per + per] }));
+}
+
+// The table beside the 2×2: the 2×2 fills its half at the set type size, the table's rows
+// go page by page.
+function renderScoreResults(holder, round, tally, key) {
+  holder.replaceChildren(renderResults(round, tally, t, {}));
+  const box = holder.querySelector(".scores-quadrant");
+  if (box) {
+    const unit = READ_PX() / QUADRANT_FONT;
+    const w = box.clientWidth;
+    const h = Math.min(roomBelow(box, pagerBox), w);
+    const quadrant = { width: Math.round(w / unit), height: Math.round(h / unit) };
+    holder.replaceChildren(renderResults(round, tally, t, { quadrant }));
+  }
+  const rows = [...holder.querySelectorAll(".results-table tbody tr")];
+  const legend = holder.querySelector(".crit-legend");
+  if (!rows.length) return pager.count(key, 1);
+  const below = legend ? legend.getBoundingClientRect().bottom - rows.at(-1).getBoundingClientRect().bottom : 0;
+  pager.show(key, pagesOf(rows, "y", roomBelow(rows[0], pagerBox) - below), rows);
+}
+
 window.addEventListener("resize", () => {
   voteSig = null;
   if (live.state.workshop) render(live.state);
 });
-
-function renderSpotlight(state) {
-  const item = state.items.get(state.workshop.spotlight_item_id);
-  const box = $("[data-spotlight]");
-  box.hidden = !item;
-  if (!item) return;
-  $("[data-spotlight-text]").textContent = item.text;
-  $("[data-spotlight-author]").textContent = item.author ? `— ${item.author}` : "";
-  const n = state.reactions.get(item.id) || 0;
-  $("[data-spotlight-plus]").textContent = n ? `+1 × ${n}` : "";
-  box.dataset.itemId = String(item.id);
-}
 
 // --- the facilitator's keyboard ----------------------------------------------------
 
@@ -233,6 +325,18 @@ function toggleHelp(show = help.hidden) {
   help.hidden = !show;
 }
 
+function toggleJoin() {
+  const ws = live.state.workshop;
+  joinAsked = !joinShown(ws, PHASES[ws.phase] || PHASES.propose);
+  voteSig = null;
+  render(live.state);
+}
+
+// ↓ and ↑ turn the spotlight's comments when it is up, else the pages behind it.
+function turnPage(by) {
+  if (!spotlight.turn(by)) pager.turn(by);
+}
+
 const KEYS = {
   ArrowRight: () => step(1),
   PageDown: () => step(1),
@@ -243,6 +347,9 @@ const KEYS = {
   s: clearSpotlight,
   Escape: () => (help.hidden ? clearSpotlight() : toggleHelp(false)),
   "?": () => toggleHelp(),
+  ArrowDown: () => turnPage(1),
+  ArrowUp: () => turnPage(-1),
+  j: toggleJoin,
 };
 
 document.addEventListener("keydown", (e) => {

@@ -5,7 +5,10 @@
 //   methodName(round, t)    "Dot vote", "Ranking", "Scoring of markets"
 //   votedText(tally, t)     "17 of 23 have voted"
 //   resultsShown(round, tally)  whether this screen has results to show
-//   renderResults(round, tally, t, { width })  a <div class="round-results"> with the charts
+//   renderResults(round, tally, t, { width, rows, quadrant })  a <div class="round-results"> with
+//       the charts. width: the bar chart's viewBox width; rows: [start, end] to draw only those
+//       bars (a projector's page; the bars keep the scale of all); quadrant: {width, height}
+//       of the 2×2's viewBox
 import { countryName, el } from "./items.js";
 import { barChart, quadrantChart } from "./charts.js";
 
@@ -42,7 +45,7 @@ function optionsById(round) {
 const one = (n) => (Number.isInteger(n) ? String(n) : Number(n).toFixed(1));
 const two = (n) => (n === null || n === undefined ? "–" : Number(n).toFixed(2));
 
-export function renderResults(round, tally, t, { width } = {}) {
+export function renderResults(round, tally, t, { width, rows, quadrant } = {}) {
   const box = el("div", `round-results method-${round.method}`);
   box.dataset.roundId = String(round.id);
   if (!resultsShown(round, tally)) {
@@ -54,21 +57,29 @@ export function renderResults(round, tally, t, { width } = {}) {
     box.append(el("p", "muted round-empty", t.no_ballots));
     return box;
   }
-  if (round.method === "scores") return renderScores(box, round, tally, t);
+  if (round.method === "scores") return renderScores(box, round, tally, t, quadrant);
   const options = optionsById(round);
   if (round.method === "ranking") box.append(condorcet(round, tally, options, t));
-  const chart = barChart(tally.results, {
+  const chart = barChart(rows ? tally.results.slice(...rows) : tally.results, {
     label: (row) => optionLabel(options.get(row.item_id)),
     value: (row) => row.points,
     flag: (row) => (row.contested ? t.worth_discussing : null),
     note: (row) => `${t.spread} ${one(row.spread)}`,
     format: one,
     width,
+    max: Math.max(1, ...tally.results.map((row) => row.points)),
+    roomFor: widestAfterBar(tally.results, t),
     title: round.method === "ranking" ? t.borda_points : t.dots_given,
   });
   box.append(el("p", "chart-caption", round.method === "ranking" ? t.borda_points : t.dots_given), chart);
   box.append(segments(tally, options, t));
   return box;
+}
+
+// The widest value and flag at a bar's end: a chart drawn a page at a time keeps one scale.
+function widestAfterBar(results, t) {
+  const most = one(Math.max(0, ...results.map((row) => row.points)));
+  return results.some((row) => row.contested) ? `${most} ⚑ ${t.worth_discussing}` : most;
 }
 
 // Results per cluster and per sector: groups of fewer than 3 voters are never shown.
@@ -115,13 +126,37 @@ function meansOf(row) {
   return Object.fromEntries((row.criteria || []).map((c) => [c.criterion, c.mean]));
 }
 
-function renderScores(box, round, tally, t) {
+// A criterion's key in the scores table: A, B, C… (named in the legend under it).
+const critKey = (i) => String.fromCharCode(65 + (i % 26));
+
+// Criterion names are long ("Knowledge and expertise in AI and blockchain", longer still in
+// German): the columns are headed by a key and the names given once, in a legend, so the
+// table fits a 1366 laptop and a 1920 projector.
+function criterionHead(c, i) {
+  const th = el("th", "num crit");
+  th.title = c.name;
+  const key = el("span", "crit-key", critKey(i));
+  key.setAttribute("aria-hidden", "true");
+  th.append(key, el("span", "sr-only", c.name));
+  return th;
+}
+
+function criteriaLegend(criteria) {
+  const legend = el("dl", "crit-legend");
+  criteria.forEach((c, i) => {
+    const weight = c.weight !== undefined && c.weight !== 1 ? ` ×${one(c.weight)}` : "";
+    legend.append(el("dt", "crit-key", critKey(i)), el("dd", "", `${c.name}${weight}`));
+  });
+  return legend;
+}
+
+function renderScores(box, round, tally, t, size = {}) {
   const options = optionsById(round);
   const criteria = round.criteria;
   const table = el("table", "table results-table");
   const head = el("tr");
   head.append(el("th", "num", "#"), el("th", "", t.market_col), el("th", "num", t.score_col));
-  for (const c of criteria) head.append(el("th", "num crit", c.name));
+  criteria.forEach((c, i) => head.append(criterionHead(c, i)));
   head.append(el("th", "num", t.voters_col));
   table.append(el("thead"), el("tbody"));
   table.tHead.append(head);
@@ -151,6 +186,7 @@ function renderScores(box, round, tally, t) {
   const grid = el("div", "scores-grid");
   const tableBox = el("div", "scores-table");
   tableBox.append(table);
+  if (criteria.length) tableBox.append(criteriaLegend(criteria));
   grid.append(tableBox);
   if (criteria.length > 1) {
     const chartBox = el("div", "scores-quadrant");
@@ -162,8 +198,8 @@ function renderScores(box, round, tally, t) {
       max: 5,
       mid: 3,
       // Half a screen wide at most: a narrower viewBox keeps its labels readable.
-      width: 760,
-      height: 600,
+      width: size?.width || 760,
+      height: size?.height || 600,
       quadrants: [t.quad_tl, t.quad_tr, t.quad_bl, t.quad_br],
       title: t.quadrant_title,
     }));
