@@ -7,6 +7,7 @@
 //   resultsShown(round, tally)  whether this screen has results to show
 //   renderResults(round, tally, t, { width })  a <div class="round-results"> with the charts
 import { countryName, el } from "./items.js";
+import { plural } from "./live.js";
 import { barChart, quadrantChart } from "./charts.js";
 
 export function roundsOf(state) {
@@ -90,11 +91,22 @@ function segments(tally, options, t) {
       line.append(el("strong", "", `${seg.segment} · ${t.voters_n.replace("{n}", seg.voters)}: `), top.join(", "));
       section.append(line);
     }
-    if (part.hidden_segments) section.append(el("p", "muted small", t.segments_hidden.replace("{n}", part.hidden_segments)));
+    for (const why of hiddenWhy(part, t)) section.append(el("p", "muted small segments-hidden", why));
     if (!part.segments.length && !part.hidden_segments) section.append(el("p", "muted small", t.segments_none));
     wrap.append(section);
   }
   return wrap;
+}
+
+// Why groups are not shown: too few voters, or enough but hidden with the small ones, since
+// with the overall result they would give away how the few voters left out voted.
+function hiddenWhy(part, t) {
+  const small = part.hidden_small ?? part.hidden_segments ?? 0;
+  const protecting = part.hidden_protecting ?? 0;
+  const out = [];
+  if (small) out.push(plural(t, "segments_hidden_one", "segments_hidden", small));
+  if (protecting) out.push(plural(t, "segments_protecting_one", "segments_protecting_many", protecting));
+  return out;
 }
 
 function condorcet(round, tally, options, t) {
