@@ -455,8 +455,9 @@ def test_scores_match_the_reference(case):
         assert close(r.weighted_score, float(weighted))
         assert all(close(r.means[c], float(means[c])) and close(r.spreads[c], spreads[c]) for c in weights)
         assert close(r.spread, spread)
+        total = sum(map(Fraction, weights.values()))
         views = [
-            sum(Fraction(weights[c]) * b[r.item_id][c] for c in weights) / sum(map(Fraction, weights.values()))
+            sum(Fraction(weights[c]) * b[r.item_id][c] for c in weights) / total
             for b in ballots
             if r.item_id in b
         ]

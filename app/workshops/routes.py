@@ -13,7 +13,7 @@ from app.auth.policy import facilitator_required
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Role, Workshop
 from app.workshops import bp, join_limits, offline, services
-from app.workshops.countries import countries
+from app.workshops.countries import search_list
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.phases import TEMPLATES
 from app.workshops.services import deletion
@@ -55,7 +55,7 @@ def join(code: str) -> ResponseReturnValue:
             "workshops/room.html",
             workshop=workshop,
             item_form=ItemForm(),
-            countries=countries(),
+            countries=search_list(),
             offline=kept,
         )
         return offline.personal_page(make_response(page), joined, kept["person"])

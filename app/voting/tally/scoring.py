@@ -85,8 +85,8 @@ def _views(rows: list[Mapping[Hashable, int]], weights: dict[Hashable, Fraction]
     for row in rows:
         scored = {key: weight for key, weight in weights.items() if weight and key in row}
         if scored:
-            total = sum(scored.values(), Fraction(0))
-            views.append(float(sum((weight * row[key] for key, weight in scored.items()), Fraction(0)) / total))
+            points = sum((weight * row[key] for key, weight in scored.items()), Fraction(0))
+            views.append(float(points / sum(scored.values(), Fraction(0))))
     return views
 
 
