@@ -35,6 +35,7 @@ class Target(enum.StrEnum):
     THEME = "theme"  # the items of one theme
     THEMES = "themes"  # the themes themselves
     MARKETS = "markets"  # the target markets proposed
+    CHOICES = "choices"  # only the choices the facilitator wrote (a quick poll); any target may add some
 
 
 # The criteria the joint strategy is built on, each scored 1-5.
@@ -120,7 +121,8 @@ class Round(db.Model):
 
 
 class RoundOption(db.Model):
-    """One choice on the ballot: an item or a theme, with its label as it was when the round opened."""
+    """One choice on the ballot: an item, a theme, or a choice the facilitator wrote (neither), with its
+    label as it was when the round opened."""
 
     __tablename__ = "round_options"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -27,6 +27,8 @@ from app.workshops import phases
 from app.workshops.services.changes import bump, fetch, finish, is_id, open_workshop, replay
 
 MAX_POINTS = 100
+MAX_CHOICES = 30  # written choices a round may have
+CHOICE_MAX = 200
 
 
 def open_round(actor: Actor, op_id: str, settings: dict) -> dict:
@@ -293,7 +295,7 @@ def _round_settings(workshop: Workshop, settings: dict) -> dict:
         raise Invalid(_("Choose a voting method."), field="method")
     if target not in tuple(Target):
         raise Invalid(_("Choose what to vote on."), field="target")
-    if workshop.private_ideation and target != Target.THEMES:
+    if workshop.private_ideation and target not in (Target.THEMES, Target.CHOICES):
         # Every phone and the projector would read every participant's private ideas.
         raise NotNow(
             _("Ideation is private: reveal the ideas first, then open a round on them."), field="target"
@@ -354,15 +356,38 @@ def _options(workshop: Workshop, settings: dict) -> list[RoundOption]:
             sa.select(Theme).where(Theme.workshop_id == workshop_id).order_by(Theme.position)
         )
         rows = [RoundOption(theme_id=t.id, label=t.name) for t in themes]
+    elif target == Target.CHOICES:
+        rows = []
     else:
         rows = [
             RoundOption(item_id=i.id, label=i.text, country=i.country) for i in _items(workshop_id, settings)
         ]
+    if "option_ids" not in settings:
+        rows += [RoundOption(label=label) for label in _written(settings.get("choices"))]
     if len(rows) < 2:
-        raise Invalid(_("A round needs at least two choices."), field="item_ids")
+        field = "choices" if target == Target.CHOICES else "item_ids"
+        raise Invalid(_("A round needs at least two choices."), field=field)
     for position, row in enumerate(rows):
         row.position = position
     return rows
+
+
+def _written(raw: object) -> list[str]:
+    """The choices the facilitator wrote for the round (a quick poll's options, or added to any round)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_CHOICES:
+        raise Invalid(_("Write at most %(n)s choices.", n=MAX_CHOICES), field="choices")
+    labels: dict[str, str] = {}
+    for entry in raw:
+        if not isinstance(entry, str) or not entry.strip() or len(entry) > CHOICE_MAX or "\x00" in entry:
+            raise Invalid(_("Write each choice in 1 to 200 characters."), field="choices")
+        label = " ".join(entry.split())
+        if label.casefold() in labels:
+            twice = _("“%(label)s” is there twice: write each choice once.", label=label)
+            raise Invalid(twice, field="choices")
+        labels[label.casefold()] = label
+    return list(labels.values())
 
 
 def _items(workshop_id: int, settings: dict) -> list[Item]:

@@ -68,9 +68,13 @@ def _ballot_lines(round_: dict) -> list[str]:
         "theme": _("The items of one theme were on the ballot."),
         "themes": _("The themes themselves were on the ballot."),
         "markets": _("The target markets proposed were on the ballot."),
+        "choices": _("Choices the facilitator wrote were on the ballot."),
     }.get(round_.get("target"))
     if target:
         lines.append(target)
+    written = [o for o in round_.get("options") or [] if o.get("item") is None and o.get("theme") is None]
+    if written and round_.get("target") != "choices":
+        lines.append(_("The facilitator added choices of their own."))
     if round_.get("anonymous"):
         lines.append(_("Anonymous ballots: nobody, the facilitator included, can tell who voted what."))
     else:
