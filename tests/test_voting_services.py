@@ -171,6 +171,18 @@ def test_open_round_defaults_and_each_target(app):
     assert [r[2] for r in stored(app, "rounds")] == [1, 2, 3, 4]
 
 
+def test_default_criteria_are_named_in_the_workshops_language(app):
+    # Issue 16: they were named in the language of the browser that opened the round.
+    room = Room(language="de")
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        markets = room.open(target="markets", method="scores")
+    assert [c["name"] for c in markets["criteria"]] == [
+        "Marktpotenzial",
+        "Finanzierungsmöglichkeiten",
+        "Wissen und Know-how in KI und Blockchain",
+    ]
+
+
 def test_one_round_open_at_a_time(app):
     room = Room()
     room.open()

@@ -875,3 +875,19 @@ def test_a_phone_hears_refusals_in_its_workshops_language_and_the_cockpit_in_its
     sock = phone(app, workshop)
     ack = sock.emit("propose_item", {"op_id": op(), "text": "Ein Büro in Tokio"}, namespace=NS, callback=True)
     assert ack["ok"] is False and ack["error"].startswith("Gerade nicht möglich"), ack
+
+
+def test_the_projector_hears_refusals_in_its_workshops_language(app):
+    # Issue 16: the projector's own words follow the workshop's language, its toasts too.
+    user = make_user()
+    workshop = make_workshop(user, phase="lobby", language="de")
+    http = login(app.test_client(), user)
+    http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "it"
+    projector = connect(app, http, workshop, view="screen")
+    ack = projector.emit("set_phase", {"op_id": op(), "phase": "nowhere"}, namespace=NS, callback=True)
+    assert ack == {
+        "ok": False,
+        "code": "Invalid",
+        "field": "phase",
+        "error": "Dieser Workshop hat diese Phase nicht.",
+    }

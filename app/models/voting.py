@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.workshop import Item, ItemState, stamp, utcnow
@@ -38,11 +39,12 @@ class Target(enum.StrEnum):
     CHOICES = "choices"  # only the choices the facilitator wrote (a quick poll); any target may add some
 
 
-# The criteria the joint strategy is built on, each scored 1-5.
+# The criteria the joint strategy is built on, each scored 1-5; a round gets their names in its
+# workshop's language (voting.services.default_criteria).
 DEFAULT_CRITERIA = (
-    ("Market potential", 1.0),
-    ("Capital opportunities", 1.0),
-    ("Knowledge and expertise in AI and blockchain", 1.0),
+    (_l("Market potential"), 1.0),
+    (_l("Capital opportunities"), 1.0),
+    (_l("Knowledge and expertise in AI and blockchain"), 1.0),
 )
 
 

@@ -11,6 +11,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app import outages, realtime
@@ -51,7 +52,8 @@ def _open(actor: Actor, op_id: str, settings: dict) -> dict:
     round_ = Round(workshop_id=workshop.id, number=number, **_round_settings(workshop, settings))
     round_.options = _options(workshop, settings)
     if round_.method == Method.SCORES:
-        round_.criteria = _criteria(settings.get("criteria"))
+        chosen = settings.get("criteria")
+        round_.criteria = _criteria(default_criteria(workshop.language) if chosen is None else chosen)
     db.session.add(round_)
     db.session.flush()
     result = finish(
@@ -408,10 +410,15 @@ def _items(workshop_id: int, settings: dict) -> list[Item]:
     return list(db.session.scalars(query.order_by(Item.theme_id, Item.position, Item.id)))
 
 
+def default_criteria(language: str) -> list[dict]:
+    """The joint strategy's three criteria, named in this language: a round's in its workshop's, as
+    the room reads them on the projector and the phones, whoever's browser opened the round."""
+    with force_locale(language):
+        return [{"name": str(name), "weight": weight} for name, weight in DEFAULT_CRITERIA]
+
+
 def _criteria(raw: object) -> list[Criterion]:
     """The criteria markets are scored on: the joint strategy's three unless the facilitator changed them."""
-    if raw is None:
-        raw = [{"name": name, "weight": weight} for name, weight in DEFAULT_CRITERIA]
     if not isinstance(raw, list) or not 1 <= len(raw) <= 8:
         raise Invalid(_("Use from one to eight criteria."), field="criteria")
     rows = []

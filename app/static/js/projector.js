@@ -233,6 +233,14 @@ function toggleHelp(show = help.hidden) {
   help.hidden = !show;
 }
 
+// F: the projector fills the screen (a browser asks for a key press or a click before it may).
+function toggleFullscreen() {
+  if (document.fullscreenElement) return document.exitFullscreen();
+  document.documentElement.requestFullscreen?.().catch(() => say(t.error, true));
+}
+const fullscreenHint = $("[data-fullscreen-hint]");
+document.addEventListener("fullscreenchange", () => (fullscreenHint.hidden = Boolean(document.fullscreenElement)));
+
 const KEYS = {
   ArrowRight: () => step(1),
   PageDown: () => step(1),
@@ -243,6 +251,7 @@ const KEYS = {
   s: clearSpotlight,
   Escape: () => (help.hidden ? clearSpotlight() : toggleHelp(false)),
   "?": () => toggleHelp(),
+  f: toggleFullscreen,
 };
 
 document.addEventListener("keydown", (e) => {

@@ -6,8 +6,6 @@
 import { countryName, el } from "./items.js";
 import { methodName, optionLabel, renderResults, roundsOf, votedText } from "./round_results.js";
 
-const DEFAULT_CRITERIA_KEYS = ["criterion_market", "criterion_capital", "criterion_ai"];
-
 export function mountRounds(root, live, t, command) {
   const $ = (selector) => root.querySelector(selector);
   const form = $("[data-round-form]");
@@ -102,7 +100,9 @@ export function mountRounds(root, live, t, command) {
     li.append(nameInput, weightLabel, remove);
     return li;
   }
-  criteriaList.replaceChildren(...DEFAULT_CRITERIA_KEYS.map((k) => criterionRow(t[k], 1)));
+  // The joint strategy's criteria, named in the workshop's language (the room reads them).
+  const defaults = JSON.parse(criteriaList.dataset.defaults || "[]");
+  criteriaList.replaceChildren(...defaults.map((c) => criterionRow(c.name, c.weight)));
 
   // Choices the facilitator writes: a quick poll's options, or more choices for any round. Enter
   // goes on to the next choice (a new one after the last) instead of opening the round.
