@@ -8,6 +8,7 @@
 //     value at the bar's end, and a flag (e.g. "worth discussing") after the value.
 //       rows     any array
 //       label    row => text (long text is cut with "…"; the whole text is the row's <title>)
+//       rank     row => text drawn before the label ("2."), or falsy
 //       value    row => number (bar length; null or NaN draws no bar)
 //       max      the value of a full bar (default: the largest value, at least 1)
 //       flag     row => text or falsy; flagged rows get the class "is-flagged"
@@ -90,8 +91,13 @@ export function barChart(rows, opts = {}) {
     g.dataset.value = Number.isFinite(v) ? String(v) : "";
     g.append(node("title", {}, flagText ? `${text} (${flagText})` : text));
     const noteText = note(row);
-    const room = noteText ? chars - Math.ceil(noteText.length * 0.8) - 2 : chars;
-    g.append(node("text", { class: "chart-label", x: 0, y: font, "font-size": font, fill: "currentColor" }, cut(text, room)));
+    const rankText = opts.rank ? opts.rank(row) : "";
+    if (rankText) g.dataset.rank = rankText;
+    const room = (noteText ? chars - Math.ceil(noteText.length * 0.8) - 2 : chars) - (rankText ? rankText.length + 1 : 0);
+    const labelNode = node("text", { class: "chart-label", x: 0, y: font, "font-size": font, fill: "currentColor" });
+    if (rankText) labelNode.append(node("tspan", { class: "chart-rank", "font-weight": 700 }, `${rankText} `));
+    labelNode.append(cut(text, room));
+    g.append(labelNode);
     if (noteText) {
       g.append(node("text", { class: "chart-note", x: width, y: font, "text-anchor": "end", "font-size": font * 0.75, fill: "currentColor", "fill-opacity": 0.7 }, noteText));
     }

@@ -1,7 +1,8 @@
 // The projector: what the room looks at, in type read from the back of the room.
 // Per phase: a welcome with the join code and QR (lobby), the items (propose), the items
 // by support (discuss), the board (cluster), the open round's count and, once revealed, its
-// results as charts (vote; the latest revealed round in results), a thank-you (closed).
+// results as charts in the room's words (vote; every closed round in turn in results), a
+// thank-you (closed).
 // A spotlight shows one item very large. The facilitator drives the room from this page's
 // keyboard too (a presenter remote sends PageUp/PageDown): see keydown below.
 import { Live, bootData, plural } from "./live.js";
@@ -66,6 +67,7 @@ function render(state) {
   for (const [name, node] of Object.entries(views)) node.hidden = name !== view || ended;
   if (ended) return renderSpotlight(state);
   if (round) renderVote(state, round);
+  if (round) renderPage(state, ws.phase);
   if (phase.view === "items") renderItems(state);
   if (phase.view === "ranked") renderRanked(state);
   if (phase.view === "cluster") renderBoard(views.cluster, live, t, { editable: false });
@@ -125,11 +127,45 @@ function renderRanked(state) {
 
 // --- voting -----------------------------------------------------------------------
 
-// Vote: the open round (else the last one). Results: the latest revealed round (else the last).
+// Vote: the open round (else the last one). Results: every closed round, one after another (a
+// page each, turning by itself every ROUND_PAGE_MS, ↓ and ↑ to turn); else the last round.
+const ROUND_PAGE_MS = 15000;
+let roundPage = 0;
+let pageTimer = null;
+
+function resultRounds(state) {
+  const rounds = roundsOf(state);
+  const closed = rounds.filter((r) => r.status !== "open");
+  return closed.length ? closed : rounds.slice(-1);
+}
+
 function shownRound(state, phase) {
   const rounds = roundsOf(state);
-  const pick = phase === "vote" ? rounds.find((r) => r.status === "open") : rounds.findLast((r) => !r.results_hidden);
-  return pick || rounds.at(-1) || null;
+  if (phase === "vote") return rounds.find((r) => r.status === "open") || rounds.at(-1) || null;
+  const pages = resultRounds(state);
+  roundPage = Math.min(roundPage, Math.max(0, pages.length - 1));
+  return pages[roundPage] || null;
+}
+
+function turnRound(by) {
+  const pages = live.state.workshop?.phase === "results" ? resultRounds(live.state).length : 0;
+  if (pages < 2) return;
+  roundPage = (roundPage + by + pages) % pages;
+  startPaging(); // a page turned by hand stays its full time
+  render(live.state);
+}
+
+function startPaging() {
+  clearInterval(pageTimer);
+  pageTimer = setInterval(() => turnRound(1), ROUND_PAGE_MS);
+}
+startPaging();
+
+function renderPage(state, phase) {
+  const pages = phase === "results" ? resultRounds(state).length : 0;
+  const indicator = $("[data-vote-page]");
+  indicator.hidden = pages < 2;
+  indicator.textContent = pages < 2 ? "" : t.round_page.replace("{n}", String(roundPage + 1)).replace("{total}", String(pages));
 }
 
 let voteSig = null;
@@ -150,7 +186,7 @@ function renderVote(state, round) {
   $("[data-vote-note]").textContent = note;
   $("[data-vote-note]").hidden = !note;
   const holder = $("[data-vote-results]");
-  holder.replaceChildren(shown ? renderResults(round, tally, t, { width: 1000 }) : "");
+  holder.replaceChildren(shown ? renderResults(round, tally, t, { width: 1000, plain: true }) : "");
   if (shown) fitBars(holder, round, tally);
 }
 
@@ -163,7 +199,7 @@ function fitBars(holder, round, tally) {
   const room = Math.max(160, window.innerHeight - svg.getBoundingClientRect().top - 0.03 * window.innerWidth - 8);
   const width = Math.max(1000, Math.ceil((rows * BAR_ROW * holder.clientWidth) / room));
   if (width > 1000) {
-    holder.replaceChildren(renderResults(round, tally, t, { width }));
+    holder.replaceChildren(renderResults(round, tally, t, { width, plain: true }));
     svg = holder.querySelector(".chart-bars");
   }
   svg.style.maxHeight = `${room}px`;
@@ -252,6 +288,8 @@ const KEYS = {
   Escape: () => (help.hidden ? clearSpotlight() : toggleHelp(false)),
   "?": () => toggleHelp(),
   f: toggleFullscreen,
+  ArrowDown: () => turnRound(1),
+  ArrowUp: () => turnRound(-1),
 };
 
 document.addEventListener("keydown", (e) => {

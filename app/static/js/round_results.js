@@ -5,7 +5,8 @@
 //   methodName(round, t)    "Dot vote", "Ranking", "Scoring of markets"
 //   votedText(tally, t)     "17 of 23 have voted"
 //   resultsShown(round, tally)  whether this screen has results to show
-//   renderResults(round, tally, t, { width })  a <div class="round-results"> with the charts
+//   renderResults(round, tally, t, { width, plain })  a <div class="round-results"> with the charts;
+//                           plain: in the room's words (the projector), without the figures
 import { countryName, el } from "./items.js";
 import { plural } from "./live.js";
 import { barChart, quadrantChart } from "./charts.js";
@@ -43,7 +44,9 @@ function optionsById(round) {
 const one = (n) => (Number.isInteger(n) ? String(n) : Number(n).toFixed(1));
 const two = (n) => (n === null || n === undefined ? "–" : Number(n).toFixed(2));
 
-export function renderResults(round, tally, t, { width } = {}) {
+// `plain`: the room's words (the projector): ranks and ties, "points", "opinions split", no
+// spread figures, which stay in the cockpit and the exports.
+export function renderResults(round, tally, t, { width, plain = false } = {}) {
   const box = el("div", `round-results method-${round.method}`);
   box.dataset.roundId = String(round.id);
   if (!resultsShown(round, tally)) {
@@ -55,20 +58,58 @@ export function renderResults(round, tally, t, { width } = {}) {
     box.append(el("p", "muted round-empty", t.no_ballots));
     return box;
   }
-  if (round.method === "scores") return renderScores(box, round, tally, t);
+  if (round.method === "scores") return renderScores(box, round, tally, t, plain);
   const options = optionsById(round);
-  if (round.method === "ranking") box.append(condorcet(round, tally, options, t));
-  const chart = barChart(tally.results, {
+  if (round.method === "ranking") box.append(condorcet(round, tally, options, t, plain));
+  // A dot vote's choices with no dot fold into one line: the chart shows what the room chose.
+  const [shown, none] = round.method === "dots" ? foldZeros(tally.results) : [tally.results, []];
+  const tied = tiedRanks(shown);
+  const caption = round.method === "ranking" ? (plain ? t.points_caption : t.borda_points) : t.dots_given;
+  const chart = barChart(shown, {
     label: (row) => optionLabel(options.get(row.item_id)),
+    rank: (row) => rankText(row),
     value: (row) => row.points,
-    flag: (row) => (row.contested ? t.worth_discussing : null),
-    note: (row) => `${t.spread} ${one(row.spread)}`,
+    flag: (row) => (row.contested ? (plain ? t.opinions_split : t.worth_discussing) : null),
+    note: (row) => [tied(row) ? t.tied : "", plain ? "" : `${t.spread} ${one(row.spread)}`].filter(Boolean).join(" · "),
     format: one,
     width,
-    title: round.method === "ranking" ? t.borda_points : t.dots_given,
+    title: caption,
   });
-  box.append(el("p", "chart-caption", round.method === "ranking" ? t.borda_points : t.dots_given), chart);
+  box.append(el("p", "chart-caption", caption), chart);
+  if (none.length) box.append(noDots(none, options, t, plain));
+  if (plain && shown.some((row) => row.contested)) box.append(el("p", "muted split-note", `⚑ ${t.split_hint}`));
   box.append(segments(tally, options, t));
+  return box;
+}
+
+// "2." for a ranked choice, "–" for one not scored yet (a rank of null).
+export function rankText(row) {
+  return row.rank === null || row.rank === undefined ? "–" : `${row.rank}.`;
+}
+
+// Whether a row shares its rank with another (competition ranks: 1, 2, 2, 4).
+export function tiedRanks(rows) {
+  const counts = new Map();
+  for (const row of rows) if (row.rank != null) counts.set(row.rank, (counts.get(row.rank) || 0) + 1);
+  return (row) => row.rank != null && counts.get(row.rank) > 1;
+}
+
+// [the rows with dots, those with none]
+export function foldZeros(rows) {
+  return [rows.filter((row) => row.points > 0), rows.filter((row) => !(row.points > 0))];
+}
+
+// "5 with no dots", which the cockpit opens to name them.
+function noDots(rows, options, t, plain) {
+  const text = plural(t, "no_dots_one", "no_dots_many", rows.length);
+  if (plain) {
+    const p = el("p", "muted no-dots", text);
+    p.dataset.noDots = String(rows.length);
+    return p;
+  }
+  const box = el("details", "no-dots");
+  box.dataset.noDots = String(rows.length);
+  box.append(el("summary", "", text), el("p", "muted small", rows.map((row) => optionLabel(options.get(row.item_id))).join(" · ")));
   return box;
 }
 
@@ -109,15 +150,17 @@ function hiddenWhy(part, t) {
   return out;
 }
 
-function condorcet(round, tally, options, t) {
+function condorcet(round, tally, options, t, plain) {
   const winner = tally.schulze?.condorcet_winner;
   const p = el("p", `condorcet${winner ? " has-winner" : ""}`);
   p.dataset.condorcet = "";
   if (winner) {
-    p.append(el("span", "condorcet-label", t.condorcet_winner), " ", el("strong", "condorcet-name", optionLabel(options.get(winner))));
+    const label = plain ? t.preferred_to_all : t.condorcet_winner;
+    p.append(el("span", "condorcet-label", label), " ", el("strong", "condorcet-name", optionLabel(options.get(winner))));
     p.title = t.condorcet_hint;
   } else {
-    p.textContent = t.no_condorcet;
+    p.textContent = plain ? "" : t.no_condorcet;
+    p.hidden = plain; // the room needs no word for a winner there is not
   }
   return p;
 }
@@ -127,7 +170,7 @@ function meansOf(row) {
   return Object.fromEntries((row.criteria || []).map((c) => [c.criterion, c.mean]));
 }
 
-function renderScores(box, round, tally, t) {
+function renderScores(box, round, tally, t, plain) {
   const options = optionsById(round);
   const criteria = round.criteria;
   const table = el("table", "table results-table");
@@ -138,6 +181,7 @@ function renderScores(box, round, tally, t) {
   table.append(el("thead"), el("tbody"));
   table.tHead.append(head);
   const points = [];
+  const tied = tiedRanks(tally.results);
   for (const row of tally.results) {
     const option = options.get(row.item_id);
     const means = meansOf(row);
@@ -146,10 +190,12 @@ function renderScores(box, round, tally, t) {
     const name = el("td", "market");
     name.append(el("strong", "", optionLabel(option, { short: true })));
     if (option?.country) name.append(el("span", "muted small market-text", option.label));
-    if (row.contested) name.append(el("span", "tag flag", t.worth_discussing));
-    // How far people agree: the spread of their scores, under the market's name.
-    name.append(el("span", "spread-note", `${t.spread} ${one(row.spread)}`));
-    tr.append(el("td", "num", row.rank ?? "–"), name, el("td", "num score", two(row.weighted_score)));
+    if (row.contested) name.append(el("span", "tag flag", plain ? t.opinions_split : t.worth_discussing));
+    // How far people agree: the spread of their scores, under the market's name (staff only).
+    if (!plain) name.append(el("span", "spread-note", `${t.spread} ${one(row.spread)}`));
+    const rank = el("td", "num rank", rankText(row));
+    if (tied(row)) rank.append(el("span", "rank-tie", t.tied));
+    tr.append(rank, name, el("td", "num score", two(row.weighted_score)));
     for (const c of criteria) tr.append(el("td", "num", two(means[c.id])));
     tr.append(el("td", "num", String(row.voters)));
     table.tBodies[0].append(tr);
@@ -181,6 +227,8 @@ function renderScores(box, round, tally, t) {
     }));
     grid.append(chartBox);
   }
-  box.append(grid, segments(tally, options, t));
+  box.append(grid);
+  if (plain && tally.results.some((row) => row.contested)) box.append(el("p", "muted split-note", `⚑ ${t.split_hint}`));
+  box.append(segments(tally, options, t));
   return box;
 }
