@@ -139,8 +139,14 @@ function resultRounds(state) {
   return closed.length ? closed : rounds.slice(-1);
 }
 
+let pagedPhase = null;
 function shownRound(state, phase) {
   const rounds = roundsOf(state);
+  if (phase !== pagedPhase) {
+    pagedPhase = phase; // the Results phase starts from the first round, for its full time
+    roundPage = 0;
+    startPaging();
+  }
   if (phase === "vote") return rounds.find((r) => r.status === "open") || rounds.at(-1) || null;
   const pages = resultRounds(state);
   roundPage = Math.min(roundPage, Math.max(0, pages.length - 1));
