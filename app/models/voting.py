@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -39,13 +40,19 @@ class Target(enum.StrEnum):
     CHOICES = "choices"  # only the choices the facilitator wrote (a quick poll); any target may add some
 
 
-# The criteria the joint strategy is built on, each scored 1-5; a round gets their names in its
-# workshop's language (voting.services.default_criteria).
+# The criteria the joint strategy is built on, each scored 1-5.
 DEFAULT_CRITERIA = (
     (_l("Market potential"), 1.0),
     (_l("Capital opportunities"), 1.0),
     (_l("Knowledge and expertise in AI and blockchain"), 1.0),
 )
+
+
+def default_criteria(language: str) -> list[dict]:
+    """The joint strategy's three criteria, named in this language: a round's in its workshop's, as
+    the room reads them on the projector and the phones, whoever's browser opened the round."""
+    with force_locale(language):
+        return [{"name": str(name), "weight": weight} for name, weight in DEFAULT_CRITERIA]
 
 
 class Round(db.Model):

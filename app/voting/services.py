@@ -11,7 +11,6 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app import outages, realtime
@@ -19,7 +18,7 @@ from app.auth.actor import Actor
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop, utcnow
-from app.models.voting import DEFAULT_CRITERIA, Method, RoundStatus, Target
+from app.models.voting import Method, RoundStatus, Target, default_criteria
 from app.voting import ballots, group_commit, tally
 from app.voting.ballots import over_limit, voter_key
 from app.voting.tally_pump import tally_pump
@@ -408,13 +407,6 @@ def _items(workshop_id: int, settings: dict) -> list[Item]:
             raise Invalid(_("Choose the items to vote on."), field="item_ids")
         query = query.where(Item.id.in_(ids))
     return list(db.session.scalars(query.order_by(Item.theme_id, Item.position, Item.id)))
-
-
-def default_criteria(language: str) -> list[dict]:
-    """The joint strategy's three criteria, named in this language: a round's in its workshop's, as
-    the room reads them on the projector and the phones, whoever's browser opened the round."""
-    with force_locale(language):
-        return [{"name": str(name), "weight": weight} for name, weight in DEFAULT_CRITERIA]
 
 
 def _criteria(raw: object) -> list[Criterion]:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from app.auth.policy import facilitator_required
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Role, Workshop
-from app.voting.services import default_criteria
+from app.models.voting import default_criteria
 from app.workshops import bp, join_limits, offline, services
 from app.workshops.countries import search_list
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
