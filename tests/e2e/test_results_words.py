@@ -49,12 +49,12 @@ def test_results_fold_no_dots_rank_unscored_markets_and_show_every_round(screens
     join(di, "Di")
     set_phase(cockpit, "Vote")
 
-    # Round 1, dots: nobody gives India a dot.
+    # Round 1, dots: Japan and Brazil tie, nobody gives India a dot.
     _round(cockpit, "Dot vote", "Where first?")
     ids = {o["country"]: str(o["id"]) for o in phones["Ada"].open_round()["options"]}
     phones["Ada"].vote({ids["JP"]: 3, ids["BR"]: 2})
-    phones["Bo"].vote({ids["JP"]: 3})
-    phones["Cy"].vote({ids["BR"]: 1})
+    phones["Bo"].vote({ids["JP"]: 1})
+    phones["Cy"].vote({ids["BR"]: 2})
     _close_and_reveal(cockpit, "Where first?")
 
     # Round 2, scores: nobody scores India.
@@ -72,6 +72,11 @@ def test_results_fold_no_dots_rank_unscored_markets_and_show_every_round(screens
     expect(page).to_have_text("Round 1 of 2")
     expect(projector.locator("[data-vote-title]")).to_have_text("Where first?")
     expect(projector.locator("[data-vote] .chart-row")).to_have_count(2)  # Japan, Brazil
+    ranks = projector.locator("[data-vote] .chart-row").evaluate_all(
+        "rows => rows.map((r) => r.dataset.rank)"
+    )
+    assert ranks == ["1.", "1."]
+    expect(projector.locator("[data-vote] .chart-note")).to_have_text(["tied", "tied"])
     expect(projector.locator("[data-vote] [data-no-dots]")).to_have_text("1 with no dots")
     shot(projector, "projector-round-1-of-2")
     projector.keyboard.press("ArrowDown")
@@ -86,7 +91,7 @@ def test_results_fold_no_dots_rank_unscored_markets_and_show_every_round(screens
     results = di.locator("[data-results-list] [data-results]")
     expect(results).to_have_count(2)
     dots = di.locator("[data-results-list] [data-method=dots]")
-    expect(dots.locator(".result-row")).to_have_count(2)
+    expect(dots.locator(".result-row .result-rank")).to_have_text(["1.tied", "1.tied"])
     folded = dots.locator("[data-no-dots]")
     expect(folded.locator("summary")).to_have_text("1 with no dots")
     folded.locator("summary").click()
