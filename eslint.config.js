@@ -21,6 +21,11 @@ export default [
     languageOptions: { ecmaVersion: "latest", sourceType: "module", globals: globals.browser },
   },
   {
+    // Scripts the browser tests run in the page (Playwright's evaluate).
+    files: ["tests/e2e/**/*.js"],
+    languageOptions: { ecmaVersion: "latest", sourceType: "script", globals: globals.browser },
+  },
+  {
     files: ["*.config.js"],
     languageOptions: { ecmaVersion: "latest", sourceType: "module", globals: globals.node },
   },

@@ -403,3 +403,13 @@ def test_the_report_prints_cluster_names_as_they_are_now(app):
     db.session.commit()
     text = flat(pdf_text(render_workshop(archive.build(workshop_id)))[1])
     assert re.search(r"BW Connected e\.V\. 4", text) and "Baden-Württemberg: Connected 4" not in text
+
+
+def test_the_report_says_why_a_group_is_hidden(app):
+    # Issue 16: "2 groups have fewer than 3 voters" when one of them had 4, hidden to protect the other.
+    from app.exports.pdf.rounds import _hidden_why
+
+    with app.test_request_context():
+        small, protecting = _hidden_why({"hidden_segments": 2, "hidden_small": 1, "hidden_protecting": 1})
+    assert small == "1 group of fewer than 3 voters is not shown."
+    assert protecting.startswith("1 more group is hidden although it has 3 voters or more")

@@ -110,6 +110,7 @@ FIELDS: dict[str, dict] = {
         "item_ids": _ids("item"),
         "theme_id": _id("theme"),
         "criteria": st.lists(st.fixed_dictionaries({"name": TEXT, "weight": NUM}), max_size=4),
+        "choices": st.lists(TEXT, max_size=4),
     },
     "close_round": {"round_id": _id("round")},
     "reveal_results": {"round_id": _id("round"), "revealed": BOOL},

@@ -171,6 +171,18 @@ def test_open_round_defaults_and_each_target(app):
     assert [r[2] for r in stored(app, "rounds")] == [1, 2, 3, 4]
 
 
+def test_default_criteria_are_named_in_the_workshops_language(app):
+    # Issue 16: they were named in the language of the browser that opened the round.
+    room = Room(language="de")
+    with app.test_request_context(headers={"Accept-Language": "it"}):
+        markets = room.open(target="markets", method="scores")
+    assert [c["name"] for c in markets["criteria"]] == [
+        "Marktpotenzial",
+        "Finanzierungsmöglichkeiten",
+        "Wissen und Know-how in KI und Blockchain",
+    ]
+
+
 def test_one_round_open_at_a_time(app):
     room = Room()
     room.open()
@@ -206,6 +218,16 @@ def test_one_round_open_at_a_time(app):
         ({"method": "scores", "criteria": [{"name": "Size", "weight": 0}]}, "criteria"),
         ({"method": "scores", "criteria": [{"name": "", "weight": 1}]}, "criteria"),
         ({"method": "scores", "criteria": []}, "criteria"),
+        ({"choices": "Yes, No"}, "choices"),
+        ({"choices": ["Yes", ""]}, "choices"),
+        ({"choices": ["Yes", "  "]}, "choices"),
+        ({"choices": ["Yes", 2]}, "choices"),
+        ({"choices": ["Yes", "x" * 201]}, "choices"),
+        ({"choices": ["Yes", "a\x00b"]}, "choices"),
+        ({"choices": ["Yes", "yes "]}, "choices"),
+        ({"choices": [f"Option {n}" for n in range(31)]}, "choices"),
+        ({"target": "choices", "choices": ["Only one"]}, "choices"),
+        ({"target": "choices"}, "choices"),
     ],
 )
 def test_open_round_refuses_bad_settings(app, settings, field):
@@ -221,6 +243,41 @@ def test_open_round_needs_two_live_choices(app):
     hidden = make_item(_workshop(room), None, "Hidden", state="hidden").id
     refused(Invalid, services.open_round, room.staff, op(), _dots(room.items[:1] + [hidden]))
     assert stored(app, "rounds") == []
+
+
+def test_a_quick_poll_votes_on_the_choices_the_facilitator_wrote(app):
+    # Issue 16: a workshop with no Propose phase could not open a round ("at least two choices").
+    room = Room(phases=["lobby", "vote", "results", "closed"], anonymous=True)
+    written = [" Pizza ", "Sushi  bar"]
+    settings = {"title": "Lunch?", "method": "dots", "target": "choices", "choices": written}
+    round_ = services.open_round(room.staff, op(), settings)["round"]
+    assert [(o["label"], o["item_id"], o["theme_id"]) for o in round_["options"]] == [
+        ("Pizza", None, None),
+        ("Sushi bar", None, None),
+    ]
+    assert round_["target"] == "choices" and round_["anonymous"] is True
+    ids = [str(o["id"]) for o in round_["options"]]
+    room.cast(room.ada, round_, {ids[1]: 3})
+    room.cast(room.bob, round_, {ids[1]: 1, ids[0]: 2})
+    services.close_round(room.staff, op(), round_["id"])
+    staff, _ = tallies(round_["id"])
+    assert [(r["item_id"], r["points"]) for r in staff["results"]] == [(int(ids[1]), 4), (int(ids[0]), 2)]
+    # Run again: the same written choices, as new options of the new round.
+    again = services.rerun_round(room.staff, op(), round_["id"])["round"]
+    assert [o["label"] for o in again["options"]] == ["Pizza", "Sushi bar"]
+
+
+def test_written_choices_join_any_round_and_private_ideation_keeps_polls(app):
+    room = Room()
+    round_ = room.open(choices=["None of these"])
+    assert [o["label"] for o in round_["options"]][-1] == "None of these" and len(round_["options"]) == 4
+    assert (round_["options"][-1]["item_id"], round_["options"][-1]["theme_id"]) == (None, None)
+    services.close_round(room.staff, op(), round_["id"])
+    db.session.get(Workshop, room.id).private_ideation = True
+    db.session.commit()
+    refused(NotNow, services.open_round, room.staff, op(), _dots(room.items))
+    poll = {"title": "Go on?", "method": "ranking", "target": "choices", "choices": ["Yes", "Later"]}
+    assert services.open_round(room.staff, op(), poll)["ok"]
 
 
 def _dots(item_ids) -> dict:

@@ -216,9 +216,32 @@ def test_dot_spread_counts_the_voters_who_gave_nothing():
     assert by_item[2].spread == 0 and not by_item[2].contested
 
 
-def test_dots_are_never_contested_with_fewer_than_three_voters():
+def ref_split(values, low, high):
+    """Opinions split, as docs/protocol.md states it: a third of the voters, and two at least,
+    in the outer quarter of the scale at each end."""
+    values = [Fraction(v) for v in values]
+    quarter = Fraction(high - low) / 4
+    need = max(2, -(-len(values) // 3))
+    bottom = len([v for v in values if v <= low + quarter])
+    top = len([v for v in values if v >= high - quarter])
+    return high > low and len(values) >= 4 and bottom >= need and top >= need
+
+
+def test_dots_are_never_contested_with_fewer_than_four_voters():
     assert not any(r.contested for r in tally_dots([{1: 3}, {}], {1}, cap=3))
-    assert [r.contested for r in tally_dots([{1: 3}, {}, {}], {1}, cap=3)] == [True]
+    assert [r.contested for r in tally_dots([{1: 3}, {}, {}], {1}, cap=3)] == [False]
+    assert [r.contested for r in tally_dots([{1: 3}, {1: 3}, {}, {}], {1}, cap=3)] == [True]
+
+
+def test_a_dot_vote_is_split_only_by_camps_at_both_ends():
+    # Issue 16: a spread of 1.2 or more flagged a third of a small room's items. Only a third of
+    # the room at each end does now: no dot against all 3 of a cap of 3.
+    fans = [{1: 3}, {1: 3}, {1: 3}, {}, {}, {}]
+    mild = [{1: 2}, {1: 2}, {1: 1}, {1: 1}, {}, {}]
+    lone = [{1: 3}, {1: 3}, {}, {}, {}, {}, {}, {}, {}]
+    assert [r.contested for r in tally_dots(fans, {1}, cap=3)] == [True]
+    assert [r.contested for r in tally_dots(mild, {1}, cap=3)] == [False]
+    assert tally_dots(lone, {1}, cap=3)[0].spread > 1.2 and not tally_dots(lone, {1}, cap=3)[0].contested
 
 
 @tally_settings
@@ -226,7 +249,19 @@ def test_dots_are_never_contested_with_fewer_than_three_voters():
 def test_contested_dots_follow_the_documented_rule(case):
     items, cap, ballots = case
     for r in tally_dots(ballots, items, cap=cap):
-        assert r.contested == (len(ballots) >= 3 and r.spread >= 0.8 * cap / 2 - 1e-9)
+        assert r.contested == ref_split([b.get(r.item_id, 0) for b in ballots], 0, cap)
+
+
+@tally_settings
+@given(ranking_round())
+def test_contested_rankings_follow_the_documented_rule(case):
+    items, rankings = case
+    points = {item: [] for item in items}
+    for ranking in rankings:
+        for item, value in ref_borda([ranking], items).items():
+            points[item].append(value)
+    for r in tally_borda(rankings, items):
+        assert r.contested == ref_split(points[r.item_id], 0, len(items) - 1)
 
 
 def test_points_on_items_no_longer_in_the_round_are_ignored():
@@ -420,7 +455,13 @@ def test_scores_match_the_reference(case):
         assert close(r.weighted_score, float(weighted))
         assert all(close(r.means[c], float(means[c])) and close(r.spreads[c], spreads[c]) for c in weights)
         assert close(r.spread, spread)
-        assert r.contested == (r.voters >= 3 and r.spread >= 1 - 1e-9)
+        total = sum(map(Fraction, weights.values()))
+        views = [
+            sum(Fraction(weights[c]) * b[r.item_id][c] for c in weights) / total
+            for b in ballots
+            if r.item_id in b
+        ]
+        assert r.contested == ref_split(views, 1, 5)
         assert r.rank == 1 + sum(1 for e in reference.values() if e is not None and e[0] > weighted)
 
 
@@ -436,11 +477,20 @@ def test_scores_ignore_ballot_order_and_the_scale_of_the_weights(case, seed, fac
     assert tally_scores(ballots, items, scaled) == baseline
 
 
-def test_scores_flag_disagreement_that_the_weighted_score_hides():
-    ballots = [{7: {"m": 5, "c": 1}}, {7: {"m": 1, "c": 5}}, {7: {"m": 3, "c": 3}}]
-    [r] = tally_scores(ballots, [7], {"m": 1, "c": 1})
-    assert r.weighted_score == 3 and r.means == {"m": 3, "c": 3}
-    assert close(r.spread, math.sqrt(8 / 3)) and r.contested
+def test_scores_flag_a_room_split_into_camps_not_a_wide_spread():
+    # Issue 16: with 4 voters every market had a spread of a point or more, and every one was
+    # "worth discussing". A room that rates a market 2, 3, 4 and 5 is not split; 1, 2, 4, 5 is.
+    spread_out = [{7: {"m": score}} for score in (2, 3, 4, 5)]
+    [r] = tally_scores(spread_out, [7], {"m": 1})
+    assert r.spread >= 1 and not r.contested
+    [r] = tally_scores([{7: {"m": score}} for score in (1, 2, 4, 5)], [7], {"m": 1})
+    assert r.contested
+    # One voter's overall view, weighted as the round weighs: (5, 1) and (1, 5) are both a 3.
+    crossed = [{7: {"m": 5, "c": 1}}, {7: {"m": 1, "c": 5}}, {7: {"m": 5, "c": 1}}, {7: {"m": 1, "c": 5}}]
+    [r] = tally_scores(crossed, [7], {"m": 1, "c": 1})
+    assert close(r.spread, 2) and not r.contested
+    [r] = tally_scores(crossed, [7], {"m": 3, "c": 1})
+    assert r.contested  # weighted 4 and 2: two camps of two
 
 
 def test_a_zero_weight_criterion_is_shown_but_does_not_count():
@@ -718,6 +768,10 @@ def test_segments_show_only_groups_big_enough_to_hide_anyone(pairs, min_size):
     for key, tallied in result.results.items():
         assert tallied == sorted(groups[key]) and result.voters[key] == len(groups[key]) >= min_size
     assert result.hidden == len(groups) - len(result.results)
+    # Each hidden group is counted under the reason it is hidden for.
+    small = sum(1 for group in groups.values() if len(group) < min_size)
+    assert result.to_dict()["hidden_small"] == small
+    assert result.to_dict()["hidden_protecting"] == result.hidden - small
     left_out = len(pairs) - sum(result.voters.values())
     assert not result.results or left_out == 0 or left_out >= min_size
 
@@ -729,3 +783,5 @@ def test_a_hidden_segment_cannot_be_recovered_by_subtraction():
     shown = result.to_dict()
     assert "Athens" not in json.dumps(shown) and "Sofia" not in json.dumps(shown)
     assert shown["hidden_segments"] == 2 and shown["segments"][0]["results"][0]["points"] == 5
+    # Issue 16: Sofia has 4 voters; it is hidden to protect Athens's one, and the screens say so.
+    assert (shown["hidden_small"], shown["hidden_protecting"]) == (1, 1)

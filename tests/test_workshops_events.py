@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import realtime
-from app.core.countries import is_country
+from app.core.countries import find_country
 from app.extensions import db, socketio
 from app.models import Item, ItemState, Operation, Role, Workshop
 from app.workshops.forms import TEXT_MAX
@@ -178,6 +178,25 @@ def test_a_market_proposal_carries_its_country(room):
     assert (item.kind, item.country) == ("market", "IN")
 
 
+@pytest.mark.parametrize(
+    "typed", ["Giappone", "Япония", "Ιαπωνία", "ιαπωνια", "Japan", "JAPAN ", "jp", "JPN"]
+)
+def test_a_market_is_found_by_its_country_in_any_language(room, typed):
+    # Issue 16: an Italian phone typing "Giappone" and a Bulgarian one typing "Япония" were refused.
+    ack = propose(room.ada, "Robotics in Osaka", kind="market", country=typed)
+    assert ack["ok"], ack
+    assert (ack["item"]["country"], ack["item"]["country_name"]) == ("JP", "Japan")
+    assert rows()[0].country == "JP"
+
+
+def test_an_edit_finds_the_country_by_name_too(room):
+    item_id = propose(room.ada, "Fintech", kind="market", country="IN")["item"]["id"]
+    ack = send(
+        room.ada, "edit_item", {"op_id": op(), "item_id": item_id, "text": "Fintech", "country": "Brasile"}
+    )
+    assert ack["ok"] and ack["item"]["country"] == "BR", ack
+
+
 def test_an_idea_ignores_a_country(room):
     assert propose(room.ada, "Just an idea", kind="idea", country="IN")["ok"]
     assert rows()[0].country is None
@@ -197,7 +216,9 @@ BAD_PAYLOADS = {
     "text too long": {"text": "x" * (TEXT_MAX + 1)},
     "NUL in text": {"text": "a\x00b"},
     "unknown country": {"kind": "market", "country": "XX"},
-    "lower-case country": {"kind": "market", "country": "in"},
+    "a country no language knows": {"kind": "market", "country": "Atlantis"},
+    "a country named in part": {"kind": "market", "country": "Giapp"},
+    "country too long": {"kind": "market", "country": "Japan" * 21},
     "market without country": {"kind": "market"},
     "market with empty country": {"kind": "market", "country": ""},
     "bogus kind": {"kind": "bogus"},
@@ -275,7 +296,7 @@ _FIELDS = {
     "op_id": st.builds(op),
     "kind": st.sampled_from(["idea", "market"]),
     "text": st.text(min_size=1, max_size=TEXT_MAX + 20),
-    "country": st.sampled_from(["IN", "DE", "JP", " BR ", "XX", "in", ""]),
+    "country": st.sampled_from(["IN", "DE", "JP", " BR ", "XX", "in", "", "Giappone", "Япония", "Atlantis"]),
 }
 _plausible = st.fixed_dictionaries(_FIELDS)
 _payloads = st.one_of(
@@ -307,9 +328,9 @@ def _valid(payload) -> bool:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return False  # a lone surrogate cannot be stored
-    if len(country) > 2:
+    if len(country) > 100:
         return False
-    return kind == "idea" or is_country(country)
+    return kind == "idea" or find_country(country) is not None
 
 
 @pytest.fixture
@@ -860,3 +881,19 @@ def test_a_phone_hears_refusals_in_its_workshops_language_and_the_cockpit_in_its
     sock = phone(app, workshop)
     ack = sock.emit("propose_item", {"op_id": op(), "text": "Ein Büro in Tokio"}, namespace=NS, callback=True)
     assert ack["ok"] is False and ack["error"].startswith("Gerade nicht möglich"), ack
+
+
+def test_the_projector_hears_refusals_in_its_workshops_language(app):
+    # Issue 16: the projector's own words follow the workshop's language, its toasts too.
+    user = make_user()
+    workshop = make_workshop(user, phase="lobby", language="de")
+    http = login(app.test_client(), user)
+    http.environ_base["HTTP_ACCEPT_LANGUAGE"] = "it"
+    projector = connect(app, http, workshop, view="screen")
+    ack = projector.emit("set_phase", {"op_id": op(), "phase": "nowhere"}, namespace=NS, callback=True)
+    assert ack == {
+        "ok": False,
+        "code": "Invalid",
+        "field": "phase",
+        "error": "Dieser Workshop hat diese Phase nicht.",
+    }

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.workshop import Item, ItemState, stamp, utcnow
@@ -35,14 +37,22 @@ class Target(enum.StrEnum):
     THEME = "theme"  # the items of one theme
     THEMES = "themes"  # the themes themselves
     MARKETS = "markets"  # the target markets proposed
+    CHOICES = "choices"  # only the choices the facilitator wrote (a quick poll); any target may add some
 
 
 # The criteria the joint strategy is built on, each scored 1-5.
 DEFAULT_CRITERIA = (
-    ("Market potential", 1.0),
-    ("Capital opportunities", 1.0),
-    ("Knowledge and expertise in AI and blockchain", 1.0),
+    (_l("Market potential"), 1.0),
+    (_l("Capital opportunities"), 1.0),
+    (_l("Knowledge and expertise in AI and blockchain"), 1.0),
 )
+
+
+def default_criteria(language: str) -> list[dict]:
+    """The joint strategy's three criteria, named in this language: a round's in its workshop's, as
+    the room reads them on the projector and the phones, whoever's browser opened the round."""
+    with force_locale(language):
+        return [{"name": str(name), "weight": weight} for name, weight in DEFAULT_CRITERIA]
 
 
 class Round(db.Model):
@@ -120,7 +130,8 @@ class Round(db.Model):
 
 
 class RoundOption(db.Model):
-    """One choice on the ballot: an item or a theme, with its label as it was when the round opened."""
+    """One choice on the ballot: an item, a theme, or a choice the facilitator wrote (neither), with its
+    label as it was when the round opened."""
 
     __tablename__ = "round_options"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

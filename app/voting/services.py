@@ -20,13 +20,15 @@ from app.core.changes import bump, fetch, finish, is_id, open_workshop, replay, 
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Criterion, Item, ItemKind, ItemState, Round, RoundOption, Theme, Workshop, utcnow
-from app.models.voting import DEFAULT_CRITERIA, Method, RoundStatus, Target
+from app.models.voting import Method, RoundStatus, Target, default_criteria
 from app.voting import ballots, group_commit, tally
 from app.voting.ballots import over_limit, voter_key
 from app.voting.tally_pump import tally_pump
 from app.voting.visibility import ballot_messages, round_messages
 
 MAX_POINTS = 100
+MAX_CHOICES = 30  # written choices a round may have
+CHOICE_MAX = 200
 
 
 def open_round(actor: Actor, op_id: str, settings: dict) -> dict:
@@ -49,7 +51,8 @@ def _open(actor: Actor, op_id: str, settings: dict) -> dict:
     round_ = Round(workshop_id=workshop.id, number=number, **_round_settings(workshop, settings))
     round_.options = _options(workshop, settings)
     if round_.method == Method.SCORES:
-        round_.criteria = _criteria(settings.get("criteria"))
+        chosen = settings.get("criteria")
+        round_.criteria = _criteria(default_criteria(workshop.language) if chosen is None else chosen)
     db.session.add(round_)
     db.session.flush()
     result = finish(
@@ -296,7 +299,7 @@ def _round_settings(workshop: Workshop, settings: dict) -> dict:
         raise Invalid(_("Choose a voting method."), field="method")
     if target not in tuple(Target):
         raise Invalid(_("Choose what to vote on."), field="target")
-    if workshop.private_ideation and target != Target.THEMES:
+    if workshop.private_ideation and target not in (Target.THEMES, Target.CHOICES):
         # Every phone and the projector would read every participant's private ideas.
         raise NotNow(
             _("Ideation is private: reveal the ideas first, then open a round on them."), field="target"
@@ -357,15 +360,38 @@ def _options(workshop: Workshop, settings: dict) -> list[RoundOption]:
             sa.select(Theme).where(Theme.workshop_id == workshop_id).order_by(Theme.position)
         )
         rows = [RoundOption(theme_id=t.id, label=t.name) for t in themes]
+    elif target == Target.CHOICES:
+        rows = []
     else:
         rows = [
             RoundOption(item_id=i.id, label=i.text, country=i.country) for i in _items(workshop_id, settings)
         ]
+    if "option_ids" not in settings:
+        rows += [RoundOption(label=label) for label in _written(settings.get("choices"))]
     if len(rows) < 2:
-        raise Invalid(_("A round needs at least two choices."), field="item_ids")
+        field = "choices" if target == Target.CHOICES else "item_ids"
+        raise Invalid(_("A round needs at least two choices."), field=field)
     for position, row in enumerate(rows):
         row.position = position
     return rows
+
+
+def _written(raw: object) -> list[str]:
+    """The choices the facilitator wrote for the round (a quick poll's options, or added to any round)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_CHOICES:
+        raise Invalid(_("Write at most %(n)s choices.", n=MAX_CHOICES), field="choices")
+    labels: dict[str, str] = {}
+    for entry in raw:
+        if not isinstance(entry, str) or not entry.strip() or len(entry) > CHOICE_MAX or "\x00" in entry:
+            raise Invalid(_("Write each choice in 1 to 200 characters."), field="choices")
+        label = " ".join(entry.split())
+        if label.casefold() in labels:
+            twice = _("“%(label)s” is there twice: write each choice once.", label=label)
+            raise Invalid(twice, field="choices")
+        labels[label.casefold()] = label
+    return list(labels.values())
 
 
 def _items(workshop_id: int, settings: dict) -> list[Item]:
@@ -388,8 +414,6 @@ def _items(workshop_id: int, settings: dict) -> list[Item]:
 
 def _criteria(raw: object) -> list[Criterion]:
     """The criteria markets are scored on: the joint strategy's three unless the facilitator changed them."""
-    if raw is None:
-        raw = [{"name": name, "weight": weight} for name, weight in DEFAULT_CRITERIA]
     if not isinstance(raw, list) or not 1 <= len(raw) <= 8:
         raise Invalid(_("Use from one to eight criteria."), field="criteria")
     rows = []

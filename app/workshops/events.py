@@ -83,6 +83,8 @@ def _actor_from_session(auth) -> Actor:
         except NotFound:
             raise ConnectionRefusedError("unauthorized") from None
         if can_run(current_user, workshop):
+            if view == SCREEN:  # the projector speaks the workshop's language, its toasts too
+                g.language = workshop.language
             version = current_user.session_version
             return Actor(workshop_id, view, user_id=current_user.id, session_version=version)
     if view == PARTICIPANT:

@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.countries import is_country
+from app.core.countries import find_country
 from app.core.phases import PHASE_LABELS
 from app.extensions import db
 from app.forms import no_nul, strip
@@ -27,6 +27,7 @@ from app.models import Cluster, ItemKind, Phase, Sector
 from app.workshops.services.workshops import SETTINGS
 
 TEXT_MAX = 500
+COUNTRY_MAX = 100  # the longest name of a country, in any of the languages, has 52 characters
 
 
 def cluster_choices() -> list[SelectChoice]:
@@ -146,19 +147,26 @@ class ItemForm(FlaskForm):
             no_nul,
         ],
     )
-    country = StringField(_l("Country"), filters=[strip], validators=[Optional(), Length(max=2)])
+    # A code, or a name in any of the app's languages: the form leaves the code in `data`.
+    country = StringField(_l("Country"), filters=[strip], validators=[Optional(), Length(max=COUNTRY_MAX)])
 
     def validate_country(self, field) -> None:
-        if self.kind.data == ItemKind.MARKET and not is_country(field.data):
-            raise ValidationError(_l("Please choose a country from the list."))
+        if self.kind.data == ItemKind.MARKET:
+            field.data = _country_code(field.data)
 
 
 class EditItemForm(ItemForm):
     kind = None  # the kind of an item never changes
 
     def validate_country(self, field) -> None:
-        if field.data and not is_country(field.data):
-            raise ValidationError(_l("Please choose a country from the list."))
+        if field.data:
+            field.data = _country_code(field.data)
+
+
+def _country_code(text: str | None) -> str:
+    if not (code := find_country(text)):
+        raise ValidationError(_l("Please choose a country from the list."))
+    return code
 
 
 class CommentForm(FlaskForm):

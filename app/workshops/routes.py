@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.auth.policy import facilitator_required
-from app.core.countries import countries
+from app.core.countries import search_list
 from app.core.phases import TEMPLATES
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Role, Workshop
+from app.models.voting import default_criteria
 from app.workshops import bp, join_limits, offline, services
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.services import deletion
@@ -55,7 +56,7 @@ def join(code: str) -> ResponseReturnValue:
             "workshops/room.html",
             workshop=workshop,
             item_form=ItemForm(),
-            countries=countries(),
+            countries=search_list(),
             offline=kept,
         )
         return offline.personal_page(make_response(page), joined, kept["person"])
@@ -189,13 +190,21 @@ def delete(workshop_id: int) -> ResponseReturnValue:
 @facilitator_required
 def cockpit(workshop_id: int) -> ResponseReturnValue:
     workshop = services.workshop_for_staff(current_user, workshop_id)
-    return render_template("workshops/cockpit.html", workshop=workshop, join_url=join_url(workshop))
+    return render_template(
+        "workshops/cockpit.html",
+        workshop=workshop,
+        join_url=join_url(workshop),
+        # What the room will read: named in the workshop's language, not the facilitator's.
+        default_criteria=default_criteria(workshop.language),
+    )
 
 
 @bp.route("/workshops/<id:workshop_id>/projector")
 @facilitator_required
 def projector(workshop_id: int) -> ResponseReturnValue:
+    """What the room reads: in the workshop's language, whichever browser opens it."""
     workshop = services.workshop_for_staff(current_user, workshop_id)
+    g.language = workshop.language
     url = join_url(workshop)
     # omitsize: a viewBox instead of a fixed width, so CSS can scale the QR to the screen.
     qr = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff", omitsize=True)

@@ -85,9 +85,10 @@ def _room(screens, live_server, facilitator: str, title: str, proposals: dict):
     phones = {}
     for name, (text, country) in proposals.items():
         phone = Phone(live_server, code, workshop_id, name)
-        phone.propose(text, country)
+        if text:  # else someone who only votes
+            phone.propose(text, country)
+            expect(items_with(cockpit, text)).to_have_count(1)
         phones[name] = phone
-        expect(items_with(cockpit, text)).to_have_count(1)
     set_phase(cockpit, "Vote")
     expect(cockpit.locator("[data-rounds-view]")).to_be_visible()  # the Vote phase opens on Rounds
     expect(projector.locator("[data-message]")).to_have_text("Voting opens here")  # no round yet
@@ -138,20 +139,22 @@ IDEAS = {
 
 
 def test_dot_vote_reveal_limits_rerun_and_compare(screens, live_server, facilitator, shot):
-    cockpit, projector, phones = _room(screens, live_server, facilitator, "Dot vote", IDEAS)
+    # Di only votes: four voters, so that a choice can be split (a third of them at each end).
+    room = IDEAS | {"Di": (None, None)}
+    cockpit, projector, phones = _room(screens, live_server, facilitator, "Dot vote", room)
     pavilion, desk, ports = (IDEAS[n][0] for n in ("Ada", "Bo", "Cy"))
     _open_round(cockpit, "Which ideas first?", "Dot vote")
     open_card = cockpit.locator("[data-round-open]")
-    expect(open_card.locator("[data-round-count]")).to_have_text("0 of 3 have voted")
+    expect(open_card.locator("[data-round-count]")).to_have_text("0 of 4 have voted")
     vote = projector.locator("[data-vote]")
     expect(vote.locator("[data-vote-title]")).to_have_text("Which ideas first?")
     expect(vote.locator("[data-vote-method]")).to_have_text("Dot vote")
-    expect(vote.locator("[data-vote-count]")).to_have_text("0 of 3 have voted")
+    expect(vote.locator("[data-vote-count]")).to_have_text("0 of 4 have voted")
 
     ids = {o["label"]: str(o["id"]) for o in phones["Ada"].open_round()["options"]}
     phones["Ada"].vote({ids[pavilion]: 3, ids[desk]: 1})
     phones["Bo"].vote({ids[pavilion]: 3, ids[desk]: 1})
-    expect(vote.locator("[data-vote-count]")).to_have_text("2 of 3 have voted")
+    expect(vote.locator("[data-vote-count]")).to_have_text("2 of 4 have voted")
 
     # Change limits mid-round: 6 dots instead of 5, after a confirmation (accepted).
     open_card.locator("[data-change-limits]").click()
@@ -160,26 +163,35 @@ def test_dot_vote_reveal_limits_rerun_and_compare(screens, live_server, facilita
     limits.get_by_role("button", name="Apply").click()
     expect(open_card.locator(".round-summary")).to_contain_text("6 dots each, at most 3 per item")
     phones["Cy"].vote({ids[pavilion]: 2, ids[desk]: 1, ids[ports]: 3})  # 6 dots: allowed only now
+    phones["Di"].vote({ids[ports]: 3, ids[desk]: 1})
 
     # The room sees the count and the choices, large, and no results until they are revealed.
     count = vote.locator("[data-vote-count]")
-    expect(count).to_have_text("3 of 3 have voted")
+    expect(count).to_have_text("4 of 4 have voted")
     expect(vote.locator("[data-vote-choices] .proj-choice-text")).to_have_text([pavilion, desk, ports])
     expect(vote.locator("[data-vote-note]")).to_have_text("Vote on your phone")
     expect(vote.locator(".chart-row")).to_have_count(0)
     check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
-    # The facilitator sees them live, the split item flagged.
-    _expect_bars(cockpit, "[data-round-open]", [(pavilion, 8), (desk, 3), (ports, 3)])
+    # The facilitator sees them live, ranked, the split item flagged (two gave it all 3 dots, two none).
+    _expect_bars(cockpit, "[data-round-open]", [(pavilion, 8), (ports, 6), (desk, 4)])
+    ranks = open_card.locator(".chart-row").evaluate_all("rows => rows.map((r) => r.dataset.rank)")
+    assert ranks == ["1.", "2.", "3."]
     flagged = open_card.locator(".chart-row.is-flagged")
     expect(flagged).to_have_count(1)
     expect(flagged).to_have_attribute("data-label", ports)
     expect(flagged.locator(".chart-flag")).to_have_text("⚑ worth discussing")
+    expect(flagged.locator(".chart-note")).to_have_text("spread 1.5")
     shot(cockpit, "cockpit-dots-hidden")
     shot(projector, "projector-dots-hidden")
 
     open_card.locator("[data-reveal-results]").click()
-    _expect_bars(projector, "[data-vote]", [(pavilion, 8), (desk, 3), (ports, 3)])
-    expect(projector.locator("[data-vote] .chart-row.is-flagged")).to_have_attribute("data-label", ports)
+    _expect_bars(projector, "[data-vote]", [(pavilion, 8), (ports, 6), (desk, 4)])
+    # The room's words: "opinions split", and no spread figure.
+    room_flag = projector.locator("[data-vote] .chart-row.is-flagged")
+    expect(room_flag).to_have_attribute("data-label", ports)
+    expect(room_flag.locator(".chart-flag")).to_have_text("⚑ opinions split")
+    expect(projector.locator("[data-vote] .chart-note")).to_have_count(0)
+    expect(projector.locator("[data-vote] .split-note")).to_contain_text("Opinions split")
     _inside_viewport(projector, "[data-vote] .chart")
     check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)
     check_layout(cockpit)
@@ -199,16 +211,16 @@ def test_dot_vote_reveal_limits_rerun_and_compare(screens, live_server, facilita
     detail.locator("[data-rerun]").click()
     expect(open_card.locator(".round-title")).to_have_text("Which ideas first? (again)")
     expect(vote.locator("[data-vote-title]")).to_have_text("Which ideas first? (again)")
-    expect(vote.locator("[data-vote-count]")).to_have_text("0 of 3 have voted")
+    expect(vote.locator("[data-vote-count]")).to_have_text("0 of 4 have voted")
     # One round at a time: the server's refusal shows in the Rounds panel.
     cockpit.locator("[data-round-list] [data-rerun]").click()
     expect(cockpit.locator("[data-round-error]")).to_have_text("Close the open round first.")
     again = {o["label"]: str(o["id"]) for o in phones["Ada"].open_round()["options"]}
     assert set(again) == set(ids) and again != ids  # the same choices, in a new round
-    phones["Ada"].vote({again[ports]: 3, again[desk]: 2})
+    phones["Ada"].vote({again[ports]: 3})
     phones["Bo"].vote({again[ports]: 3, again[pavilion]: 2})
     phones["Cy"].vote({again[pavilion]: 3, again[ports]: 2})
-    expect(open_card.locator("[data-round-count]")).to_have_text("3 of 3 have voted")
+    expect(open_card.locator("[data-round-count]")).to_have_text("3 of 4 have voted")
     open_card.locator("[data-close-round]").click()
     expect(detail.locator(".round-card .round-title")).to_have_text("Which ideas first? (again)")
 
@@ -221,11 +233,14 @@ def test_dot_vote_reveal_limits_rerun_and_compare(screens, live_server, facilita
         ["Which ideas first?", "Which ideas first? (again)"]
     )
     _expect_bars(
-        cockpit, "[data-round-detail] .round-card:nth-child(1)", [(pavilion, 8), (desk, 3), (ports, 3)]
+        cockpit, "[data-round-detail] .round-card:nth-child(1)", [(pavilion, 8), (ports, 6), (desk, 4)]
     )
-    _expect_bars(
-        cockpit, "[data-round-detail] .round-card:nth-child(2)", [(ports, 8), (pavilion, 5), (desk, 2)]
-    )
+    # Nobody gave the desk a dot: it folds into one line, which opens on its name.
+    _expect_bars(cockpit, "[data-round-detail] .round-card:nth-child(2)", [(ports, 8), (pavilion, 5)])
+    folded = cockpit.locator("[data-round-detail] .round-card:nth-child(2) [data-no-dots]")
+    expect(folded.locator("summary")).to_have_text("1 with no dots")
+    folded.locator("summary").click()
+    expect(folded).to_contain_text(desk)
     first, second = (detail.locator(".round-card").nth(i).bounding_box() for i in (0, 1))
     assert abs(first["y"] - second["y"]) < 2 and second["x"] > first["x"] + first["width"] - 1, (
         "not side by side"
@@ -290,7 +305,8 @@ MARKETS = {
 
 
 def test_scoring_markets_shows_a_table_and_the_quadrant(screens, live_server, facilitator, shot):
-    cockpit, projector, phones = _room(screens, live_server, facilitator, "Markets", MARKETS)
+    room = MARKETS | {"Di": (None, None)}  # four voters: India splits the room, two against two
+    cockpit, projector, phones = _room(screens, live_server, facilitator, "Markets", room)
     form = cockpit.locator("[data-round-form]")
     form.get_by_label("Scoring of markets").check()
     expect(form.locator("input[name=target][value=markets]")).to_be_checked()
@@ -324,9 +340,10 @@ def test_scoring_markets_shows_a_table_and_the_quadrant(screens, live_server, fa
     phones["Ada"].vote({ids["JP"]: row(5, 4, 5), ids["BR"]: row(2, 2, 1), ids["IN"]: row(5, 5, 5)})
     phones["Bo"].vote({ids["JP"]: row(4, 4, 4), ids["BR"]: row(3, 1, 2), ids["IN"]: row(1, 1, 1)})
     phones["Cy"].vote({ids["JP"]: row(5, 3, 4), ids["BR"]: row(2, 2, 2), ids["IN"]: row(5, 5, 5)})
+    phones["Di"].vote({ids["IN"]: row(1, 2, 1)})  # Di scores India only
     vote = projector.locator("[data-vote]")
     expect(vote.locator("[data-vote-method]")).to_have_text("Scoring of markets")
-    expect(vote.locator("[data-vote-count]")).to_have_text("3 of 3 have voted")
+    expect(vote.locator("[data-vote-count]")).to_have_text("4 of 4 have voted")
     expect(vote.locator(".results-table, .chart-quadrant")).to_have_count(0)
 
     # The cockpit: the ranked table (Japan first), India contested, and the 2×2.
@@ -347,7 +364,9 @@ def test_scoring_markets_shows_a_table_and_the_quadrant(screens, live_server, fa
     expect(proj_rows.locator("td.market strong")).to_have_text(["Japan", "India", "Brazil"])
     expect(vote.locator(".chart-quadrant .chart-point")).to_have_count(3)
     expect(vote.locator(".chart-quadrant .chart-point.is-flagged")).to_have_attribute("data-label", "India")
-    expect(vote.locator(".tag.flag")).to_have_text(["worth discussing"])
+    expect(vote.locator(".tag.flag")).to_have_text(["opinions split"])
+    expect(vote.locator(".spread-note")).to_have_count(0)  # the figures stay in the cockpit
+    expect(proj_rows.locator("td.rank")).to_have_text(["1.", "2.", "3."])
     _inside_viewport(projector, "[data-vote] .chart-quadrant")
     _inside_viewport(projector, "[data-vote] .results-table")
     check_layout(projector, scrolls=False, fonts=PROJECTOR_FONTS)

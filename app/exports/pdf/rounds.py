@@ -68,9 +68,13 @@ def _ballot_lines(round_: dict) -> list[str]:
         "theme": _("The items of one theme were on the ballot."),
         "themes": _("The themes themselves were on the ballot."),
         "markets": _("The target markets proposed were on the ballot."),
+        "choices": _("Choices the facilitator wrote were on the ballot."),
     }.get(round_.get("target"))
     if target:
         lines.append(target)
+    written = [o for o in round_.get("options") or [] if o.get("item") is None and o.get("theme") is None]
+    if written and round_.get("target") != "choices":
+        lines.append(_("The facilitator added choices of their own."))
     if round_.get("anonymous"):
         lines.append(_("Anonymous ballots: nobody, the facilitator included, can tell who voted what."))
     else:
@@ -253,6 +257,32 @@ def _quadrant(view: RoundView) -> Flowable:
     return KeepTogether([text(_("Target markets: the first criterion against the others"), "h3"), chart])
 
 
+def _hidden_why(part: dict) -> list[str]:
+    """Why groups are not shown: too few voters, or enough but hidden to protect the few left out."""
+    small = part.get("hidden_small", part.get("hidden_segments")) or 0
+    protecting = part.get("hidden_protecting") or 0
+    out = []
+    if small:
+        out.append(
+            ngettext(
+                "%(num)s group of fewer than 3 voters is not shown.",
+                "%(num)s groups of fewer than 3 voters are not shown.",
+                small,
+            )
+        )
+    if protecting:
+        out.append(
+            ngettext(
+                "%(num)s more group is hidden although it has 3 voters or more: with the overall "
+                "result, it would give away how the few voters left out voted.",
+                "%(num)s more groups are hidden although they have 3 voters or more: with the "
+                "overall result, they would give away how the few voters left out voted.",
+                protecting,
+            )
+        )
+    return out
+
+
 def segments(view: RoundView) -> list[Flowable]:
     """The leaders per cluster and per sector, in groups of at least 3 voters (smaller ones only counted)."""
     flow: list[Flowable] = []
@@ -267,17 +297,7 @@ def segments(view: RoundView) -> list[Flowable]:
             voters = ngettext("%(num)s voter", "%(num)s voters", seg.get("voters") or 0)
             head = f"{_segment_name(key, seg.get('segment'))} · {voters}:"
             lines.append(f"<b>{esc(head)}</b> {esc(top)}")
-        hidden = part.get("hidden_segments") or 0
-        if hidden:
-            lines.append(
-                esc(
-                    ngettext(
-                        "%(num)s group of fewer than 3 voters is not shown.",
-                        "%(num)s groups of fewer than 3 voters are not shown.",
-                        hidden,
-                    )
-                )
-            )
+        lines += [esc(why) for why in _hidden_why(part)]
         if lines:
             flow.append(markup(f"<b>{esc(title)}</b><br/>" + "<br/>".join(lines), "small"))
     return [Spacer(1, 4), *flow] if flow else []

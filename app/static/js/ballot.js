@@ -23,7 +23,7 @@
 // The same element is returned for a round on every call and updated in place, so a drag in
 // progress, the focus and the scroll survive the room's other changes.
 import Sortable from "../vendor/sortablejs/sortable.esm.js";
-import { el } from "./items.js";
+import { countryName, el } from "./items.js";
 import { plural } from "./live.js";
 
 const SAVE_DELAY_MS = 600;
@@ -81,19 +81,11 @@ export function stableShuffle(list, seedText) {
 export function optionText(option, live) {
   const box = el("div", "option-text");
   const item = option.item_id ? live.state.items.get(option.item_id) : null;
-  const country = item?.country_name || countryName(option.country);
+  // In the reader's language, as every screen names countries (item.country_name is the workshop's).
+  const country = countryName(option.country || item?.country);
   if (country) box.append(el("strong", "country", country));
   box.append(el("span", "option-label", option.label));
   return box;
-}
-
-function countryName(code) {
-  if (!code) return "";
-  try {
-    return new Intl.DisplayNames([document.documentElement.lang || "en"], { type: "region" }).of(code);
-  } catch {
-    return code;
-  }
 }
 
 function button(label, className, onClick) {
@@ -510,7 +502,7 @@ class BallotView {
   // A ballot in words, [choice, value] per row: points, places or scores; choices still in the round.
   summary(ballot) {
     const name = (o) => {
-      const country = (o.item_id && this.live.state.items.get(o.item_id)?.country_name) || countryName(o.country);
+      const country = countryName(o.country || (o.item_id && this.live.state.items.get(o.item_id)?.country));
       return country ? `${country}: ${o.label}` : o.label;
     };
     if (this.method === "ranking") {

@@ -9,6 +9,7 @@
 //       rows     any array
 //       label    row => text (text longer than the line is cut with "…"; the whole text is the
 //                row's <title>)
+//       rank     row => text drawn before the label ("2."), or falsy
 //       value    row => number (bar length; null or NaN draws no bar)
 //       max      the value of a full bar (default: the largest value, at least 1)
 //       flag     row => text or falsy; flagged rows get the class "is-flagged"
@@ -115,7 +116,13 @@ export function barChart(rows, opts = {}) {
     g.append(node("title", {}, flagText ? `${text} (${flag(row)})` : text));
     const noteText = note(row);
     const noteWidth = noteText ? measure(noteText, font * 0.75, 400).width + font : 0;
-    g.append(node("text", { class: "chart-label", x: 0, y: font, "font-size": font, fill: "currentColor" }, fit(text, font, 400, width - noteWidth)));
+    const rankText = opts.rank ? opts.rank(row) : "";
+    if (rankText) g.dataset.rank = rankText;
+    const rankWidth = rankText ? measure(`${rankText} `, font, 700).width : 0;
+    const labelNode = node("text", { class: "chart-label", x: 0, y: font, "font-size": font, fill: "currentColor" });
+    if (rankText) labelNode.append(node("tspan", { class: "chart-rank", "font-weight": 700 }, `${rankText} `));
+    labelNode.append(fit(text, font, 400, width - noteWidth - rankWidth));
+    g.append(labelNode);
     if (noteText) {
       g.append(node("text", { class: "chart-note", x: width, y: font, "text-anchor": "end", "font-size": font * 0.75, fill: "currentColor", "fill-opacity": 0.7 }, noteText));
     }

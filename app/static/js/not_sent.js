@@ -11,7 +11,7 @@
 //   .item-head (tag, kind, country) · p.not-sent-text · p.not-sent-reason · p.pending (on its
 //   way again) · .item-actions (Copy, Send again, Send as a comment, Discard) ·
 //   form.not-sent-pick (label "Comment on", select of the room's items, Send, Cancel)
-import { el, syncChildren } from "./items.js";
+import { countryName, el, syncChildren } from "./items.js";
 import { newOpId } from "./live.js";
 
 // The commands whose words are kept when refused. Retries never get here (live.js sends them
@@ -131,7 +131,7 @@ function button(label, className, onClick) {
 function itemChoices(state) {
   return [...state.items.values()]
     .sort((a, b) => b.id - a.id)
-    .map((item) => [item.id, item.country_name ? `${item.country_name}: ${item.text}` : item.text]);
+    .map((item) => [item.id, item.country ? `${countryName(item.country)}: ${item.text}` : item.text]);
 }
 
 class Card {

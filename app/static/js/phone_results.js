@@ -1,6 +1,7 @@
-// A round's results on the phone, once the facilitator has revealed them: bars for a dot vote
-// and a ranking (Borda points), a ranked table for scores; contested choices are flagged
-// "worth discussing"; "17 of 23 have voted" on top.
+// A round's results on the phone, once the facilitator has revealed them, in the room's words:
+// bars for a dot vote (choices with no dot folded) and a ranking (points), a ranked table for
+// scores, ranks and ties marked; contested choices are flagged "opinions split"; "17 of 23 have
+// voted" on top.
 //
 //   import { resultsFor } from "./phone_results.js";
 //   box.append(resultsFor(round, tally, live, t));   // null when the tally carries no results
@@ -13,7 +14,7 @@ import { fill, optionText, votedOf } from "./ballot.js";
 import { quadrantChart } from "./charts.js";
 import { el } from "./items.js";
 import { plural } from "./live.js";
-import { optionLabel } from "./round_results.js";
+import { foldZeros, optionLabel, rankText, tiedRanks } from "./round_results.js";
 
 const cache = new Map(); // round id -> {sig, node}
 
@@ -37,28 +38,37 @@ function build(round, tally, live, t) {
   const options = new Map(round.options.map((o) => [o.id, o]));
   if (round.method === "scores") box.append(scoresTable(round, tally.results, options, live, t), quadrant(round, tally.results, options, t));
   else box.append(...bars(round, tally, options, live, t));
-  if (tally.results.some((r) => r.contested)) box.append(el("p", "muted small result-legend", t.contested_hint));
+  if (tally.results.some((r) => r.contested)) box.append(el("p", "muted small result-legend", `⚑ ${t.split_hint}`));
   return box;
 }
 
+// The room's words: "opinions split" instead of a spread figure (which the cockpit keeps).
 function contested(t) {
-  const tag = el("span", "tag contested", t.worth_discussing);
-  tag.title = t.contested_hint;
+  const tag = el("span", "tag contested", t.opinions_split);
+  tag.title = t.split_hint;
   return tag;
 }
 
+function rank(r, tied, t) {
+  const box = el("span", "result-rank", rankText(r));
+  if (tied(r)) box.append(el("span", "rank-tie", t.tied));
+  return box;
+}
+
 function bars(round, tally, options, live, t) {
-  const rows = tally.results;
+  // A dot vote's choices with no dot fold into one line, opened on a tap.
+  const [rows, none] = round.method === "dots" ? foldZeros(tally.results) : [tally.results, []];
+  const tied = tiedRanks(rows);
   const out = [];
   const max = Math.max(1, ...rows.map((r) => r.points));
-  if (round.method === "ranking") out.push(el("p", "muted small result-scale", t.borda_points));
+  if (round.method === "ranking") out.push(el("p", "muted small result-scale", t.points_caption));
   const list = el("ol", "result-bars");
   for (const r of rows) {
     const li = el("li", "result-row");
     li.dataset.optionId = r.item_id;
     li.classList.toggle("is-contested", r.contested);
     const head = el("div", "result-head");
-    head.append(el("span", "result-rank", String(r.rank)));
+    head.append(rank(r, tied, t));
     const option = options.get(r.item_id);
     head.append(option ? optionText(option, live) : el("span", "option-label", "?"));
     if (r.contested) head.append(contested(t));
@@ -70,18 +80,24 @@ function bars(round, tally, options, live, t) {
     const points = Number.isInteger(r.points) ? r.points : Number(r.points.toFixed(1));
     const meta = el("p", "result-meta");
     meta.append(el("strong", "result-points", plural(t, "points_one", "points_many", points)), " · ", plural(t, "voters_one", "voters_many", r.voters));
-    // How far people agree: the spread of the points they gave.
-    meta.append(" · ", el("span", "result-spread", `${t.spread} ${Number(r.spread ?? 0).toFixed(1)}`));
     li.append(head, bar, meta);
     list.append(li);
   }
   out.push(list);
+  if (none.length) {
+    const folded = el("details", "no-dots");
+    folded.dataset.noDots = String(none.length);
+    const names = el("ul", "result-means");
+    for (const r of none) names.append(el("li", null, optionLabel(options.get(r.item_id))));
+    folded.append(el("summary", null, plural(t, "no_dots_one", "no_dots_many", none.length)), names);
+    out.push(folded);
+  }
   if (round.method === "ranking" && tally.schulze) {
     const s = tally.schulze;
     const name = (id) => options.get(id)?.label ?? "?";
     const text = s.condorcet_winner != null
       ? fill(t.condorcet, { label: name(s.condorcet_winner) })
-      : s.schulze_winners?.length ? fill(t.schulze, { labels: s.schulze_winners.map(name).join(", ") }) : "";
+      : s.schulze_winners?.length ? fill(t.first_overall, { labels: s.schulze_winners.map(name).join(", ") }) : "";
     if (text) out.push(el("p", "result-note", text));
   }
   return out;
@@ -122,6 +138,7 @@ function scoresTable(round, rows, options, live, t) {
   const thead = el("thead");
   thead.append(head);
   const body = el("tbody");
+  const tied = tiedRanks(rows);
   for (const r of rows) {
     const tr = el("tr", "result-row");
     tr.dataset.optionId = r.item_id;
@@ -140,9 +157,11 @@ function scoresTable(round, rows, options, live, t) {
       const mean = byCriterion.get(String(c.id));
       if (mean != null) means.append(el("li", null, `${c.name}: ${Number(mean).toFixed(1)}`));
     }
-    cell.append(means, el("span", "muted small", `${plural(t, "voters_one", "voters_many", r.voters)} · ${t.spread} ${Number(r.spread ?? 0).toFixed(1)}`));
+    cell.append(means, el("span", "muted small", plural(t, "voters_one", "voters_many", r.voters)));
     const score = r.weighted_score == null ? "–" : Number(r.weighted_score).toFixed(1);
-    tr.append(el("td", "num result-rank", String(r.rank)), cell, el("td", "num result-score", score));
+    const place = el("td", "num");
+    place.append(rank(r, tied, t)); // "–" for a market nobody scored yet, never "null"
+    tr.append(place, cell, el("td", "num result-score", score));
     body.append(tr);
   }
   table.append(thead, body);

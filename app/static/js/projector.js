@@ -2,12 +2,13 @@
 // 1920×1080: what the room must read at least 28 px, the rest at least 22 px).
 // Per phase: a welcome with the join code and QR (lobby), the items (propose), the items
 // by support (discuss), the board (cluster), the open round's choices and count and, once
-// revealed, its results as charts (vote; the latest revealed round in results), a thank-you
-// (closed). After the lobby the join code shrinks to a corner (J brings the panel back).
-// Nothing is cut or shrunk to fit: what does not fit is shown page by page (pager.js), the
-// pages turning by themselves, ↓ and ↑ turning them at once. A spotlight shows one item very
-// large, with its comments. The facilitator drives the room from this page's keyboard too
-// (a presenter remote sends PageUp/PageDown): see keydown below.
+// revealed, its results as charts in the room's words (vote; every closed round in turn in
+// results), a thank-you (closed). After the lobby the join code shrinks to a corner (J brings
+// the panel back). Nothing is cut or shrunk to fit: what does not fit is shown page by page
+// (pager.js), the pages turning by themselves, ↓ and ↑ turning them at once (and, on a
+// round's last page in Results, to the next round). A spotlight shows one item very large,
+// with its comments. The facilitator drives the room from this page's keyboard too (a
+// presenter remote sends PageUp/PageDown): see keydown below.
 import { Live, bootData, plural } from "./live.js";
 import { countryName, el, itemCard } from "./items.js";
 import { renderBoard } from "./board.js";
@@ -15,7 +16,7 @@ import { mountCountdown } from "./timer.js";
 import { BAR_ROW } from "./charts.js";
 import { Pager, pagesOf, roomBelow } from "./pager.js";
 import { mountSpotlight, shownComments } from "./projector_spotlight.js";
-import { methodName, renderResults, resultsShown, roundsOf, votedText } from "./round_results.js";
+import { foldZeros, methodName, renderResults, resultsShown, roundsOf, votedText } from "./round_results.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -77,6 +78,7 @@ function render(state) {
   if (ended || !["items", "ranked", "cluster", "vote"].includes(view)) pager.count(view, 1);
   if (ended) return spotlight.render(state);
   if (round) renderVote(state, round);
+  if (round) renderPage(state, ws.phase);
   if (phase.view === "items") renderItems(state);
   if (phase.view === "ranked") renderRanked(state);
   if (phase.view === "cluster") renderCluster();
@@ -181,11 +183,51 @@ function fitColumn(column) {
 
 // --- voting -----------------------------------------------------------------------
 
-// Vote: the open round (else the last one). Results: the latest revealed round (else the last).
+// Vote: the open round (else the last one). Results: every closed round, one after another (a
+// page each, turning by itself every ROUND_PAGE_MS, ↓ and ↑ to turn); else the last round.
+const ROUND_PAGE_MS = 15000;
+let roundPage = 0;
+let pageTimer = null;
+
+function resultRounds(state) {
+  const rounds = roundsOf(state);
+  const closed = rounds.filter((r) => r.status !== "open");
+  return closed.length ? closed : rounds.slice(-1);
+}
+
+let pagedPhase = null;
 function shownRound(state, phase) {
   const rounds = roundsOf(state);
-  const pick = phase === "vote" ? rounds.find((r) => r.status === "open") : rounds.findLast((r) => !r.results_hidden);
-  return pick || rounds.at(-1) || null;
+  if (phase !== pagedPhase) {
+    pagedPhase = phase; // the Results phase starts from the first round, for its full time
+    roundPage = 0;
+    startPaging();
+  }
+  if (phase === "vote") return rounds.find((r) => r.status === "open") || rounds.at(-1) || null;
+  const pages = resultRounds(state);
+  roundPage = Math.min(roundPage, Math.max(0, pages.length - 1));
+  return pages[roundPage] || null;
+}
+
+function turnRound(by) {
+  const pages = live.state.workshop?.phase === "results" ? resultRounds(live.state).length : 0;
+  if (pages < 2) return;
+  roundPage = (roundPage + by + pages) % pages;
+  startPaging(); // a page turned by hand stays its full time
+  render(live.state);
+}
+
+function startPaging() {
+  clearInterval(pageTimer);
+  pageTimer = setInterval(() => turnRound(1), ROUND_PAGE_MS);
+}
+startPaging();
+
+function renderPage(state, phase) {
+  const pages = phase === "results" ? resultRounds(state).length : 0;
+  const indicator = $("[data-vote-page]");
+  indicator.hidden = pages < 2;
+  indicator.textContent = pages < 2 ? "" : t.round_page.replace("{n}", String(roundPage + 1)).replace("{total}", String(pages));
 }
 
 let voteSig = null;
@@ -243,27 +285,28 @@ function renderRoundResults(holder, round, tally) {
   if (round.method === "scores") return renderScoreResults(holder, round, tally, key);
   const width = Math.round((holder.clientWidth * BAR_FONT) / READ_PX());
   // First one row, to see where the chart starts; then as many rows a page as fit under it.
-  holder.replaceChildren(renderResults(round, tally, t, { width, rows: [0, 1] }));
+  holder.replaceChildren(renderResults(round, tally, t, { width, rows: [0, 1], plain: true }));
   const svg = holder.querySelector(".chart-bars");
-  const total = tally.results.length;
+  // A dot vote's choices with no dot are one line under the chart (round_results.js), not bars.
+  const total = round.method === "dots" ? foldZeros(tally.results)[0].length : tally.results.length;
   if (!svg) return pager.count(key, 1);
   const rowPx = (BAR_ROW * svg.getBoundingClientRect().width) / width;
   const per = Math.max(1, Math.floor(roomBelow(svg, pagerBox) / rowPx));
   const page = pager.count(key, Math.ceil(total / per));
-  holder.replaceChildren(renderResults(round, tally, t, { width, rows: [page * per, page * per + per] }));
+  holder.replaceChildren(renderResults(round, tally, t, { width, rows: [page * per, page * per + per], plain: true }));
 }
 
 // The table beside the 2×2: the 2×2 fills its half at the set type size, the table's rows
 // go page by page.
 function renderScoreResults(holder, round, tally, key) {
-  holder.replaceChildren(renderResults(round, tally, t, {}));
+  holder.replaceChildren(renderResults(round, tally, t, { plain: true }));
   const box = holder.querySelector(".scores-quadrant");
   if (box) {
     const unit = READ_PX() / QUADRANT_FONT;
     const w = box.clientWidth;
     const h = Math.min(roomBelow(box, pagerBox), w);
     const quadrant = { width: Math.round(w / unit), height: Math.round(h / unit) };
-    holder.replaceChildren(renderResults(round, tally, t, { quadrant }));
+    holder.replaceChildren(renderResults(round, tally, t, { quadrant, plain: true }));
   }
   const rows = [...holder.querySelectorAll(".results-table tbody tr")];
   const legend = holder.querySelector(".crit-legend");
@@ -332,10 +375,19 @@ function toggleJoin() {
   render(live.state);
 }
 
-// ↓ and ↑ turn the spotlight's comments when it is up, else the pages behind it.
+// ↓ and ↑ turn the spotlight's comments when it is up, else the pages behind it, else (in
+// Results, a round that fits one page) the round.
 function turnPage(by) {
-  if (!spotlight.turn(by)) pager.turn(by);
+  if (!spotlight.turn(by) && !pager.turn(by)) turnRound(by);
 }
+
+// F: the projector fills the screen (a browser asks for a key press or a click before it may).
+function toggleFullscreen() {
+  if (document.fullscreenElement) return document.exitFullscreen();
+  document.documentElement.requestFullscreen?.().catch(() => say(t.error, true));
+}
+const fullscreenHint = $("[data-fullscreen-hint]");
+document.addEventListener("fullscreenchange", () => (fullscreenHint.hidden = Boolean(document.fullscreenElement)));
 
 const KEYS = {
   ArrowRight: () => step(1),
@@ -350,6 +402,7 @@ const KEYS = {
   ArrowDown: () => turnPage(1),
   ArrowUp: () => turnPage(-1),
   j: toggleJoin,
+  f: toggleFullscreen,
 };
 
 document.addEventListener("keydown", (e) => {

@@ -11,11 +11,11 @@ import { mountCountdown, timeIsUp } from "./timer.js";
 import { renderCluster, renderDiscuss, renderResults, renderVote } from "./room_stages.js";
 import { ballotNotice } from "./ballot.js";
 import { personHere, workOffline } from "./offline.js";
+import { countryPicker } from "./country_picker.js";
 
 const boot = bootData();
 const t = boot.t;
 const countries = JSON.parse(document.getElementById("countries").textContent);
-const byName = new Map(countries.map((c) => [c.name.toLowerCase(), c.code]));
 
 const stages = document.querySelector("[data-stages]");
 const form = document.querySelector("[data-propose]");
@@ -23,6 +23,7 @@ const text = form.querySelector("[data-text]");
 const textLabel = form.querySelector("[data-text-label]");
 const countryField = form.querySelector("[data-country-field]");
 const country = form.querySelector("[data-country]");
+const picker = countryPicker(country, form.querySelector("[data-country-options]"), countries);
 const counter = form.querySelector("[data-count]");
 const errorBox = form.querySelector("[data-error]");
 const submit = form.querySelector("[data-submit]");
@@ -91,8 +92,11 @@ form.addEventListener("submit", async (event) => {
   showError("");
   const payload = { kind: kind(), text: text.value.trim() };
   if (payload.kind === "market") {
-    payload.country = byName.get(country.value.trim().toLowerCase());
-    if (!payload.country) return showError(t.choose_country);
+    payload.country = picker.code();
+    if (!payload.country) {
+      country.focus();
+      return showError(t.choose_country);
+    }
   }
   if (!payload.text) return text.focus();
   // Queued at once (and kept across a reload), so the form is cleared now.

@@ -5,11 +5,13 @@
 //   methodName(round, t)    "Dot vote", "Ranking", "Scoring of markets"
 //   votedText(tally, t)     "17 of 23 have voted"
 //   resultsShown(round, tally)  whether this screen has results to show
-//   renderResults(round, tally, t, { width, rows, quadrant })  a <div class="round-results"> with
-//       the charts. width: the bar chart's viewBox width; rows: [start, end] to draw only those
-//       bars (a projector's page; the bars keep the scale of all); quadrant: {width, height}
-//       of the 2×2's viewBox
+//   renderResults(round, tally, t, { width, rows, quadrant, plain })  a <div class="round-results">
+//       with the charts. width: the bar chart's viewBox width; rows: [start, end] to draw only
+//       those bars (a projector's page; the bars keep the scale of all); quadrant: {width,
+//       height} of the 2×2's viewBox; plain: in the room's words (the projector), without the
+//       figures
 import { countryName, el } from "./items.js";
+import { plural } from "./live.js";
 import { barChart, quadrantChart } from "./charts.js";
 
 export function roundsOf(state) {
@@ -45,7 +47,9 @@ function optionsById(round) {
 const one = (n) => (Number.isInteger(n) ? String(n) : Number(n).toFixed(1));
 const two = (n) => (n === null || n === undefined ? "–" : Number(n).toFixed(2));
 
-export function renderResults(round, tally, t, { width, rows, quadrant } = {}) {
+// `plain`: the room's words (the projector): ranks and ties, "points", "opinions split", no
+// spread figures, which stay in the cockpit and the exports.
+export function renderResults(round, tally, t, { width, rows, quadrant, plain = false } = {}) {
   const box = el("div", `round-results method-${round.method}`);
   box.dataset.roundId = String(round.id);
   if (!resultsShown(round, tally)) {
@@ -57,29 +61,67 @@ export function renderResults(round, tally, t, { width, rows, quadrant } = {}) {
     box.append(el("p", "muted round-empty", t.no_ballots));
     return box;
   }
-  if (round.method === "scores") return renderScores(box, round, tally, t, quadrant);
+  if (round.method === "scores") return renderScores(box, round, tally, t, quadrant, plain);
   const options = optionsById(round);
-  if (round.method === "ranking") box.append(condorcet(round, tally, options, t));
-  const chart = barChart(rows ? tally.results.slice(...rows) : tally.results, {
+  if (round.method === "ranking") box.append(condorcet(round, tally, options, t, plain));
+  // A dot vote's choices with no dot fold into one line: the chart shows what the room chose.
+  const [shown, none] = round.method === "dots" ? foldZeros(tally.results) : [tally.results, []];
+  const tied = tiedRanks(shown);
+  const caption = round.method === "ranking" ? (plain ? t.points_caption : t.borda_points) : t.dots_given;
+  const chart = barChart(rows ? shown.slice(...rows) : shown, {
     label: (row) => optionLabel(options.get(row.item_id)),
+    rank: (row) => rankText(row),
     value: (row) => row.points,
-    flag: (row) => (row.contested ? t.worth_discussing : null),
-    note: (row) => `${t.spread} ${one(row.spread)}`,
+    flag: (row) => (row.contested ? (plain ? t.opinions_split : t.worth_discussing) : null),
+    note: (row) => [tied(row) ? t.tied : "", plain ? "" : `${t.spread} ${one(row.spread)}`].filter(Boolean).join(" · "),
     format: one,
     width,
-    max: Math.max(1, ...tally.results.map((row) => row.points)),
-    roomFor: widestAfterBar(tally.results, t),
-    title: round.method === "ranking" ? t.borda_points : t.dots_given,
+    max: Math.max(1, ...shown.map((row) => row.points)),
+    roomFor: widestAfterBar(shown, plain ? t.opinions_split : t.worth_discussing),
+    title: caption,
   });
-  box.append(el("p", "chart-caption", round.method === "ranking" ? t.borda_points : t.dots_given), chart);
+  box.append(el("p", "chart-caption", caption), chart);
+  if (none.length) box.append(noDots(none, options, t, plain));
+  if (plain && shown.some((row) => row.contested)) box.append(el("p", "muted split-note", `⚑ ${t.split_hint}`));
   box.append(segments(tally, options, t));
   return box;
 }
 
 // The widest value and flag at a bar's end: a chart drawn a page at a time keeps one scale.
-function widestAfterBar(results, t) {
+function widestAfterBar(results, flag) {
   const most = one(Math.max(0, ...results.map((row) => row.points)));
-  return results.some((row) => row.contested) ? `${most} ⚑ ${t.worth_discussing}` : most;
+  return results.some((row) => row.contested) ? `${most} ⚑ ${flag}` : most;
+}
+
+// "2." for a ranked choice, "–" for one not scored yet (a rank of null).
+export function rankText(row) {
+  return row.rank === null || row.rank === undefined ? "–" : `${row.rank}.`;
+}
+
+// Whether a row shares its rank with another (competition ranks: 1, 2, 2, 4).
+export function tiedRanks(rows) {
+  const counts = new Map();
+  for (const row of rows) if (row.rank != null) counts.set(row.rank, (counts.get(row.rank) || 0) + 1);
+  return (row) => row.rank != null && counts.get(row.rank) > 1;
+}
+
+// [the rows with dots, those with none]
+export function foldZeros(rows) {
+  return [rows.filter((row) => row.points > 0), rows.filter((row) => !(row.points > 0))];
+}
+
+// "5 with no dots", which the cockpit opens to name them.
+function noDots(rows, options, t, plain) {
+  const text = plural(t, "no_dots_one", "no_dots_many", rows.length);
+  if (plain) {
+    const p = el("p", "muted no-dots", text);
+    p.dataset.noDots = String(rows.length);
+    return p;
+  }
+  const box = el("details", "no-dots");
+  box.dataset.noDots = String(rows.length);
+  box.append(el("summary", "", text), el("p", "muted small", rows.map((row) => optionLabel(options.get(row.item_id))).join(" · ")));
+  return box;
 }
 
 // Results per cluster and per sector: groups of fewer than 3 voters are never shown.
@@ -101,22 +143,35 @@ function segments(tally, options, t) {
       line.append(el("strong", "", `${seg.segment} · ${t.voters_n.replace("{n}", seg.voters)}: `), top.join(", "));
       section.append(line);
     }
-    if (part.hidden_segments) section.append(el("p", "muted small", t.segments_hidden.replace("{n}", part.hidden_segments)));
+    for (const why of hiddenWhy(part, t)) section.append(el("p", "muted small segments-hidden", why));
     if (!part.segments.length && !part.hidden_segments) section.append(el("p", "muted small", t.segments_none));
     wrap.append(section);
   }
   return wrap;
 }
 
-function condorcet(round, tally, options, t) {
+// Why groups are not shown: too few voters, or enough but hidden with the small ones, since
+// with the overall result they would give away how the few voters left out voted.
+function hiddenWhy(part, t) {
+  const small = part.hidden_small ?? part.hidden_segments ?? 0;
+  const protecting = part.hidden_protecting ?? 0;
+  const out = [];
+  if (small) out.push(plural(t, "segments_hidden_one", "segments_hidden", small));
+  if (protecting) out.push(plural(t, "segments_protecting_one", "segments_protecting_many", protecting));
+  return out;
+}
+
+function condorcet(round, tally, options, t, plain) {
   const winner = tally.schulze?.condorcet_winner;
   const p = el("p", `condorcet${winner ? " has-winner" : ""}`);
   p.dataset.condorcet = "";
   if (winner) {
-    p.append(el("span", "condorcet-label", t.condorcet_winner), " ", el("strong", "condorcet-name", optionLabel(options.get(winner))));
+    const label = plain ? t.preferred_to_all : t.condorcet_winner;
+    p.append(el("span", "condorcet-label", label), " ", el("strong", "condorcet-name", optionLabel(options.get(winner))));
     p.title = t.condorcet_hint;
   } else {
-    p.textContent = t.no_condorcet;
+    p.textContent = plain ? "" : t.no_condorcet;
+    p.hidden = plain; // the room needs no word for a winner there is not
   }
   return p;
 }
@@ -150,7 +205,7 @@ function criteriaLegend(criteria) {
   return legend;
 }
 
-function renderScores(box, round, tally, t, size = {}) {
+function renderScores(box, round, tally, t, size = {}, plain = false) {
   const options = optionsById(round);
   const criteria = round.criteria;
   const table = el("table", "table results-table");
@@ -161,6 +216,7 @@ function renderScores(box, round, tally, t, size = {}) {
   table.append(el("thead"), el("tbody"));
   table.tHead.append(head);
   const points = [];
+  const tied = tiedRanks(tally.results);
   for (const row of tally.results) {
     const option = options.get(row.item_id);
     const means = meansOf(row);
@@ -169,10 +225,12 @@ function renderScores(box, round, tally, t, size = {}) {
     const name = el("td", "market");
     name.append(el("strong", "", optionLabel(option, { short: true })));
     if (option?.country) name.append(el("span", "muted small market-text", option.label));
-    if (row.contested) name.append(el("span", "tag flag", t.worth_discussing));
-    // How far people agree: the spread of their scores, under the market's name.
-    name.append(el("span", "spread-note", `${t.spread} ${one(row.spread)}`));
-    tr.append(el("td", "num", row.rank ?? "–"), name, el("td", "num score", two(row.weighted_score)));
+    if (row.contested) name.append(el("span", "tag flag", plain ? t.opinions_split : t.worth_discussing));
+    // How far people agree: the spread of their scores, under the market's name (staff only).
+    if (!plain) name.append(el("span", "spread-note", `${t.spread} ${one(row.spread)}`));
+    const rank = el("td", "num rank", rankText(row));
+    if (tied(row)) rank.append(el("span", "rank-tie", t.tied));
+    tr.append(rank, name, el("td", "num score", two(row.weighted_score)));
     for (const c of criteria) tr.append(el("td", "num", two(means[c.id])));
     tr.append(el("td", "num", String(row.voters)));
     table.tBodies[0].append(tr);
@@ -205,6 +263,8 @@ function renderScores(box, round, tally, t, size = {}) {
     }));
     grid.append(chartBox);
   }
-  box.append(grid, segments(tally, options, t));
+  box.append(grid);
+  if (plain && tally.results.some((row) => row.contested)) box.append(el("p", "muted split-note", `⚑ ${t.split_hint}`));
+  box.append(segments(tally, options, t));
   return box;
 }

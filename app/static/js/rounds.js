@@ -6,8 +6,6 @@
 import { countryName, el } from "./items.js";
 import { methodName, optionLabel, renderResults, roundsOf, votedText } from "./round_results.js";
 
-const DEFAULT_CRITERIA_KEYS = ["criterion_market", "criterion_capital", "criterion_ai"];
-
 export function mountRounds(root, live, t, command) {
   const $ = (selector) => root.querySelector(selector);
   const form = $("[data-round-form]");
@@ -18,6 +16,8 @@ export function mountRounds(root, live, t, command) {
   const itemsBox = $("[data-target-items]");
   const themeSelect = $("[data-round-theme]");
   const criteriaList = $("[data-criteria]");
+  const writtenList = $("[data-written]");
+  const writtenHint = $("[data-written-hint]");
   const title = form.elements.title;
   let titleTyped = false;
   let viewing = []; // ids of the past rounds shown in the detail area (one, or two side by side)
@@ -65,6 +65,10 @@ export function mountRounds(root, live, t, command) {
     for (const node of form.querySelectorAll("[data-for-target]")) {
       node.hidden = node.dataset.forTarget !== target();
     }
+    const only = target() === "choices";
+    writtenHint.textContent = only ? writtenHint.dataset.only : writtenHint.dataset.any;
+    // A poll's choices are all written here: room for two from the start.
+    while (only && writtenList.children.length < 2) addWritten();
   }
   form.addEventListener("change", (e) => {
     if (e.target.name === "method" && e.target.value === "scores") form.elements.target.value = "markets";
@@ -96,7 +100,50 @@ export function mountRounds(root, live, t, command) {
     li.append(nameInput, weightLabel, remove);
     return li;
   }
-  criteriaList.replaceChildren(...DEFAULT_CRITERIA_KEYS.map((k) => criterionRow(t[k], 1)));
+  // The joint strategy's criteria, named in the workshop's language (the room reads them).
+  const defaults = JSON.parse(criteriaList.dataset.defaults || "[]");
+  criteriaList.replaceChildren(...defaults.map((c) => criterionRow(c.name, c.weight)));
+
+  // Choices the facilitator writes: a quick poll's options, or more choices for any round. Enter
+  // goes on to the next choice (a new one after the last) instead of opening the round.
+  function writtenRow(text) {
+    const li = el("li", "criterion written-choice");
+    const input = el("input");
+    input.type = "text";
+    input.maxLength = 200;
+    input.value = text;
+    input.dataset.writtenChoice = "";
+    input.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      const next = li.nextElementSibling || addWritten();
+      next.querySelector("input").focus();
+    });
+    const remove = el("button", "button small", t.remove);
+    remove.type = "button";
+    remove.addEventListener("click", () => {
+      li.remove();
+      numberWritten();
+    });
+    li.append(input, remove);
+    return li;
+  }
+  function addWritten() {
+    const row = writtenList.appendChild(writtenRow(""));
+    numberWritten();
+    return row;
+  }
+  // "Choice 2", "Remove choice 2": each row named by its place, renumbered as rows come and go.
+  function numberWritten() {
+    [...writtenList.children].forEach((li, i) => {
+      li.querySelector("input").setAttribute("aria-label", t.choice_n.replace("{n}", String(i + 1)));
+      li.querySelector("button").setAttribute("aria-label", t.remove_choice.replace("{n}", String(i + 1)));
+    });
+  }
+  $("[data-written-add]").addEventListener("click", () => addWritten().querySelector("input").focus());
+  // A workshop that takes no proposals (a quick poll) votes on choices written here.
+  let targetChosen = false;
+  form.addEventListener("change", (e) => e.target.name === "target" && (targetChosen = true));
   $("[data-criterion-add]").addEventListener("click", () => {
     const row = criterionRow("", 1);
     criteriaList.append(row);
@@ -161,6 +208,8 @@ export function mountRounds(root, live, t, command) {
       data.item_ids = [...itemsBox.querySelectorAll("input:checked")].map((b) => Number(b.value));
     }
     if (data.target === "theme") data.theme_id = Number(themeSelect.value) || null;
+    const written = [...writtenList.querySelectorAll("[data-written-choice]")].map((i) => i.value.trim()).filter(Boolean);
+    if (written.length || data.target === "choices") data.choices = written;
     if (data.method === "dots") {
       data.budget = Number.parseInt(f.budget.value, 10);
       data.cap = Number.parseInt(f.cap.value, 10);
@@ -188,6 +237,7 @@ export function mountRounds(root, live, t, command) {
     if (!ack.ok) return showError(ack.error || t.error, ack.field);
     titleTyped = false;
     title.value = "";
+    writtenList.replaceChildren();
     syncForm();
     live.state.rounds.set(ack.round.id, ack.round);
     render(live.state);
@@ -361,6 +411,9 @@ export function mountRounds(root, live, t, command) {
 
   function render(state) {
     if (!state.workshop || !state.rounds) return;
+    if (!targetChosen && !state.workshop.phases.includes("propose") && !state.items.size) {
+      form.elements.target.value = "choices";
+    }
     const all = roundsOf(state);
     const open = all.find((r) => r.status === "open");
     syncAnonymous(state.workshop);

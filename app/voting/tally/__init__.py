@@ -15,11 +15,15 @@ Choices the results depend on (the tests pin each one):
   three fans and twenty indifferent voters look unanimous. For scoring it is the weighted mean of
   the per-criterion deviations, not the deviation of each voter's weighted score: two voters
   scoring (5, 1) and (1, 5) on two equal criteria agree on the weighted score but on nothing else.
-- Contested. At least CONTESTED_MIN_VOTERS voters and a spread of at least `share` times half the
-  scale (the largest spread a scale allows is half of it: half the room at each end). Dots and
-  rankings use SPLIT_SHARE = 0.8: with a cap of 3, between a fifth and four fifths of the room give
-  an item all 3 points and the rest none. Scores use SCORE_SHARE = 0.5: a spread of a full point
-  on 1-5. Comparisons allow 1e-9 of float error, so a result on the boundary counts as contested.
+- Contested ("worth discussing": opinions split). Each voter has one value per choice: the points
+  they gave it (dots, 0 to the cap), the Borda points of its place in their ranking (0 to m - 1), or
+  their own weighted score of the market (1-5). The voters in the outer quarter of the scale at
+  one end form a camp: 1-2 and 4-5 of scores; no dot and all 3 with a cap of 3 (0-1 and 4-5 with a
+  cap of 5); the last and the first places of a ranking (a quarter of them, at least one).
+  Opinions split when each camp holds at least a third of the voters (SPLIT_CAMP_SHARE) and at
+  least two of them (SPLIT_MIN_CAMP), so never under four voters. A spread alone said little in a
+  small room: with four voters every market of a scoring round had one of a point or more.
+  Comparisons allow 1e-9 of float error, so a value on the edge of a camp counts in it.
 
 The package: common (constants, errors, shared statistics), validate (ballot checks), ranking
 (dots, Borda, Schulze), scoring (weighted criteria, the 2x2) and segments (groups of 3 or more).

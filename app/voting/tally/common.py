@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 DEFAULT_BUDGET = 5
 DEFAULT_CAP = 3
 MIN_SEGMENT_SIZE = 3
-CONTESTED_MIN_VOTERS = 3
-SPLIT_SHARE = 0.8
-SCORE_SHARE = 0.5
+# "Opinions split" (worth discussing): at least this share of the voters, and at least
+# SPLIT_MIN_CAMP of them, at each end of the scale (see the package notes).
+SPLIT_CAMP_SHARE = Fraction(1, 3)
+SPLIT_MIN_CAMP = 2
+CONTESTED_MIN_VOTERS = 2 * SPLIT_MIN_CAMP
 _EPSILON = 1e-9
 _MAX_ID_DIGITS = 18  # keeps int() away from huge strings (and Python's 4,300-digit limit)
 
@@ -47,9 +50,21 @@ def _spread(values: Sequence[float]) -> float:
     return math.sqrt(math.fsum((value - mean) ** 2 for value in values) / len(values))
 
 
-def is_contested(spread: float, voters: int, scale: float, share: float) -> bool:
-    """Whether enough voters disagree enough for an item to be worth discussing (see the module notes)."""
-    return voters >= CONTESTED_MIN_VOTERS and scale > 0 and spread >= share * scale / 2 - _EPSILON
+def is_contested(values: Sequence[float], low: float, high: float) -> bool:
+    """Whether the room's opinions of a choice split into two camps, which makes it worth discussing.
+
+    `values` holds one value per voter on the scale low..high. A camp is the voters in the outer
+    quarter of the scale at one end (1-2 or 4-5 of scores 1-5); opinions split when each camp
+    holds at least a third of the voters and at least two of them (so never under four voters).
+    """
+    voters = len(values)
+    if voters < CONTESTED_MIN_VOTERS or high <= low:
+        return False
+    edge = (high - low) / 4
+    need = max(SPLIT_MIN_CAMP, math.ceil(SPLIT_CAMP_SHARE * voters))
+    bottom = sum(1 for value in values if value <= low + edge + _EPSILON)
+    top = sum(1 for value in values if value >= high - edge - _EPSILON)
+    return bottom >= need and top >= need
 
 
 def _ranks(scores: Sequence[Any]) -> list[int]:
@@ -98,7 +113,7 @@ def _item_results(columns: Mapping[int, list], voters: Mapping[int, int], scale:
         total = sum(column) if all(type(p) is int for p in column) else math.fsum(column)
         mean = total / len(column) if column else 0.0
         spread = _spread(column)
-        contested = is_contested(spread, len(column), scale, SPLIT_SHARE)
+        contested = is_contested(column, 0, scale)
         rows.append(ItemResult(item, 0, total, voters[item], mean, spread, contested))
     rows.sort(key=lambda row: (-row.points, row.item_id))
     return [replace(row, rank=rank) for row, rank in zip(rows, _ranks([r.points for r in rows]), strict=True)]
@@ -109,8 +124,8 @@ __all__ = [
     "DEFAULT_CAP",
     "MIN_SEGMENT_SIZE",
     "CONTESTED_MIN_VOTERS",
-    "SPLIT_SHARE",
-    "SCORE_SHARE",
+    "SPLIT_CAMP_SHARE",
+    "SPLIT_MIN_CAMP",
     "BallotError",
     "SetupError",
     "is_contested",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from app.voting.tally.common import SCORE_SHARE, SetupError, _ranks, _rounded, _spread, is_contested
+from app.voting.tally.common import SetupError, _ranks, _rounded, _spread, is_contested
 
 # ---------------------------------------------------------------- weighted scoring
 
@@ -67,12 +67,27 @@ def _score_item(
     if all(key in exact for key, weight in weights.items() if weight):
         weighted = sum((weight * exact[key] for key, weight in weights.items() if weight), Fraction(0))
         spread = math.fsum(float(weight) * spreads[key] for key, weight in weights.items() if weight)
-    contested = spread is not None and is_contested(spread, len(rows), high - low, SCORE_SHARE)
+    contested = spread is not None and is_contested(_views(rows, weights), low, high)
     means = {key: float(exact[key]) if key in exact else None for key in weights}
     result = ScoreResult(
         item, None, len(rows), means, spreads, _float(weighted), spread, contested, low, high
     )
     return result, weighted
+
+
+def _views(rows: list[Mapping[Hashable, int]], weights: dict[Hashable, Fraction]) -> list[float]:
+    """Each voter's overall view of a market: their own scores, weighted as the round weighs them.
+
+    A voter who has not scored every weighted criterion (one added mid-round) is weighed on those
+    they scored; one who scored none of them has no view yet.
+    """
+    views = []
+    for row in rows:
+        scored = {key: weight for key, weight in weights.items() if weight and key in row}
+        if scored:
+            points = sum((weight * row[key] for key, weight in scored.items()), Fraction(0))
+            views.append(float(points / sum(scored.values(), Fraction(0))))
+    return views
 
 
 def _float(value: Fraction | None) -> float | None:

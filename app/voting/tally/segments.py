@@ -13,11 +13,13 @@ from app.voting.tally.common import MIN_SEGMENT_SIZE
 
 @dataclass(frozen=True)
 class SegmentResults:
-    """Results per segment (cluster, sector) large enough to show; only a count of the hidden ones."""
+    """Results per segment (cluster, sector) large enough to show; only counts of the hidden ones:
+    `hidden` in all, of which `protecting` had enough voters but were hidden to protect smaller ones."""
 
     results: dict[Hashable, Any]
     voters: dict[Hashable, int]
     hidden: int
+    protecting: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -26,6 +28,9 @@ class SegmentResults:
                 for key, result in self.results.items()
             ],
             "hidden_segments": self.hidden,
+            # Why: too small, or large enough but hidden with the small ones (see by_segment).
+            "hidden_small": self.hidden - self.protecting,
+            "hidden_protecting": self.protecting,
         }
 
 
@@ -56,14 +61,17 @@ def by_segment(
             groups.setdefault(segment, []).append(ballot)
     shown = {key: group for key, group in groups.items() if len(group) >= min_size}
     left_out += sum(len(group) for key, group in groups.items() if key not in shown)
+    protecting = 0
     while shown and 0 < left_out < min_size:
         smallest = min(shown, key=lambda key: (len(shown[key]), str(key)))
         left_out += len(shown.pop(smallest))
+        protecting += 1
     order = sorted(shown, key=str)
     return SegmentResults(
         {key: tally_fn(shown[key]) for key in order},
         {key: len(shown[key]) for key in order},
         len(groups) - len(shown),
+        protecting,
     )
 
 
