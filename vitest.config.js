@@ -17,5 +17,7 @@ export default defineConfig({
   test: {
     include: ["tests/js/**/*.test.js"],
     environment: "jsdom",
+    // A deterministic stand-in for the canvas that charts.js measures text with.
+    setupFiles: ["tests/js/canvas_stub.js"],
   },
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { BAR_ROW, barChart, quadrantChart } from "../../app/static/js/charts.js";
+import { ASCENT, DESCENT, textWidth } from "./canvas_stub.js";
 import { texts } from "./helpers.js";
 
 const rows = [
@@ -10,6 +11,7 @@ const rows = [
 ];
 
 const barWidth = (row) => Number(row.querySelector(".chart-bar")?.getAttribute("width") ?? 0);
+const trackWidth = (row) => Number(row.querySelector(".chart-track").getAttribute("width"));
 
 describe("barChart", () => {
   it("draws one row per result, in the order given, its bar as long as its share of the largest", () => {
@@ -17,7 +19,9 @@ describe("barChart", () => {
     const drawn = [...svg.querySelectorAll(".chart-row")];
     expect(drawn.map((g) => g.dataset.label)).toEqual(["Tokyo desk", "Seoul mentors", "Nothing yet"]);
     expect(drawn.map((g) => g.dataset.value)).toEqual(["12", "3", ""]);
-    const full = 1000 - 240; // the value and the flag have 240 units after the longest bar
+    // The value (and flag) after the longest bar get their measured width, 120 units at least.
+    const full = 1000 - 120;
+    expect(drawn.map(trackWidth)).toEqual([full, full, full]);
     expect(barWidth(drawn[0])).toBe(full);
     expect(barWidth(drawn[1])).toBe(full / 4);
     expect(drawn[2].querySelector(".chart-bar")).toBeNull(); // no value, no bar
@@ -31,7 +35,10 @@ describe("barChart", () => {
 
   it("measures the bars against a given maximum, and keeps them inside the track", () => {
     const svg = barChart([{ label: "a", value: 5 }, { label: "b", value: 20 }], { max: 10, width: 1240 });
-    expect([...svg.querySelectorAll(".chart-row")].map(barWidth)).toEqual([500, 1000]);
+    const drawn = [...svg.querySelectorAll(".chart-row")];
+    const full = 1240 - 120;
+    expect(drawn.map(trackWidth)).toEqual([full, full]);
+    expect(drawn.map(barWidth)).toEqual([full / 2, full]); // 5 of 10 is half; 20 stops at the end
   });
 
   it("formats values and flags the contested rows after their value", () => {
@@ -113,15 +120,32 @@ describe("quadrantChart", () => {
     expect(texts(svg, ".chart-quarter")).toEqual(["Capital first", "Go now", "Later", "Market first"]);
   });
 
-  it("moves the label of a point close to another one down, so that they do not overlap", () => {
+  it("places the labels of points close together so that no two overlap and none covers a dot", () => {
     const svg = quadrantChart(
       [
         { label: "Japan", x: 4, y: 4 },
         { label: "Korea", x: 4, y: 4 },
+        { label: "Singapore", x: 4.1, y: 3.9 },
       ],
       options,
     );
-    const [first, second] = [...svg.querySelectorAll(".chart-point-label")].map((t) => Number(t.getAttribute("y")));
-    expect(second - first).toBeGreaterThanOrEqual(24); // a line of its text further down
+    // Each label's box as drawn (x is its left end, y its baseline), in the test's font.
+    const boxes = [...svg.querySelectorAll(".chart-point-label")].map((t) => {
+      const size = Number(t.getAttribute("font-size"));
+      const left = Number(t.getAttribute("x"));
+      const baseline = Number(t.getAttribute("y"));
+      return { left, right: left + textWidth(t.textContent, size), top: baseline - size * ASCENT, bottom: baseline + size * DESCENT };
+    });
+    expect(boxes).toHaveLength(3);
+    const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    for (const [i, a] of boxes.entries()) {
+      for (const b of boxes.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+      for (const c of svg.querySelectorAll(".chart-dot")) {
+        const [cx, cy, r] = ["cx", "cy", "r"].map((k) => Number(c.getAttribute(k)));
+        expect(overlap(a, { left: cx - r, right: cx + r, top: cy - r, bottom: cy + r })).toBe(false);
+      }
+      expect(a.left).toBeGreaterThanOrEqual(0);
+      expect(a.right).toBeLessThanOrEqual(1000);
+    }
   });
 });

@@ -11,10 +11,11 @@ const t = strings({
   points_many: "{n} points",
   voters_one: "1 voter",
   voters_many: "{n} voters",
-  spread: "spread",
-  worth_discussing: "worth discussing",
+  opinions_split: "opinions split",
+  split_hint: "people gave very different points",
+  tied: "tied",
   condorcet: "{label} beats every other choice",
-  schulze: "Tied first: {labels}",
+  first_overall: "First overall: {labels}",
 });
 
 // The phone's copy of the workshop (live.js keeps it): a market's item carries its country's name.
@@ -47,7 +48,9 @@ describe("resultsFor", () => {
     expect(resultsFor(round("dots"), undefined, live, t)).toBeNull();
   });
 
-  it("draws bars as long as each choice's share of the first, with points, voters and spread", () => {
+  // The phone speaks the room's words: ranks "1.", points and voters, "opinions split" where the
+  // cockpit shows a spread figure (which the phone no longer shows).
+  it("draws bars as long as each choice's share of the first, with rank, points and voters, and flags split opinions", () => {
     const tally = {
       voted: 17,
       eligible: 23,
@@ -60,14 +63,12 @@ describe("resultsFor", () => {
     expect(rows.map((li) => li.dataset.optionId)).toEqual(["2", "1", "3"]);
     expect(rows.map((li) => li.querySelector(".result-fill").style.width)).toEqual(["100%", "25%", "13%"]);
     expect(texts(box, ".result-points")).toEqual(["8 points", "2 points", "1 point"]);
-    expect(texts(box, ".result-meta")).toEqual([
-      "8 points · 5 voters · spread 1.3",
-      "2 points · 1 voter · spread 0.5",
-      "1 point · 1 voter · spread 0.5",
-    ]);
+    expect(texts(box, ".result-rank")).toEqual(["1.", "2.", "3."]);
+    expect(box.querySelector(".rank-tie")).toBeNull();
+    expect(texts(box, ".result-meta")).toEqual(["8 points · 5 voters", "2 points · 1 voter", "1 point · 1 voter"]);
     expect(rows.map((li) => li.classList.contains("is-contested"))).toEqual([true, false, false]);
-    expect(texts(box, ".tag.contested")).toEqual(["worth discussing"]);
-    expect(box.querySelectorAll(".result-legend")).toHaveLength(1);
+    expect(texts(box, ".tag.contested")).toEqual(["opinions split"]);
+    expect(texts(box, ".result-legend")).toEqual(["⚑ people gave very different points"]);
     // A market shows its country's name over its text.
     expect(texts(rows[2], ".country")).toEqual(["Japan"]);
   });
@@ -79,14 +80,14 @@ describe("resultsFor", () => {
     expect(none.querySelector(".results-count")).toBeNull();
   });
 
-  it("rounds Borda points to one decimal, and names the Condorcet winner or the tied Schulze winners", () => {
+  it("rounds Borda points to one decimal, and names the Condorcet winner or the Schulze winners first overall", () => {
     const borda = [row(1, 1, 2.5, 3), row(2, 2, 1.25, 3), row(3, 3, 0, 3)];
     const won = resultsFor(round("ranking"), { voted: 3, results: borda, schulze: { condorcet_winner: 1 } }, live, t);
     expect(texts(won, ".result-points")).toEqual(["2.5 points", "1.3 points", "0 points"]);
     expect(texts(won, ".result-note")).toEqual(["A Tokyo desk beats every other choice"]);
     const tied = { condorcet_winner: null, schulze_winners: [1, 2] };
     const box = resultsFor(round("ranking"), { voted: 3, results: borda, schulze: tied }, live, t);
-    expect(texts(box, ".result-note")).toEqual(["Tied first: A Tokyo desk, Mentors in Seoul"]);
+    expect(texts(box, ".result-note")).toEqual(["First overall: A Tokyo desk, Mentors in Seoul"]);
   });
 
   it("gives the same node while nothing changed, and a new one when the tally does", () => {

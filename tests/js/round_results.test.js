@@ -176,10 +176,14 @@ describe("renderResults of a scoring round", () => {
     const box = renderResults(scores, { voted: 4, results: scored }, t);
     const cells = [...box.querySelectorAll("tbody tr")].map((tr) => texts(tr, "td.num"));
     expect(cells).toEqual([
-      ["1", "4.13", "4.50", "4.00", "3.00", "4"],
+      ["1.", "4.13", "4.50", "4.00", "3.00", "4"],
       ["–", "–", "–", "–", "–", "0"],
     ]);
     expect(texts(box, "td.market strong")).toEqual(["Japan", "Brasilien"]);
+    // The criteria's columns are headed A, B, C, named once in a legend under the table.
+    expect(texts(box, "thead .crit-key")).toEqual(["A", "B", "C"]);
+    expect(texts(box, ".crit-legend dt")).toEqual(["A", "B", "C"]);
+    expect(texts(box, ".crit-legend dd")).toEqual(["Market potential", "Capital", "Expertise"]);
     expect(box.querySelector("tbody tr").classList.contains("is-flagged")).toBe(true);
   });
 
