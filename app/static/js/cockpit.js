@@ -132,6 +132,19 @@ lockBox.addEventListener("change", () => {
   command("timer", { action: running ? "start" : "pause", lock_at_zero: lockBox.checked });
 });
 
+// The last duration set in a phase (the server keeps one per phase: TIMER's last_s) fills the
+// fields when the room is in that phase, so its countdown starts from it again; never while
+// the facilitator is typing in them.
+let durationShown = null;
+function fillDuration(ws) {
+  const last = ws.timer?.last_s;
+  const key = `${ws.phase}:${last}`;
+  if (!last || key === durationShown || [minutes, seconds].includes(document.activeElement)) return;
+  durationShown = key;
+  minutes.value = String(Math.floor(last / 60));
+  seconds.value = String(last % 60);
+}
+
 function renderTimer(state, timer) {
   toggleTimer.textContent = state === "running" ? t.pause : state === "paused" ? t.resume : t.start;
   toggleTimer.setAttribute("aria-pressed", String(state === "running"));
@@ -241,6 +254,7 @@ function render(state) {
   const ws = state.workshop;
   if (!ws) return;
   renderPhases(ws);
+  fillDuration(ws);
   countdown.update();
   toggleSubmissions.textContent = ws.submissions_open ? t.lock : t.unlock;
   toggleSubmissions.setAttribute("aria-pressed", String(!ws.submissions_open));
