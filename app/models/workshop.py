@@ -187,6 +187,7 @@ class Workshop(db.Model):
             "participants_cluster": self.participants_cluster,
             "spotlight_item_id": self.spotlight_item_id,
             "timer": self.timer_dict(),
+            "timer_durations": dict(self.timer_durations or {}),
         }
 
     def timer_left(self, now: datetime | None = None) -> float:
@@ -210,7 +211,6 @@ class Workshop(db.Model):
             "remaining_ms": int(left * 1000),
             "duration_s": self.timer_duration_s,
             "lock_at_zero": self.timer_lock_at_zero,
-            "last_s": (self.timer_durations or {}).get(self.phase),
         }
 
 

@@ -132,12 +132,12 @@ lockBox.addEventListener("change", () => {
   command("timer", { action: running ? "start" : "pause", lock_at_zero: lockBox.checked });
 });
 
-// The last duration set in a phase (the server keeps one per phase: TIMER's last_s) fills the
+// The last duration set in a phase (the server keeps one per phase: timer_durations) fills the
 // fields when the room is in that phase, so its countdown starts from it again; never while
 // the facilitator is typing in them.
 let durationShown = null;
 function fillDuration(ws) {
-  const last = ws.timer?.last_s;
+  const last = ws.timer_durations?.[ws.phase];
   const key = `${ws.phase}:${last}`;
   if (!last || key === durationShown || [minutes, seconds].includes(document.activeElement)) return;
   durationShown = key;
