@@ -2,7 +2,8 @@
 // every item and comment, the spotlight, and the clustering board.
 import { Live, bootData, plural } from "./live.js";
 import { editInline, el, itemCard } from "./items.js";
-import { renderBoard } from "./board.js";
+import { mergedHistory, renderBoard } from "./board.js";
+import { Merging, fill, short } from "./board_tools.js";
 import { discussionFor } from "./discussion.js";
 import { mountCountdown } from "./timer.js";
 import { mountRounds } from "./rounds.js";
@@ -174,7 +175,49 @@ function spotlightButton(item) {
   return button;
 }
 
+// --- undoing the board's last change (docs/protocol.md) ------------------------------
+
+const undoBar = $("[data-undo-bar]");
+const undoButton = $("[data-board-undo]");
+const undoWhat = $("[data-undo-what]");
+
+// What the undo takes back, in words: the server names the change, the page its card or theme.
+function undoLabel(change, state) {
+  const item = state.items.get(change.item_id);
+  if (change.kind === "move_item") return item ? fill(t.undo_move_item, { text: short(item.text) }) : t.undo_item_gone;
+  if (change.kind === "merge_items") return fill(t.undo_merge_items, { n: change.count, text: short(item?.text || "") });
+  if (change.kind === "order_themes") return t.undo_order_themes;
+  return fill(t[`undo_${change.kind}`] || t.undo_item_gone, { name: change.name || "" });
+}
+
+function renderUndo(state, view) {
+  const change = state.boardUndo;
+  undoBar.hidden = view === "rounds";
+  undoButton.disabled = !change || live.pending("undo_board").length > 0;
+  undoWhat.textContent = change ? undoLabel(change, state) : t.nothing_to_undo;
+}
+
+async function undo() {
+  const change = live.state.boardUndo;
+  if (!change || live.pending("undo_board").length) return;
+  const ack = await command("undo_board", { change_id: change.id });
+  if (!ack.ok && ack.code === "Conflict") live.resync(); // changed meanwhile: show what undo would do now
+}
+
+undoButton.addEventListener("click", undo);
+// Ctrl+Z (⌘Z) on the board and the list, but never in a field, where it undoes the typing.
+document.addEventListener("keydown", (e) => {
+  if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey || e.key.toLowerCase() !== "z") return;
+  if (undoBar.hidden || e.target.closest?.("input, textarea, select, [contenteditable]")) return;
+  e.preventDefault();
+  undo();
+});
+
 // --- items: the list and the board -------------------------------------------------
+
+// Duplicates are merged where they are seen: the list has the board's selection mode too.
+const listMerging = new Merging({ t, live, send: command, showError, render: () => render(live.state) });
+$("[data-list-tools]").append(listMerging.toggle, listMerging.bar);
 
 const actionsFor = (item) => [
   [t.edit, (item, li) => {
@@ -197,11 +240,14 @@ const DISCUSSING = new Set(["discuss", "cluster", "vote", "results", "closed"]);
 
 function listCard(item, state) {
   if (editing.has(item.id)) return editing.get(item.id);
-  const sig = JSON.stringify([item, state.workshop.spotlight_item_id === item.id]);
+  const picking = listMerging.on ? listMerging.picked.has(item.id) : null;
+  const sig = JSON.stringify([item, state.workshop.spotlight_item_id === item.id, picking]);
   let cached = cards.get(item.id);
   if (!cached || cached.sig !== sig) {
     const node = itemCard(item, t, { actions: actionsFor(item) });
     node.querySelector(".item-actions").append(spotlightButton(item));
+    if (item.merged_from?.length) node.querySelector(".item-actions").before(mergedHistory(item, t));
+    if (listMerging.on && item.state !== "hidden") node.prepend(listMerging.pickBox(item));
     cached = { node, sig };
     cards.set(item.id, cached);
   }
@@ -230,7 +276,19 @@ function renderList(state) {
   });
   while (list.children.length > nodes.length) list.lastElementChild.remove();
   for (const id of cards.keys()) if (!state.items.has(id)) cards.delete(id);
+  listMerging.render(state.items);
 }
+
+// The board's columns end at the bottom of the window, each scrolling its own cards (app.css):
+// where the board starts depends on what is above it (the question, a message, suggestions).
+function fitBoard() {
+  const strip = boardView.querySelector("[data-board]");
+  if (boardView.hidden || !strip) return;
+  const top = `${Math.round(strip.getBoundingClientRect().top + window.scrollY)}px`;
+  if (boardView.style.getPropertyValue("--board-top") !== top) boardView.style.setProperty("--board-top", top);
+}
+window.addEventListener("resize", fitBoard);
+new ResizeObserver(fitBoard).observe(document.querySelector("main"));
 
 function currentView(ws) {
   if (ws.phase !== shownPhase) {
@@ -273,6 +331,7 @@ function render(state) {
   listView.hidden = view !== "list";
   roundsView.hidden = view !== "rounds";
   $("[data-main-title]").textContent = view === "rounds" ? t.rounds_title : t.items_title;
+  renderUndo(state, view);
   countAll.hidden = view === "rounds";
   if (view === "rounds") {
     rounds.render(state);
@@ -282,6 +341,7 @@ function render(state) {
       staff: true,
       decorate: (card, item, controls) => controls.append(spotlightButton(item)),
     });
+    fitBoard();
   } else {
     renderList(state);
   }
