@@ -217,6 +217,8 @@ document.addEventListener("keydown", (e) => {
 
 // Duplicates are merged where they are seen: the list has the board's selection mode too.
 const listMerging = new Merging({ t, live, send: command, showError, render: () => render(live.state) });
+delete listMerging.toggle.dataset.mergeMode; // [data-merge-mode] names the board's
+listMerging.toggle.dataset.listMergeMode = "";
 $("[data-list-tools]").append(listMerging.toggle, listMerging.bar);
 
 const actionsFor = (item) => [
