@@ -206,3 +206,20 @@ def test_only_the_last_changes_are_kept(board):
     db.session.expire_all()
     kept = db.session.scalars(sa.select(BoardChange.id).where(BoardChange.workshop_id == board.wid)).all()
     assert len(kept) == UNDO_DEPTH
+
+
+# --- suggested themes say why -------------------------------------------------------------
+
+
+def test_a_suggested_theme_says_which_words_and_topic_its_items_share(board):
+    for text in ("Angel investors for the seed round", "Seed investors in Dubai", "A grant for the trip"):
+        make_item(board.workshop, text=text)
+    ack = ok(board.cockpit, "suggest_themes")
+    [suggestion] = [s for s in ack["suggestions"] if len(s["item_ids"]) >= 3]
+    assert suggestion["name"].split(" · ")[0] in ("Investors", "Seed")
+    assert suggestion["keywords"][:2] in (["investors", "seed"], ["seed", "investors"])
+    assert suggestion["topics"][0] == {"key": "funding", "label": "funding"}
+    texts = dict(db.session.execute(sa.select(Item.id, Item.text).where(Item.workshop_id == board.wid)).all())
+    why = dict(zip((texts[i] for i in suggestion["item_ids"]), suggestion["reasons"], strict=True))
+    assert why["A grant for the trip"] == {"words": [], "topics": ["funding"]}  # the topic, not a word
+    assert set(why["Seed investors in Dubai"]["words"]) == {"seed", "investors"}

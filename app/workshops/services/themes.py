@@ -170,11 +170,16 @@ def _fold(workshop: Workshop, target: Item, other: Item, kept: set[int]) -> dict
 def suggest(actor: Actor) -> list[dict]:
     """Proposed themes for the unsorted items, by the similarity of their text (nothing is written)."""
     from app.workshops.suggest import suggest_themes
+    from app.workshops.suggest_lexicon import TOPIC_LABELS
 
     workshop = _board(actor, lock=False)
     unsorted = [(item.id, item.text) for item in container(workshop, None)]
     return [
-        {"name": s.name[:80], "item_ids": list(s.item_ids), "keywords": list(s.keywords)}
+        s.to_dict()
+        | {
+            "name": s.name[:80],
+            "topics": [{"key": t, "label": str(TOPIC_LABELS.get(t, t))} for t in s.topics],
+        }
         for s in suggest_themes(unsorted)
     ]
 
