@@ -223,3 +223,15 @@ def test_a_suggested_theme_says_which_words_and_topic_its_items_share(board):
     why = dict(zip((texts[i] for i in suggestion["item_ids"]), suggestion["reasons"], strict=True))
     assert why["A grant for the trip"] == {"words": [], "topics": ["funding"]}  # the topic, not a word
     assert set(why["Seed investors in Dubai"]["words"]) == {"seed", "investors"}
+
+
+def test_undo_costs_a_command_of_the_facilitators_budget(app, monkeypatch):
+    monkeypatch.setitem(app.config, "COMMAND_BURST", 4)
+    monkeypatch.setitem(app.config, "COMMAND_RATE", 0.01)
+    board = Board(app)  # the account's cockpit and projector connected: two of its four tokens
+    acks = [
+        board.cockpit.emit("undo_board", {"op_id": op(), "change_id": 1}, namespace=NS, callback=True)
+        for _ in range(3)
+    ]
+    assert [a["code"] for a in acks] == ["Conflict", "Conflict", "RateLimited"]
+    assert acks[-1]["scope"] == "commands"
