@@ -158,7 +158,8 @@ export class Suggestions {
     s.item_ids.forEach((id, n) => {
       const item = live.state.items.get(id);
       if (!item) return;
-      const row = el("li", null, item.text);
+      const row = el("li");
+      row.append(el("span", "suggested-text", item.text));
       const why = s.reasons?.[n];
       const marks = why ? [...why.words, ...why.topics.map((key) => labels.get(key) || key)] : [];
       if (marks.length) row.append(el("span", "why", ` — ${marks.join(", ")}`));
