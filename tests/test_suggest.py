@@ -82,27 +82,16 @@ def test_first_held_out_fixture_now_tuned_on_reaches_the_target():
     assert sum(len(s.item_ids) for s in suggestions) >= 0.75 * len(rows)
 
 
-def test_second_held_out_fixture_is_grouped_better_than_chance():
-    """Ideas written before any change of issue 16 and never looked at while tuning: market research,
-    sales channels, security certification, cluster cooperation, events and media, a local entity.
-
-    It scored 0.19 before the change and 0.20 after (scripts/suggest_ari.py): its themes cut across
-    the lexicon's concepts (sales channels are partners and customers, a local entity is payments,
-    talent and offices), and ideas of one theme rarely share a word. This guards that level.
-    """
-    rows = load("ideas_en_heldout2.json")
-    ari, suggestions = score(rows)
-    assert ari >= 0.15
-    assert ari > 2 * luck(rows, suggestions)
-    assert sum(len(s.item_ids) for s in suggestions) >= 0.7 * len(rows)
-
-
 @pytest.mark.xfail(
     strict=True,
-    reason="the honest held-out ARI is 0.20 against the issue's 0.5: words, stems and the concept "
-    "lexicon do not generalise to themes that cut across its concepts (see scripts/suggest_ari.py)",
+    reason="the honest held-out ARI is 0.20 (0.19 before issue 16, chance 0.00) against the issue's "
+    "0.5: words, stems and the concept lexicon do not generalise to themes that cut across its "
+    "concepts (see scripts/suggest_ari.py)",
 )
 def test_held_out_fixture_reaches_the_issue_target():
+    """The second held-out fixture: market research, sales channels, security certification, cluster
+    cooperation, events and media, a local entity; written before any change of issue 16 and not
+    looked at while choosing the weights."""
     ari, _ = score(load("ideas_en_heldout2.json"))
     assert ari >= 0.5
 
