@@ -283,11 +283,18 @@ function renderList(state) {
 
 // The board's columns end at the bottom of the window, each scrolling its own cards (app.css):
 // where the board starts depends on what is above it (the question, a message, suggestions).
+// Themes past the right edge fade out there (data-more), so the strip says that it goes on.
 function fitBoard() {
   const strip = boardView.querySelector("[data-board]");
   if (boardView.hidden || !strip) return;
   const top = `${Math.round(strip.getBoundingClientRect().top + window.scrollY)}px`;
   if (boardView.style.getPropertyValue("--board-top") !== top) boardView.style.setProperty("--board-top", top);
+  if (!strip.dataset.watched) {
+    strip.dataset.watched = "true";
+    strip.addEventListener("scroll", fitBoard, { passive: true });
+  }
+  const more = strip.scrollLeft + strip.clientWidth < strip.scrollWidth - 2;
+  if (strip.hasAttribute("data-more") !== more) strip.toggleAttribute("data-more", more);
 }
 window.addEventListener("resize", fitBoard);
 new ResizeObserver(fitBoard).observe(document.querySelector("main"));
