@@ -8,10 +8,13 @@ unsorted idea counts as a group of its own: the suggestion made no claim about i
 line shows how many ideas it left unsorted. The ARI with all unsorted ideas as one group is printed
 too. "Chance" is the ARI of the same proposals against shuffled themes.
 
-The method's weights and its concept lexicon were chosen on the English and multilingual fixtures.
-The held-out English fixture was written before that, on partly other themes (pilots, IP, public
-tenders, payments and logistics, localisation, mentoring): its score is the honest estimate of how
-the suggestion does on a new workshop.
+The concept lexicon was chosen on the English and multilingual fixtures; the first held-out English
+fixture (pilots, IP, public tenders, payments and logistics, localisation, mentoring) scored 0.40 on
+it before the weights were chosen again on all three (issue 16), so it is a tuning fixture now. The
+second held-out fixture (market research, sales channels, security certification, cluster
+cooperation, events and media, a local entity) was written before any change of issue 16 and was
+not looked at while choosing: its score is the honest estimate of how the suggestion does on a new
+workshop.
 """
 
 from __future__ import annotations
@@ -71,11 +74,14 @@ def report(title: str, rows: list[dict]) -> float:
 def main() -> None:
     english = json.loads((FIXTURES / "ideas_en.json").read_text(encoding="utf-8"))
     heldout = json.loads((FIXTURES / "ideas_en_heldout.json").read_text(encoding="utf-8"))
+    second = json.loads((FIXTURES / "ideas_en_heldout2.json").read_text(encoding="utf-8"))
     mixed = json.loads((FIXTURES / "ideas_multilingual.json").read_text(encoding="utf-8"))
     suggest_themes([(1, "warm up"), (2, "warm up")])  # first-call imports are not the algorithm's time
     ari = report("English fixture (tuned on)", english)
     print()
-    held = report("Held-out English fixture (not tuned on)", heldout)
+    report("First held-out English fixture (tuned on since)", heldout)
+    print()
+    held = report("Second held-out English fixture (not tuned on)", second)
     print()
     report("Multilingual fixture, all languages at once", mixed)
     for lang in sorted({row["lang"] for row in mixed}):
@@ -87,7 +93,7 @@ def main() -> None:
     started = time.perf_counter()
     suggest_themes(many)
     print(f"\n200 ideas: {(time.perf_counter() - started) * 1000:.0f} ms")
-    for title, score in (("English fixture", ari), ("held-out English fixture", held)):
+    for title, score in (("English fixture", ari), ("second held-out English fixture", held)):
         verdict = "reached" if score >= TARGET else "NOT reached"
         print(f"Issue target, ARI >= {TARGET} on the {title}: {verdict} ({score:.3f})")
 

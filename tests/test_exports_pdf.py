@@ -295,14 +295,14 @@ def joint_fixture() -> dict:
     """Two workshops of four clusters' strategy, as app.strategy builds it (plus keys it may add later)."""
     kickoff, sofia = "Stuttgart <b>kick-off", "София: пазари"
     markets = [
-        ("JP", "Japan", 0.92, {"bwcon": 1.0, "cluster-ict": 0.84}),
-        ("IN", "India", 0.5, {"bwcon": None, "cluster-ict": 0.5}),
-        ("SG", "Singapore", 0.41, {"bwcon": 0.41, "cluster-ict": None}),
-        ("BR", "Brazil", 0.0, {"bwcon": 0.0, "cluster-ict": 0.0}),
+        ("JP", "Japan", 4.12, {"bwcon": 4.3, "cluster-ict": 3.94}),
+        ("IN", "India", 3.5, {"bwcon": None, "cluster-ict": 3.5}),
+        ("SG", "Singapore", 3.21, {"bwcon": 3.21, "cluster-ict": None}),
+        ("BR", "Brazil", 2.9, {"bwcon": 2.9, "cluster-ict": 2.9}),
     ]
     return {
         "generated_at": "2026-06-01T10:00:00Z",
-        "method": "Each workshop's weighted scores were rescaled to 0–1 (min–max) before averaging.",
+        "method": "Each workshop's leniency (the mean of its scores) is taken out; scores stay on 1 to 5.",
         "clusters": [{"slug": slug, "name": name} for slug, name in JOINT_CLUSTERS],
         "workshops": [
             {
@@ -329,6 +329,7 @@ def joint_fixture() -> dict:
                 "country_name": name,
                 "score": score,
                 "workshops": sum(v is not None for v in by.values()),
+                "agreement": {"low": 2.5, "high": 3.9, "gap": 1.4, "level": "disagree"},
                 "by_cluster": by | {"torino-wireless": None, "elinclus": None},
                 "extra": "ignored",
                 "sources": [
@@ -338,7 +339,8 @@ def joint_fixture() -> dict:
                         "round_id": 3,
                         "round_title": "Score markets",
                         "raw_score": 4.4,
-                        "normalised": by["bwcon"],
+                        "workshop_mean": 3.8,
+                        "adjusted": by["bwcon"],
                     }
                 ]
                 if by["bwcon"] is not None
@@ -374,8 +376,9 @@ def test_joint_report(app):
     reader, raw = pdf_text(render_joint(joint_fixture()))
     text = flat(raw)
     assert "Joint strategy" in text and "Stuttgart <b>kick-off" in text and "София: пазари" in text
-    assert "rescaled to 0–1 (min–max)" in text
-    assert re.search(r"1 Japan .*0\.92", text) and "India" in text
+    assert "leniency (the mean of its scores) is taken out" in text
+    assert re.search(r"1 Japan .*4\.12", text) and "India" in text
+    assert "the workshops disagree" in text
     assert "Baden-Württemberg: Connected" in text and "Cluster ICT" in text
     assert f"Access to capital {IMG}" in text and "Ангел инвеститори" in text and "in 2 workshops" in text
     for page in reader.pages:
@@ -393,7 +396,8 @@ def test_joint_report_of_real_workshops(app):
     assert "ELINCLUS (APTE)" in text and "Cluster ICT" in text
     ranking = text.split("Target markets by cluster", 1)[0]
     assert ranking.index("India") < ranking.index("Japan") < ranking.index("Brazil")
-    assert "Athens round, Score the target markets: 3.50 → 1.00" in text
+    # Two workshops built alike are alike lenient: taking their leniency out moves nothing.
+    assert "Athens round, Score the target markets: 3.50 → 3.50 without the workshop's leniency" in text
 
 
 def test_the_report_prints_cluster_names_as_they_are_now(app):

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from app import realtime
 from app.extensions import db
-from app.models import Ballot, Comment, Item, Phase, Round, RoundOption, Theme, User, Workshop
+from app.models import Ballot, BoardChange, Comment, Item, Phase, Round, RoundOption, Theme, User, Workshop
 from app.models.voting import Method, Target
 from tests.conftest import NS, make_item, make_theme, make_user, make_workshop, phone, staff_socket
 
@@ -96,6 +96,7 @@ FIELDS: dict[str, dict] = {
     "move_item": {"item_id": _id("item"), "theme_id": _id("theme"), "index": NUM},
     "merge_items": {"target_id": _id("item"), "item_ids": _ids("item")},
     "suggest_themes": {},
+    "undo_board": {"change_id": _id("change")},
     "open_round": {
         "method": st.sampled_from(list(Method)),
         "target": st.sampled_from(list(Target)),
@@ -123,7 +124,7 @@ FIELDS: dict[str, dict] = {
     },
 }
 ROLES = {"staff": "staff", "screen": "screen", "phone": "participant", "phone2": "participant"}
-MODELS = {"item": Item, "theme": Theme, "comment": Comment, "round": Round}
+MODELS = {"item": Item, "theme": Theme, "comment": Comment, "round": Round, "change": BoardChange}
 
 
 class Room:

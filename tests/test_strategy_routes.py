@@ -136,11 +136,17 @@ def test_joint_page_numbers_link_back(app, coordinator):
     assert "Left out, as no workshop has these ids: 999999, abc" in page
     countries = re.findall(r'<tr id="market-([A-Z]{2})">', page)
     assert countries == ["IN", "BR", "JP", "VN"]
-    assert "0.80" in page and "Baden-Württemberg: Connected" in page
+    assert "4.00" in page and "Baden-Württemberg: Connected" in page
+    # How far the workshops agree, in words and figures (the numbers of the hand-computed fixture).
+    japan = page.split('<tr id="market-JP">', 1)[1].split("</tr>", 1)[0]
+    assert "the workshops agree" in japan and "from 2.39 to 2.89" in japan
+    assert "the workshops disagree" in page.split('<tr id="market-IN">', 1)[1].split("</tr>", 1)[0]
+    # Bars start at 1: Japan's 2.64 is drawn 41% long, not as an empty bar.
+    assert 'data-width="41.0"' in japan
     # Each source links to its workshop and round, and to the proposal behind the number.
     assert f'href="/coordinate/workshops/{c.workshop.id}#round-{c.rounds[1]["id"]}"' in page
     assert f'href="/coordinate/workshops/{a.workshop.id}#item-{a.markets["IN"]}"' in page
-    assert "rescaled within the workshop" in page
+    assert "leniency" in page and "not as an empty bar" in page
     for fmt in ("xlsx", "pdf", "json"):
         assert (
             f"/coordinate/joint/export/{fmt}?w={a.workshop.id}&amp;w={b.workshop.id}&amp;w={c.workshop.id}"
@@ -165,10 +171,10 @@ def test_joint_json_download(app, coordinator):
     )
     data = json.loads(response.data)
     assert [(m["country"], m["score"]) for m in data["markets"]] == [
-        ("IN", 0.8),
-        ("BR", 0.6),
-        ("JP", 0.0),
-        ("VN", 0.0),
+        ("IN", 4.0),
+        ("BR", 3.8056),
+        ("JP", 2.6389),
+        ("VN", 2.2222),
     ]
     expected = services.joint_strategy([a.workshop.id, b.workshop.id, c.workshop.id])
     assert {k: v for k, v in data.items() if k != "generated_at"} == {
@@ -185,10 +191,12 @@ def test_joint_xlsx_download_keeps_user_text_inert(app, coordinator):
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Markets", "Sources", "Workshops", "Recurring themes", "Method"]
     markets = [row for row in book["Markets"].iter_rows(values_only=True)]
-    assert markets[0][:5] == ("Rank", "Country code", "Target market", "Joint score (0-1)", "Workshops")
-    assert markets[0][5:] == ("Baden-Württemberg: Connected", "Fondazione Torino Wireless")
-    assert markets[1] == (1, "IN", "India", 0.8, 3, 1.0, 0.4)
-    assert markets[3] == (3, "JP", "Japan", 0.0, 2, 0.0, None)
+    assert markets[0][:5] == ("Rank", "Country code", "Target market", "Joint score (1-5)", "Workshops")
+    assert markets[0][5:] == (
+        "Lowest", "Highest", "Agreement", "Baden-Württemberg: Connected", "Fondazione Torino Wireless"
+    )  # fmt: skip
+    assert markets[1] == (1, "IN", "India", 4.0, 3, 3.2222, 4.8889, "the workshops disagree", 4.3889, 3.2222)
+    assert markets[3] == (3, "JP", "Japan", 2.6389, 2, 2.3889, 2.8889, "the workshops agree", 2.6389, None)
     cell = book["Recurring themes"]["A2"]
     assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
     assert len(list(book["Sources"].iter_rows())) == 1 + 3 + 2 + 2 + 1

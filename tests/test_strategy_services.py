@@ -125,34 +125,46 @@ def test_joint_markets_by_hand(app):
     a, b, c = three_workshops()
     joint = services.joint_strategy([a.workshop.id, b.workshop.id, c.workshop.id])
 
-    # Raw weighted scores (1-5) per workshop, and min-max rescaled within it:
+    # Raw weighted scores (1-5) per workshop, and each workshop's leniency (the mean of its scores):
     # A (6 voters, weights 2:1:1): IN (2*5 + 4 + 4) / 4 = 4.5; BR means 2.5 on each criterion -> 2.5;
-    #   JP (2*1 + 3 + 3) / 4 = 2.0. Range 4.5 - 2.0 = 2.5: IN 1.0, BR 0.5 / 2.5 = 0.2, JP 0.0.
-    # B (2 voters, equal weights): BR 5.0, IN (3 + 4) / 2 = 3.5, VN (2 + 3) / 2 = 2.5.
-    #   Range 2.5: BR 1.0, IN 1.0 / 2.5 = 0.4, VN 0.0.
-    # C (3 voters; its rerun, round 2): IN 4.0, JP (4 + 4 + 1) / 3 = 3.0, BR unscored (left out).
-    #   Range 1.0: IN 1.0, JP 0.0.
-    # Joint = mean over the workshops that scored the country:
-    #   IN (1.0 + 0.4 + 1.0) / 3 = 0.8; BR (0.2 + 1.0) / 2 = 0.6; JP (0.0 + 0.0) / 2 = 0.0; VN 0.0 / 1 = 0.0.
-    # Per cluster: bwcon = A and C, torino-wireless = B.
+    #   JP (2*1 + 3 + 3) / 4 = 2.0. Mean (4.5 + 2.5 + 2.0) / 3 = 3.0.
+    # B (2 voters, equal weights): BR 5.0, IN (3 + 4) / 2 = 3.5, VN (2 + 3) / 2 = 2.5. Mean 11 / 3.
+    # C (3 voters; its rerun, round 2): IN 4.0, JP (4 + 4 + 1) / 3 = 3.0, BR unscored (left out). Mean 3.5.
+    # The common level is the mean of the means: (3 + 11/3 + 3.5) / 3 = 61/18 = 3.3889. Each score moves by
+    # its workshop's level - mean: A +7/18 (+0.3889), B -5/18 (-0.2778), C -2/18 (-0.1111):
+    #   A: IN 4.8889, BR 2.8889, JP 2.3889;  B: BR 4.7222, IN 3.2222, VN 2.2222;  C: IN 3.8889, JP 2.8889.
+    # Joint = mean over the workshops that scored the country, still on the 1-5 scale:
+    #   IN (4.5 + 7/18 + 3.5 - 5/18 + 4.0 - 2/18) / 3 = 12 / 3 = 4.0; BR (2.8889 + 4.7222) / 2 = 3.8056;
+    #   JP (2.3889 + 2.8889) / 2 = 2.6389; VN 2.2222.
+    # Per cluster: bwcon = A and C (IN (4.8889 + 3.8889) / 2 = 4.3889), torino-wireless = B.
+    # Agreement, the gap between the highest and the lowest: IN 4.8889 - 3.2222 = 1.6667 and BR 1.8333
+    #   disagree (over a point); JP 2.8889 - 2.3889 = 0.5 agrees (within half a point); VN has one workshop.
+    # Min-max (before) made A's JP, at 2.0, and C's JP, at 3.0, both 0.0: an empty bar, "nobody wants it".
     # Pooling every ballot instead would let A's 6 voters drown B's 2: BR (6 * 2.5 + 2 * 5) / 8 = 3.125,
     # below IN's pooled (6 * 4.5 + 2 * 3.5 + 3 * 4) / 11 = 4.18; per workshop, B's verdict weighs as A's.
     rows = [(m["rank"], m["country"], m["score"], m["workshops"], m["by_cluster"]) for m in joint["markets"]]
     assert rows == [
-        (1, "IN", 0.8, 3, {"bwcon": 1.0, "torino-wireless": 0.4}),
-        (2, "BR", 0.6, 2, {"bwcon": 0.2, "torino-wireless": 1.0}),
-        (3, "JP", 0.0, 2, {"bwcon": 0.0, "torino-wireless": None}),
-        (3, "VN", 0.0, 1, {"bwcon": None, "torino-wireless": 0.0}),  # tied; fewer workshops sort after
+        (1, "IN", 4.0, 3, {"bwcon": 4.3889, "torino-wireless": 3.2222}),
+        (2, "BR", 3.8056, 2, {"bwcon": 2.8889, "torino-wireless": 4.7222}),
+        (3, "JP", 2.6389, 2, {"bwcon": 2.6389, "torino-wireless": None}),
+        (4, "VN", 2.2222, 1, {"bwcon": None, "torino-wireless": 2.2222}),
+    ]
+    assert [(m["country"], m["agreement"]) for m in joint["markets"]] == [
+        ("IN", {"low": 3.2222, "high": 4.8889, "gap": 1.6667, "level": "disagree"}),
+        ("BR", {"low": 2.8889, "high": 4.7222, "gap": 1.8333, "level": "disagree"}),
+        ("JP", {"low": 2.3889, "high": 2.8889, "gap": 0.5, "level": "agree"}),
+        ("VN", {"low": 2.2222, "high": 2.2222, "gap": 0.0, "level": "one"}),
     ]
     india = joint["markets"][0]
     assert india["country_name"] == "India"
     sources = [
-        (s["workshop_title"], s["round_title"], s["raw_score"], s["normalised"]) for s in india["sources"]
+        (s["workshop_title"], s["round_title"], s["raw_score"], s["workshop_mean"], s["adjusted"])
+        for s in india["sources"]
     ]
     assert sources == [
-        ("A big room", "Markets 1", 4.5, 1.0),
-        ("B small room", "Markets 1", 3.5, 0.4),
-        ("C reran", "Markets 1 (again)", 4.0, 1.0),
+        ("A big room", "Markets 1", 4.5, 3.0, 4.8889),
+        ("B small room", "Markets 1", 3.5, 3.6667, 3.2222),
+        ("C reran", "Markets 1 (again)", 4.0, 3.5, 3.8889),
     ]
     assert india["sources"][0]["round_id"] == a.rounds[0]["id"]
     assert india["sources"][2]["round_id"] == c.rounds[1]["id"]
@@ -173,7 +185,7 @@ def test_joint_shape_workshops_and_clusters(app):
         "suggested_themes",
     }
     assert joint["generated_at"].endswith("Z")
-    assert "rescaled" in joint["method"] and "mean" in joint["method"]
+    assert "leniency" in joint["method"] and "1 to 5" in joint["method"] and "agree" in joint["method"]
     assert joint["clusters"] == [
         {"slug": "bwcon", "name": "Baden-Württemberg: Connected"},
         {"slug": "torino-wireless", "name": "Fondazione Torino Wireless"},
@@ -195,19 +207,24 @@ def test_unknown_ids_are_left_out_and_listed(app):
     joint = services.joint_strategy([a.workshop.id, 999_999, 2**70])
     assert [w["id"] for w in joint["workshops"]] == [a.workshop.id]
     assert joint["missing"] == [999_999, 2**70]
-    # A alone: its own rescaled scores.
-    assert [(m["country"], m["score"]) for m in joint["markets"]] == [("IN", 1.0), ("BR", 0.2), ("JP", 0.0)]
+    # A alone: its own level is the common one, so its scores stay as they were.
+    assert [(m["country"], m["score"]) for m in joint["markets"]] == [("IN", 4.5), ("BR", 2.5), ("JP", 2.0)]
     assert services.joint_strategy([])["workshops"] == []
     with pytest.raises(Invalid):
         services.joint_strategy(list(range(1, services.MAX_WORKSHOPS + 2)))
 
 
-def test_normalisation_when_a_workshop_cannot_rank():
-    # Min-max needs two different scores; otherwise the 1-5 scale places the score: (s - 1) / 4.
-    assert services.normalised({"IN": 4.0}) == {"IN": 0.75}
-    assert services.normalised({"IN": 3.0, "BR": 3.0}) == {"IN": 0.5, "BR": 0.5}
-    assert services.normalised({"IN": 5.0, "BR": 1.0, "JP": 2.0}) == {"IN": 1.0, "BR": 0.0, "JP": 0.25}
-    assert services.normalised({}) == {}
+def test_leniency_comes_out_and_scores_stay_on_the_ballots_scale():
+    assert services.leniency({"IN": 3.25, "BR": 2.92}) == pytest.approx(3.085)
+    assert services.leniency({"IN": 4.0}) is None  # one country shows no leniency
+    assert services.leniency({}) is None
+    # The case: 3.25 and 2.92 stay 0.33 apart near the middle, not 1.00 and 0.00.
+    close = services.adjusted({"IN": 3.25, "BR": 2.92}, 3.085, 3.0)
+    assert close == {"IN": pytest.approx(3.165), "BR": pytest.approx(2.835)}
+    assert services.adjusted({"IN": 4.0}, None, 2.0) == {"IN": 4.0}  # used as it is
+    # A harsh room's best market and a lenient room's: kept within 1..5.
+    assert services.adjusted({"IN": 5.0, "BR": 1.0}, 3.0, 4.5) == {"IN": 5.0, "BR": 2.5}
+    assert services.adjusted({"IN": 1.0, "BR": 2.0}, 1.5, 1.0) == {"IN": 1.0, "BR": 1.5}
 
 
 def test_one_country_workshop_and_two_proposals_of_one_country(app):
@@ -219,16 +236,16 @@ def test_one_country_workshop_and_two_proposals_of_one_country(app):
     joint = services.joint_strategy([solo.workshop.id, twice.workshop.id])
     kenya, nigeria = joint["markets"]
     # Twice: Kenya's two proposals, 3 voters at 4.0 and 1 voter at 2.0: (3 * 4 + 1 * 2) / 4 = 3.5;
-    # Nigeria 1.0. Min-max: Kenya 1.0, Nigeria 0.0. Joint Kenya (0.75 + 1.0) / 2 = 0.875.
-    assert [
-        (s["workshop_title"], s["raw_score"], s["normalised"], s["voters"]) for s in kenya["sources"]
-    ] == [
-        ("Solo", 4.0, 0.75, 2),
-        ("Twice", 3.5, 1.0, 4),
+    # Nigeria 1.0; its mean 2.25 is the only leniency known, so the common level too: nothing moves.
+    # Solo scored Kenya alone: no leniency to take out, its 4.0 counts as it is. Joint Kenya 3.75.
+    assert [(s["workshop_title"], s["raw_score"], s["adjusted"], s["voters"]) for s in kenya["sources"]] == [
+        ("Solo", 4.0, 4.0, 2),
+        ("Twice", 3.5, 3.5, 4),
     ]
     assert kenya["sources"][1]["item_ids"] == [twice.markets["KE"], twice.markets["KE2"]]
-    assert (kenya["country"], kenya["score"], kenya["rank"]) == ("KE", 0.875, 1)
-    assert (nigeria["country"], nigeria["score"], nigeria["workshops"]) == ("NG", 0.0, 1)
+    assert (kenya["country"], kenya["score"], kenya["rank"]) == ("KE", 3.75, 1)
+    assert kenya["agreement"]["level"] == "agree"  # 4.0 and 3.5: within half a point
+    assert (nigeria["country"], nigeria["score"], nigeria["workshops"]) == ("NG", 1.0, 1)
 
 
 # --- recurring themes -------------------------------------------------------------------

@@ -9,6 +9,7 @@ made. It would also reward leaving ideas unsorted, so the tests also require a m
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
-from app.workshops import suggest
+from app.workshops import suggest, suggest_lexicon
 from app.workshops.suggest import Suggestion, normalise, suggest_themes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -52,11 +53,12 @@ def luck(rows: list[dict], suggestions: list[Suggestion], runs: int = 200) -> fl
 
 def test_fixtures_are_what_the_issue_asks_for():
     english, mixed = load("ideas_en.json"), load("ideas_multilingual.json")
-    heldout = load("ideas_en_heldout.json")
-    for rows in (english, heldout):
+    heldout, second = load("ideas_en_heldout.json"), load("ideas_en_heldout2.json")
+    for rows in (english, heldout, second):
         assert len(rows) >= 60 and len({row["theme"] for row in rows}) == 6
         assert len({row["text"] for row in rows}) == len(rows)
     assert not {row["text"] for row in english} & {row["text"] for row in heldout}
+    assert not {row["text"] for row in second} & {row["text"] for row in english + heldout + mixed}
     assert {row["lang"] for row in mixed} == {"de", "it", "el", "bg"}
     assert len({row["theme"] for row in mixed}) == 3
 
@@ -70,27 +72,28 @@ def test_english_fixture_reaches_the_issue_target():
     assert sum(len(s.item_ids) for s in suggestions) >= 0.75 * len(rows)
 
 
-def test_held_out_fixture_is_grouped_far_better_than_chance():
-    """Ideas written before the method was tuned, on other themes (pilots, IP, tenders, payments...).
-
-    It scores 0.40, below the issue's 0.5: its themes are less like the lexicon's concepts (one of
-    them is payments and logistics, two concepts) and it is split into more proposals than themes.
-    This guards that level; the lexical method alone scored 0.05 here.
-    """
+def test_first_held_out_fixture_now_tuned_on_reaches_the_target():
+    """Ideas on pilots, IP, tenders, payments... written before the lexicon was tuned: 0.40 then.
+    The weights were since chosen on it too (with the English and multilingual fixtures), so this
+    is no longer an honest estimate; ideas_en_heldout2.json is."""
     rows = load("ideas_en_heldout.json")
     ari, suggestions = score(rows)
-    assert ari >= 0.3
+    assert ari >= 0.5
     assert ari > 2 * luck(rows, suggestions)
     assert sum(len(s.item_ids) for s in suggestions) >= 0.75 * len(rows)
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out ARI is 0.40: the concept lexicon groups ideas it was not tuned on far better "
-    "than words alone (0.05), but not to the issue's 0.5 (see scripts/suggest_ari.py)",
+    reason="the honest held-out ARI is 0.20 (0.19 before issue 16, chance 0.00) against the issue's "
+    "0.5: words, stems and the concept lexicon do not generalise to themes that cut across its "
+    "concepts (see scripts/suggest_ari.py)",
 )
 def test_held_out_fixture_reaches_the_issue_target():
-    ari, _ = score(load("ideas_en_heldout.json"))
+    """The second held-out fixture: market research, sales channels, security certification, cluster
+    cooperation, events and media, a local entity; written before any change of issue 16 and not
+    looked at while choosing the weights."""
+    ari, _ = score(load("ideas_en_heldout2.json"))
     assert ari >= 0.5
 
 
@@ -303,11 +306,55 @@ def test_normalise_strips_accents_but_not_from_cyrillic_letters():
 
 
 def test_suggestion_to_dict():
-    assert Suggestion("Investors", [1, 2], ["investors"]).to_dict() == {
+    reasons = [{"words": ["investors"], "topics": []}, {"words": [], "topics": ["funding"]}]
+    assert Suggestion("Investors", [1, 2], ["investors"], ["funding"], reasons).to_dict() == {
         "name": "Investors",
         "item_ids": [1, 2],
         "keywords": ["investors"],
+        "topics": ["funding"],
+        "reasons": reasons,
     }
+
+
+def test_a_name_is_made_of_the_words_most_of_its_items_share():
+    """Not a word two of twelve items happen to share: the one most of them have comes first."""
+    rows = [
+        (1, "Angel investors for our seed round in Dubai"),
+        (2, "Investors from the Gulf for the seed round"),
+        (3, "Meet investors at a fair in Dubai"),
+        (4, "A database of investors in Asia"),
+    ]
+    [suggestion] = suggest_themes(rows)
+    assert suggestion.keywords[0] == "investors" and suggestion.name.startswith("Investors")
+    assert suggestion.topics[0] == "funding"
+
+
+def _has_words(text: str, words: str) -> bool:
+    """Every word of `words` is in `text`, or a word of it with the same stem (its first 5 letters)."""
+    written = re.findall(r"\w+", normalise(text))
+    return all(any(w.startswith(word[:5]) for w in written) for word in re.findall(r"\w+", normalise(words)))
+
+
+def test_every_suggestion_says_why_each_item_is_in_it():
+    rows = load("ideas_en.json") + load("ideas_en_heldout2.json") + load("ideas_multilingual.json")
+    texts = {i: row["text"] for i, row in enumerate(rows)}
+    for suggestion in suggest_themes(list(texts.items())):
+        members = [texts[i] for i in suggestion.item_ids]
+        assert len(suggestion.reasons) == len(members)
+        for word in suggestion.keywords:  # each shared word is in two members at least
+            assert sum(_has_words(text, word) for text in members) >= 2
+        for topic in suggestion.topics:
+            assert topic in suggest_lexicon.CONCEPTS
+            assert sum(f"<{topic}>" in suggest._concepts(text) for text in members) >= 2
+        for text, reasons in zip(members, suggestion.reasons, strict=True):
+            assert all(_has_words(text, word) for word in reasons["words"]), (reasons, text)
+            assert all(f"<{topic}>" in suggest._concepts(text) for topic in reasons["topics"]), (
+                reasons,
+                text,
+            )
+        # The name's words are the first keywords: those that most members have.
+        counts = [sum(k in r["words"] for r in suggestion.reasons) for k in suggestion.keywords]
+        assert counts == sorted(counts, reverse=True), (suggestion.keywords, counts)
 
 
 # --- the domain concept lexicon --------------------------------------------------------------

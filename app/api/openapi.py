@@ -161,8 +161,10 @@ def _strategy() -> dict:
         not_found=True,
     )
     operation["description"] = (
-        "The method (also in `method`): each workshop's latest closed scoring round on target markets "
-        "is rescaled to 0..1 within the workshop, then averaged over the workshops that scored a country, "
-        "so a large room does not drown a small one. Every id links back to the workshops, rounds and items."
+        "The method (also in `method`): each workshop's latest closed scoring round on target markets, "
+        "its scores (1..5) less the workshop's leniency (the mean of its scores) plus the workshops' "
+        "common level, so they stay on the 1..5 scale; then averaged over the workshops that scored a "
+        "country, so a large room does not drown a small one, with how far the workshops agree "
+        "(`agreement`). Every id links back to the workshops, rounds and items."
     )
     return operation

@@ -247,8 +247,19 @@ SCHEMAS = {
                         "rank": INT,
                         "country": STR,
                         "country_name": STR,
-                        "score": nullable("number", description="Mean of the workshops' 0..1 scores."),
+                        "score": nullable(
+                            "number",
+                            description="Mean of the workshops' scores (1..5) without their leniency.",
+                        ),
                         "workshops": INT,
+                        "agreement": shape(
+                            {
+                                "low": NUM,
+                                "high": NUM,
+                                "gap": NUM,
+                                "level": {"type": "string", "enum": ["agree", "roughly", "disagree", "one"]},
+                            }
+                        ),
                         "by_cluster": {"type": "object", "additionalProperties": nullable("number")},
                         "sources": array(
                             shape(
@@ -259,7 +270,8 @@ SCHEMAS = {
                                     "round_id": INT,
                                     "round_title": STR,
                                     "raw_score": NUM,
-                                    "normalised": NUM,
+                                    "workshop_mean": NUM,
+                                    "adjusted": NUM,
                                     "voters": INT,
                                     "item_ids": array(INT),
                                 }

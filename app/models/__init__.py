@@ -2,7 +2,7 @@
 
 from app.models.accounts import LinkPurpose, PasswordLink
 from app.models.audit import AuditEvent
-from app.models.discussion import Comment, Reaction, Theme
+from app.models.discussion import BoardChange, Comment, Reaction, Theme
 from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
 from app.models.voting import Ballot, Criterion, Round, RoundOption, RoundStatus
 from app.models.workshop import (
@@ -34,6 +34,7 @@ __all__ = [
     "CLUSTERS",
     "PHASE_ORDER",
     "Ballot",
+    "BoardChange",
     "Cluster",
     "Comment",
     "Criterion",

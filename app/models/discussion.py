@@ -26,6 +26,27 @@ class Theme(db.Model):
         return {"id": self.id, "name": self.name, "color": self.color, "position": self.position}
 
 
+class BoardChange(db.Model):
+    """A change of the clustering board that the facilitator can undo: what it changed, as it was.
+
+    `before` holds ids, places, theme names and colours, never a participant's text. The undo of
+    a merge also names who had given both items a +1 (their +1 on the duplicate was dropped): a
+    participant's removal therefore clears the workshop's board changes (app/privacy/removal.py).
+    """
+
+    __tablename__ = "board_changes"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    workshop_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("workshops.id"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    # What the undo button says it undoes: {"item_id": …} or {"theme_id": …, "name": …}, {"count": …}
+    about: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    before: so.Mapped[dict] = so.mapped_column(sa.JSON)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, **self.about}
+
+
 class Comment(db.Model):
     """A comment on an item, or a reply to one (one level deep)."""
 

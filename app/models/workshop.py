@@ -147,6 +147,8 @@ class Workshop(db.Model):
     timer_ends_at: so.Mapped[datetime | None] = so.mapped_column()
     timer_remaining_s: so.Mapped[float] = so.mapped_column(default=0)
     timer_lock_at_zero: so.Mapped[bool] = so.mapped_column(default=False)
+    # The last duration set in each phase ({"propose": 300}): a phase's countdown starts from it again.
+    timer_durations: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
     # Bumped in the transaction of every change that screens must follow.
     version: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -186,6 +188,7 @@ class Workshop(db.Model):
             "participants_cluster": self.participants_cluster,
             "spotlight_item_id": self.spotlight_item_id,
             "timer": self.timer_dict(),
+            "timer_durations": dict(self.timer_durations or {}),
         }
 
     def timer_left(self, now: datetime | None = None) -> float:

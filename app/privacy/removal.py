@@ -38,6 +38,7 @@ from app.voting import moderation
 from app.voting.ballots import keyed_voter
 from app.voting.tally_pump import tally_pump
 from app.workshops import views
+from app.workshops.services import undo
 from app.workshops.services.items import leave_spotlight
 from app.workshops.services.participants import participant_of
 
@@ -56,6 +57,7 @@ def remove_participant(workshop_id: int, participant_id: object, *, by: str) -> 
     removal = Removal()
     messages, reach, rounds = _take_out(workshop, person, removal)
     _erase(person)
+    undo.forget(workshop.id)  # the board's undo could bring back what just left, and names who gave +1s
     audit.record(
         "participant.removed", f"participant:{person.id}", actor=_actor(by), workshop_id=workshop.id, by=by
     )

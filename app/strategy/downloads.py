@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from app.exports.files import Download, download, json_bytes
 from app.exports.xlsx import Sheet, write_workbook
+from app.strategy.services import agreement_label
 
 
 def _pdf(joint: dict) -> bytes:
@@ -38,10 +39,12 @@ def sheets(joint: dict) -> list[Sheet]:
     clusters = joint["clusters"]
     markets = Sheet(
         _("Markets"),
-        [_("Rank"), _("Country code"), _("Target market"), _("Joint score (0-1)"), _("Workshops")]
+        [_("Rank"), _("Country code"), _("Target market"), _("Joint score (1-5)"), _("Workshops")]
+        + [_("Lowest"), _("Highest"), _("Agreement")]
         + [c["name"] for c in clusters],
         [
             [m["rank"], m["country"], m["country_name"], m["score"], m["workshops"]]
+            + [m["agreement"]["low"], m["agreement"]["high"], agreement_label(m["agreement"]["level"])]
             + [m["by_cluster"].get(c["slug"]) for c in clusters]
             for m in joint["markets"]
         ],
@@ -53,7 +56,8 @@ def sheets(joint: dict) -> list[Sheet]:
             _("Workshop"),
             _("Round"),
             _("Weighted score (1-5)"),
-            _("Rescaled (0-1)"),
+            _("Workshop's mean (1-5)"),
+            _("Without the workshop's leniency (1-5)"),
             _("Voters"),
         ],
         [
@@ -62,7 +66,8 @@ def sheets(joint: dict) -> list[Sheet]:
                 s["workshop_title"],
                 s["round_title"],
                 s["raw_score"],
-                s["normalised"],
+                s["workshop_mean"],
+                s["adjusted"],
                 s["voters"],
             ]
             for m in joint["markets"]

@@ -71,6 +71,7 @@ def joint() -> ResponseReturnValue:
     return render_template(
         "strategy/joint.html",
         joint=joint,
+        agreement_label=services.agreement_label,
         ignored=[value[:20] for value in ignored[:10]],
         more_ignored=max(0, len(ignored) - 10),
         selected=[w["id"] for w in joint["workshops"]],

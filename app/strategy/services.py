@@ -2,8 +2,11 @@
 
 The dict `joint_strategy` returns is the one dataset of the joint page, its XLSX, JSON and PDF
 downloads and the API, so they all say the same. How the market numbers are made is in
-`method_text()`, which the page and the PDF show: rescale each workshop's weighted scores to 0..1
-(min-max), then take the plain mean over the workshops that scored a country.
+`method_text()`, which the page and the PDF show: take away each workshop's leniency (the mean of
+its weighted scores) and add back the workshops' common level, so every number stays on the 1-5
+scale of the ballots; then take the plain mean over the workshops that scored a country, and say
+how far they agree. Min-max rescaling (used before) turned a workshop's 3.25 and 2.92 into 1.00
+and 0.00, and drew a market that scored near the middle as an empty bar, as if nobody wanted it.
 """
 
 from __future__ import annotations
@@ -27,16 +30,22 @@ MAX_WORKSHOPS = 100  # one strategy; a bigger selection is a mistake, and a slow
 SCALE_LOW, SCALE_HIGH = 1, 5  # the scoring scale of every round (app/voting/tally/scoring.py)
 MAX_ID = 2**63 - 1  # larger ints overflow the database drivers: such ids are simply not found
 DIGITS = 4  # scores as shown and exported; the sums use the unrounded values
+# How far apart the workshops' leniency-free scores of one market may be (points on the 1-5 scale)
+# for them to "agree", or "roughly agree": a quarter of a point is less than one voter in four
+# moving one step; a whole point is a quarter of the scale.
+AGREE, ROUGHLY = 0.5, 1.0
 
 
 @dataclass(frozen=True)
 class Source:
-    """One workshop's verdict on one country: its raw weighted score and where it sits in the room."""
+    """One workshop's verdict on one country: its raw weighted score, the workshop's own mean (its
+    leniency), and the score with that leniency taken out, on the 1-5 scale."""
 
     workshop: Workshop
     round_: Round
     raw: float
-    normalised: float
+    workshop_mean: float
+    adjusted: float
     voters: int
     item_ids: list[int]
 
@@ -48,7 +57,8 @@ class Source:
             "round_id": self.round_.id,
             "round_title": self.round_.title,
             "raw_score": self.raw,
-            "normalised": round(self.normalised, DIGITS),
+            "workshop_mean": round(self.workshop_mean, DIGITS),
+            "adjusted": round(self.adjusted, DIGITS),
             "voters": self.voters,
             "item_ids": self.item_ids,
         }
@@ -95,14 +105,18 @@ def method_text() -> str:
     return _(
         "Each workshop counts with its latest closed round scoring target markets (a round that was "
         "run again is replaced by its rerun once that closes). The round's weighted score per "
-        "country (1 to 5, the criteria weighted as the facilitator set them; two proposals of one "
-        "country are combined, weighted by their voters) is rescaled within the workshop: its best "
-        "country gets 1 and its lowest 0. A workshop that scored one country only, or all alike, "
-        "cannot rank them, so its score is placed on the 1-5 scale instead (3 becomes 0.5). The joint "
+        "country is on the ballots' scale from 1 to 5 (the criteria weighted as the facilitator set "
+        "them; two proposals of one country are combined, weighted by their voters). Some rooms score "
+        "everything higher than others: each workshop's leniency, the mean of its scores, is taken "
+        "away, and the mean of all the workshops' means is added back, so every score stays on the 1 "
+        "to 5 scale and only says how a market stood against the others of its room. A workshop that "
+        "scored one country only cannot show its leniency: its score is used as it is. The joint "
         "score is the mean over the workshops that scored the country, each workshop weighing the "
         "same however many people voted in it; the cluster columns take the same mean over one "
-        "cluster's workshops. So a room of 40 does not outvote a room of 8, and a generous room and "
-        "a strict one count alike."
+        "cluster's workshops. Agreement is how far apart the workshops' scores of a market are: "
+        "within half a point they agree, within one point they roughly agree, further apart they "
+        "disagree. Nothing is stretched: a market that scored near the middle is drawn near the "
+        "middle, not as an empty bar."
     )
 
 
@@ -148,28 +162,34 @@ def country_scores(round_: Round) -> dict[str, tuple[float, int, list[int]]]:
     return out
 
 
-def normalised(scores: dict[str, float]) -> dict[str, float]:
-    """Min-max within one workshop; on the 1-5 scale when it cannot rank (one country, all alike)."""
-    if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    if high - low < 1e-9:
-        span = SCALE_HIGH - SCALE_LOW
-        return {c: min(1.0, max(0.0, (s - SCALE_LOW) / span)) for c, s in scores.items()}
-    return {c: (s - low) / (high - low) for c, s in scores.items()}
+def leniency(scores: dict[str, float]) -> float | None:
+    """A workshop's leniency: the mean of its countries' scores; None when it scored one country
+    only (or none), which shows nothing about how generously the room scored."""
+    return math.fsum(scores.values()) / len(scores) if len(scores) >= 2 else None
+
+
+def adjusted(scores: dict[str, float], mean: float | None, level: float) -> dict[str, float]:
+    """Scores with the workshop's leniency taken out and the common level added back, kept on 1-5."""
+    if mean is None:
+        return dict(scores)
+    return {c: min(SCALE_HIGH, max(SCALE_LOW, s - mean + level)) for c, s in scores.items()}
 
 
 def markets(workshops: list[Workshop], rounds: dict[int, Round | None], clusters: list[str]) -> list[dict]:
     """Target markets ranked by their joint score, with the clusters side by side and the sources."""
+    scored = {w.id: country_scores(rounds[w.id]) for w in workshops if rounds[w.id] is not None}
+    means = {wid: leniency({c: s for c, (s, _, _) in found.items()}) for wid, found in scored.items()}
+    known = [m for m in means.values() if m is not None]
+    level = math.fsum(known) / len(known) if known else (SCALE_LOW + SCALE_HIGH) / 2
     sources: dict[str, list[Source]] = {}
     for workshop in workshops:
-        round_ = rounds[workshop.id]
-        if round_ is None:
+        if workshop.id not in scored:
             continue
-        scores = country_scores(round_)
-        norm = normalised({c: s for c, (s, _, _) in scores.items()})
-        for country, (raw, voters, items) in scores.items():
-            source = Source(workshop, round_, raw, norm[country], voters, items)
+        found, mean = scored[workshop.id], means[workshop.id]
+        fair = adjusted({c: s for c, (s, _, _) in found.items()}, mean, level)
+        for country, (raw, voters, items) in found.items():
+            own = raw if mean is None else mean
+            source = Source(workshop, rounds[workshop.id], raw, own, fair[country], voters, items)
             sources.setdefault(country, []).append(source)
     rows = [_market_row(country, found, clusters) for country, found in sources.items()]
     rows.sort(key=lambda r: (-r["score"], -r["workshops"], r["country"]))
@@ -181,17 +201,39 @@ def markets(workshops: list[Workshop], rounds: dict[int, Round | None], clusters
 
 def _market_row(country: str, sources: list[Source], clusters: list[str]) -> dict:
     by_cluster = {
-        slug: _mean([s.normalised for s in sources if s.workshop.cluster.slug == slug]) for slug in clusters
+        slug: _mean([s.adjusted for s in sources if s.workshop.cluster.slug == slug]) for slug in clusters
     }
     return {
         "rank": 0,  # set once all rows are sorted
         "country": country,
         "country_name": country_name(country) or country,
-        "score": _mean([s.normalised for s in sources]),
+        "score": _mean([s.adjusted for s in sources]),
         "workshops": len(sources),
+        "agreement": agreement([s.adjusted for s in sources]),
         "by_cluster": by_cluster,
         "sources": [s.to_dict() for s in sources],
     }
+
+
+def agreement_label(level: str) -> str:
+    """The word for how far the workshops agree on a market (agreement's "level")."""
+    return {
+        "agree": _("the workshops agree"),
+        "roughly": _("the workshops roughly agree"),
+        "disagree": _("the workshops disagree"),
+    }.get(level, _("one workshop only"))
+
+
+def agreement(scores: list[float]) -> dict:
+    """How far the workshops' scores of one market are apart: the lowest, the highest, the gap, and
+    a word for it (one workshop: nothing to compare)."""
+    low, high = min(scores), max(scores)
+    gap = round(high - low, DIGITS)  # compared as shown: 0.5 agrees, whatever the float's last digit
+    if len(scores) < 2:
+        level = "one"
+    else:
+        level = "agree" if gap <= AGREE else "roughly" if gap <= ROUGHLY else "disagree"
+    return {"low": round(low, DIGITS), "high": round(high, DIGITS), "gap": gap, "level": level}
 
 
 def _mean(values: list[float]) -> float | None:

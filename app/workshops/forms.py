@@ -42,7 +42,11 @@ class WorkshopForm(FlaskForm):
         validators=[Optional(), Length(max=500), no_nul],
         description=_l("Shown on every phone and on the projector."),
     )
-    cluster_id = SelectField(_l("Host cluster"), coerce=int)
+    cluster_id = SelectField(
+        _l("Host cluster"),
+        coerce=int,
+        description=_l("The coordinators file every figure of this workshop under this cluster."),
+    )
     language = SelectField(_l("Language"))
     anonymous = BooleanField(
         _l("Anonymous contributions"),
@@ -62,10 +66,26 @@ class WorkshopForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.cluster_id.choices = cluster_choices()
+        # No cluster is chosen for the facilitator: a silent first one files a workshop wrongly.
+        self.cluster_id.choices = [SelectChoice(0, _l("Choose the host cluster…")), *cluster_choices()]
         self.language.choices = [SelectChoice(*pair) for pair in current_app.config["LANGUAGES"].items()]
         optional = [p for p in Phase if p not in (Phase.LOBBY, Phase.CLOSED)]
         self.phases.choices = [SelectChoice(p.value, PHASE_LABELS[p]) for p in optional]
+
+    def validate_cluster_id(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose the cluster that hosts this workshop."))
+
+    def usual_cluster(self, cluster: Cluster | None) -> WorkshopForm:
+        """Start from the facilitator's usual cluster, and say where that choice comes from."""
+        if cluster is not None and not self.cluster_id.data:
+            self.cluster_id.data = cluster.id
+            self.cluster_id.description = _l(
+                "Chosen for you: the host cluster of your last workshop, %(name)s. "
+                "The coordinators file every figure of this workshop under this cluster.",
+                name=cluster.name,
+            )
+        return self
 
     def keep_anonymous(self) -> None:
         """People joined on the promise of anonymity: the switch stays on, and says why."""

@@ -11,7 +11,7 @@ from app import realtime
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.forms import from_payload
 from app.workshops.forms import CommentForm, RenameThemeForm, ThemeForm
-from app.workshops.services import discussion, room, themes
+from app.workshops.services import discussion, room, themes, undo
 
 NS = realtime.NS
 RUNNERS = (STAFF, SCREEN)
@@ -91,6 +91,13 @@ def move_item(actor: Actor, data: dict, op_id: str) -> dict:
 def merge_items(actor: Actor, data: dict, op_id: str) -> dict:
     """The facilitator merges duplicates into one item; everyone resyncs."""
     return themes.merge_items(actor, op_id, data.get("target_id"), data.get("item_ids"))
+
+
+@realtime.command("undo_board", STAFF)
+def undo_board(actor: Actor, data: dict, op_id: str) -> dict:
+    """The facilitator undoes the board's last change (the one its button named); broadcasts
+    board_changed, or resync for a merge."""
+    return undo.undo_board(actor, op_id, data.get("change_id"))
 
 
 @realtime.command("suggest_themes", STAFF)

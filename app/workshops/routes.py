@@ -125,6 +125,8 @@ def new() -> ResponseReturnValue:
     chosen = request.args.get("template", "strategy")
     template = TEMPLATES.get(chosen, TEMPLATES["strategy"])
     form = WorkshopForm(data=None if request.method == "POST" else template["defaults"])
+    if request.method != "POST":
+        form.usual_cluster(services.usual_cluster(current_user))
     if form.validate_on_submit():
         workshop = services.create_workshop(current_user, **form.settings())
         flash(_("Workshop created. The join code is %(code)s.", code=workshop.join_code), "ok")

@@ -26,6 +26,9 @@ that this domain uses in another sense: "network*" (neural networks), "learn*" (
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
 CONCEPTS: dict[str, dict[str, str]] = {
     "funding": {
         "en": "invest* vc vcs venture_capital* capital* fund funds funded funding fundrais* raise "
@@ -216,4 +219,24 @@ CONCEPTS: dict[str, dict[str, str]] = {
         "el": "εκδηλωσ* συνεδρι* συναντησ* δικτυωσ* networking* roadshow*",
         "bg": "събити* конференци* среща срещи срещата нетуъркинг* roadshow* хакатон*",
     },
+}
+
+# What the facilitator reads for each concept, under a suggestion ("grouped by topic: funding").
+TOPIC_LABELS: dict[str, LazyString] = {
+    "funding": _l("funding"),
+    "regulation": _l("rules and compliance"),
+    "standards": _l("standards and certification"),
+    "talent": _l("talent and hiring"),
+    "training": _l("training"),
+    "partners": _l("partners and channels"),
+    "marketing": _l("marketing and visibility"),
+    "market_entry": _l("entering a market"),
+    "customers": _l("customers and pilots"),
+    "ip": _l("intellectual property"),
+    "public_tenders": _l("public tenders"),
+    "payments": _l("payments, banks and tax"),
+    "logistics": _l("logistics and customs"),
+    "localisation": _l("language and culture"),
+    "mentoring": _l("mentoring and experience"),
+    "events": _l("events"),
 }

@@ -14,7 +14,7 @@ from flask import current_app
 from app import realtime
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.extensions import db
-from app.models import Comment, Item, ItemState, Participant, Reaction, Theme, Workshop
+from app.models import BoardChange, Comment, Item, ItemState, Participant, Reaction, Theme, Workshop
 from app.voting.visibility import snapshot_part
 
 ON_BOARD = (ItemState.LIVE, ItemState.HIDDEN)  # what staff see; the others are gone or history
@@ -128,10 +128,22 @@ def _themes(workshop: Workshop) -> list[dict]:
     return [t.to_dict() for t in themes]
 
 
+def board_undo(workshop: Workshop) -> dict | None:
+    """The facilitator's board change that an undo would take back now (services/undo.py), if any."""
+    latest = db.session.scalar(
+        sa.select(BoardChange)
+        .where(BoardChange.workshop_id == workshop.id)
+        .order_by(BoardChange.id.desc())
+        .limit(1)
+    )
+    return latest.to_dict() if latest else None
+
+
 def board_messages(workshop: Workshop) -> list[realtime.Message]:
     v = workshop.version
+    staff = {"v": v, **board(workshop, staff=True), "undo": board_undo(workshop)}
     return [
-        (realtime.room_staff(workshop.id), "board_changed", {"v": v, **board(workshop, staff=True)}),
+        (realtime.room_staff(workshop.id), "board_changed", staff),
         (realtime.room_public(workshop.id), "board_changed", {"v": v, **board(workshop, staff=False)}),
     ]
 
@@ -193,6 +205,8 @@ def _shared(workshop: Workshop, staff: bool) -> dict:
         "comments": _comments(workshop, None, ids, staff=staff),
         "reactions": _reaction_counts(ids),
     }
+    if staff:
+        part["board_undo"] = board_undo(workshop)
     cache[key] = (workshop.version, part)
     return part
 

@@ -202,6 +202,7 @@ def create_workshop(page, title: str, question: str = "") -> tuple[int, str]:
     page.get_by_label("Title").fill(title)
     if question:
         page.get_by_label("Guiding question").fill(question)
+    page.get_by_label("Host cluster").select_option(label="Cluster ICT")  # no cluster is chosen for you
     page.get_by_role("button", name="Create workshop").click()
     page.wait_for_url(re.compile(r"/workshops/\d+$"))
     code = page.locator("[data-code]").inner_text().strip()

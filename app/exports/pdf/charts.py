@@ -269,8 +269,17 @@ def legend(series: Sequence[str], width: float) -> Drawing:
     return drawing
 
 
-def cluster_bars(label: str, values: Sequence[float | None], width: float, missing: str) -> Drawing:
-    """One market: its name on the left, then one bar per series (cluster) from 0 to 1, in legend colours.
+def cluster_bars(
+    label: str,
+    values: Sequence[float | None],
+    width: float,
+    missing: str,
+    *,
+    low: float = 0.0,
+    high: float = 1.0,
+) -> Drawing:
+    """One market: its name on the left, then one bar per series (cluster) from `low` to `high`, in
+    legend colours.
 
     A cluster that did not score the market gets the `missing` text instead of a bar.
     """
@@ -294,7 +303,7 @@ def cluster_bars(label: str, values: Sequence[float | None], width: float, missi
             drawing.add(String(label_w, y + 0.8, missing, fontName=FONT, fontSize=6.5, fillColor=MUTED))
             continue
         drawing.add(Rect(label_w, y, track, bar_h, fillColor=TRACK, strokeColor=None))
-        length = max(0.0, min(1.0, value)) * track
+        length = max(0.0, min(1.0, (value - low) / (high - low))) * track
         colour = colors.HexColor(SERIES[s % len(SERIES)])
         if length > 0:
             drawing.add(Rect(label_w, y, max(length, 1.0), bar_h, fillColor=colour, strokeColor=None))
@@ -304,14 +313,17 @@ def cluster_bars(label: str, values: Sequence[float | None], width: float, missi
     return drawing
 
 
-def inline_bar(value: float | None, width: float, digits: int = 2) -> Drawing:
-    """A score from 0 to 1 as a short bar with the number after it, for a table cell."""
+def inline_bar(
+    value: float | None, width: float, digits: int = 2, *, low: float = 0.0, high: float = 1.0
+) -> Drawing:
+    """A score from `low` to `high` as a short bar with the number after it, for a table cell."""
     register_fonts()
     drawing = Drawing(width, 10)
     track = width - 22
     drawing.add(Rect(0, 1.5, track, 7, fillColor=TRACK, strokeColor=None))
-    if value is not None and value > 0:
-        drawing.add(Rect(0, 1.5, max(1.0, min(1.0, value) * track), 7, fillColor=ACCENT, strokeColor=None))
+    share = None if value is None else (value - low) / (high - low)
+    if share is not None and share > 0:
+        drawing.add(Rect(0, 1.5, max(1.0, min(1.0, share) * track), 7, fillColor=ACCENT, strokeColor=None))
     drawing.add(
         String(width, 2, fixed(value, digits), fontName=FONT, fontSize=7.5, fillColor=INK, textAnchor="end")
     )

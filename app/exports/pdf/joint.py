@@ -1,5 +1,5 @@
 """The joint strategy report: the workshops combined, the target markets ranked across them with the
-clusters side by side, how the scores were normalised, and the themes that recur.
+clusters side by side, how the scores were combined, and the themes that recur.
 
 Drawn from the dict app.strategy.services builds; extra keys are ignored, missing ones read as empty.
 """
@@ -18,6 +18,7 @@ from app.exports.pdf import charts, layout
 from app.exports.pdf.layout import FRAME_W, esc, markup, table, text
 from app.exports.pdf.source import day, when
 from app.exports.pdf.workshop import page_label
+from app.strategy.services import SCALE_HIGH, SCALE_LOW, agreement_label
 
 
 def render_joint(joint: dict) -> bytes:
@@ -77,10 +78,10 @@ def ranking(markets: list[dict], clusters: list[dict], method: object) -> list[F
         flow.append(KeepTogether([text(_("How the scores were combined"), "h3"), text(method, "note")]))
     if not markets:
         return [*flow, text(_("No target market was scored in these workshops."))]
-    header = ["#", _("Market"), _("Score (0–1)"), _("Workshops")]
+    header = ["#", _("Market"), _("Score (1–5)"), _("Workshops")]
     widths = [20, FRAME_W - 20 - 70 - 66, 70, 66]
     rows = [
-        [m.get("rank") or "–", _market_cell(m), _score_bar(m.get("score")), m.get("workshops", 0)]
+        [m.get("rank") or "–", _market_cell(m), _score_bar(m.get("score")), _workshops_cell(m)]
         for m in markets
     ]
     flow.append(table(header, rows, widths, numeric=(3,)))
@@ -96,7 +97,9 @@ def by_cluster(markets: list[dict], clusters: list[dict]) -> list[Flowable]:
     head = [
         CondPageBreak(40 * mm),
         text(_("Target markets by cluster"), "h2"),
-        text(_("The normalised score (0–1) of each market in the workshops of each cluster."), "small"),
+        text(
+            _("Each market's score (1–5, without its room's leniency) in each cluster's workshops."), "small"
+        ),
         charts.legend(names, FRAME_W),
         Spacer(1, 6),
     ]
@@ -106,6 +109,8 @@ def by_cluster(markets: list[dict], clusters: list[dict]) -> list[Flowable]:
             [(m.get("by_cluster") or {}).get(s) for s in slugs],
             FRAME_W,
             _("not scored"),
+            low=SCALE_LOW,
+            high=SCALE_HIGH,
         )
         for m in markets
     ]
@@ -117,11 +122,11 @@ def _market_cell(market: dict) -> Flowable:
     lines = [f"<b>{esc(_market_name(market))}</b>"]
     for s in sources:
         detail = _(
-            "%(workshop)s, %(round)s: %(raw)s → %(normalised)s",
+            "%(workshop)s, %(round)s: %(raw)s → %(adjusted)s without the workshop's leniency",
             workshop=layout.plain(s.get("workshop_title")),
             round=layout.plain(s.get("round_title")),
             raw=charts.fixed(s.get("raw_score")),
-            normalised=charts.fixed(s.get("normalised")),
+            adjusted=charts.fixed(s.get("adjusted")),
         )
         if isinstance(s.get("voters"), int):
             detail += " · " + ngettext("%(num)s voter", "%(num)s voters", s["voters"])
@@ -130,7 +135,16 @@ def _market_cell(market: dict) -> Flowable:
 
 
 def _score_bar(score: float | None) -> Flowable:
-    return charts.inline_bar(score, 58)
+    return charts.inline_bar(score, 58, low=SCALE_LOW, high=SCALE_HIGH)
+
+
+def _workshops_cell(market: dict) -> Flowable:
+    """How many workshops scored the market, and how far they agree."""
+    level = (market.get("agreement") or {}).get("level")
+    count = esc(str(market.get("workshops", 0)))
+    if not level or level == "one":
+        return markup(count, "cell")
+    return markup(f'{count}<br/><font size=7 color="#6b7280">{esc(agreement_label(level))}</font>', "cell")
 
 
 def themes(joint: dict) -> list[Flowable]:

@@ -488,7 +488,7 @@ function countsOf(state) {
   return counts;
 }
 
-function mergedHistory(item, t) {
+export function mergedHistory(item, t) {
   const details = el("details", "merged");
   details.append(el("summary", null, plural(t, "merged_one", "merged_many", item.merged_from.length)));
   const list = el("ul");

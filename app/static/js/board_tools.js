@@ -149,12 +149,22 @@ export class Suggestions {
     name.setAttribute("aria-label", t.theme_name);
     name.addEventListener("input", () => (s.name = name.value));
     li.append(name);
-    if (s.keywords?.length) li.append(el("p", "muted small", `${t.keywords}: ${s.keywords.join(", ")}`));
+    // Why these items together: the words they share (the name is made of the first), the topic.
+    const topics = (s.topics || []).map((topic) => topic.label);
+    if (s.keywords?.length) li.append(el("p", "muted small", fill(t.shared_words, { words: s.keywords.join(", ") })));
+    if (topics.length) li.append(el("p", "muted small", fill(t.shared_topics, { topics: topics.join(", ") })));
+    const labels = new Map((s.topics || []).map((topic) => [topic.key, topic.label]));
     const items = el("ul", "suggestion-items");
-    for (const id of s.item_ids) {
+    s.item_ids.forEach((id, n) => {
       const item = live.state.items.get(id);
-      if (item) items.append(el("li", null, item.text));
-    }
+      if (!item) return;
+      const row = el("li");
+      row.append(el("span", "suggested-text", item.text));
+      const why = s.reasons?.[n];
+      const marks = why ? [...why.words, ...why.topics.map((key) => labels.get(key) || key)] : [];
+      if (marks.length) row.append(el("span", "why", ` — ${marks.join(", ")}`));
+      items.append(row);
+    });
     const accept = el("button", "button small primary", t.accept);
     accept.type = "button";
     accept.addEventListener("click", async () => {

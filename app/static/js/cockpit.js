@@ -2,7 +2,8 @@
 // every item and comment, the spotlight, and the clustering board.
 import { Live, bootData, plural } from "./live.js";
 import { editInline, el, itemCard } from "./items.js";
-import { renderBoard } from "./board.js";
+import { mergedHistory, renderBoard } from "./board.js";
+import { Merging, fill, short } from "./board_tools.js";
 import { discussionFor } from "./discussion.js";
 import { mountCountdown } from "./timer.js";
 import { mountRounds } from "./rounds.js";
@@ -149,6 +150,19 @@ lockBox.addEventListener("change", () => {
   command("timer", { action: running ? "start" : "pause", lock_at_zero: lockBox.checked });
 });
 
+// The last duration set in a phase (the server keeps one per phase: timer_durations) fills the
+// fields when the room is in that phase, so its countdown starts from it again; never while
+// the facilitator is typing in them.
+let durationShown = null;
+function fillDuration(ws) {
+  const last = ws.timer_durations?.[ws.phase];
+  const key = `${ws.phase}:${last}`;
+  if (!last || key === durationShown || [minutes, seconds].includes(document.activeElement)) return;
+  durationShown = key;
+  minutes.value = String(Math.floor(last / 60));
+  seconds.value = String(last % 60);
+}
+
 function renderTimer(state, timer) {
   toggleTimer.textContent = state === "running" ? t.pause : state === "paused" ? t.resume : t.start;
   toggleTimer.setAttribute("aria-pressed", String(state === "running"));
@@ -178,7 +192,51 @@ function spotlightButton(item) {
   return button;
 }
 
+// --- undoing the board's last change (docs/protocol.md) ------------------------------
+
+const undoBar = $("[data-undo-bar]");
+const undoButton = $("[data-board-undo]");
+const undoWhat = $("[data-undo-what]");
+
+// What the undo takes back, in words: the server names the change, the page its card or theme.
+function undoLabel(change, state) {
+  const item = state.items.get(change.item_id);
+  if (change.kind === "move_item") return item ? fill(t.undo_move_item, { text: short(item.text) }) : t.undo_item_gone;
+  if (change.kind === "merge_items") return fill(t.undo_merge_items, { n: change.count, text: short(item?.text || "") });
+  if (change.kind === "order_themes") return t.undo_order_themes;
+  return fill(t[`undo_${change.kind}`] || t.undo_item_gone, { name: change.name || "" });
+}
+
+function renderUndo(state, view) {
+  const change = state.boardUndo;
+  undoBar.hidden = view === "rounds";
+  undoButton.disabled = !change || live.pending("undo_board").length > 0;
+  undoWhat.textContent = change ? undoLabel(change, state) : t.nothing_to_undo;
+}
+
+async function undo() {
+  const change = live.state.boardUndo;
+  if (!change || live.pending("undo_board").length) return;
+  const ack = await command("undo_board", { change_id: change.id });
+  if (!ack.ok && ack.code === "Conflict") live.resync(); // changed meanwhile: show what undo would do now
+}
+
+undoButton.addEventListener("click", undo);
+// Ctrl+Z (⌘Z) on the board and the list, but never in a field, where it undoes the typing.
+document.addEventListener("keydown", (e) => {
+  if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey || e.key.toLowerCase() !== "z") return;
+  if (undoBar.hidden || e.target.closest?.("input, textarea, select, [contenteditable]")) return;
+  e.preventDefault();
+  undo();
+});
+
 // --- items: the list and the board -------------------------------------------------
+
+// Duplicates are merged where they are seen: the list has the board's selection mode too.
+const listMerging = new Merging({ t, live, send: command, showError, render: () => render(live.state) });
+delete listMerging.toggle.dataset.mergeMode; // [data-merge-mode] names the board's
+listMerging.toggle.dataset.listMergeMode = "";
+$("[data-list-tools]").append(listMerging.toggle, listMerging.bar);
 
 const actionsFor = (item) => [
   [t.edit, (item, li) => {
@@ -201,11 +259,14 @@ const DISCUSSING = new Set(["discuss", "cluster", "vote", "results", "closed"]);
 
 function listCard(item, state) {
   if (editing.has(item.id)) return editing.get(item.id);
-  const sig = JSON.stringify([item, state.workshop.spotlight_item_id === item.id]);
+  const picking = listMerging.on ? listMerging.picked.has(item.id) : null;
+  const sig = JSON.stringify([item, state.workshop.spotlight_item_id === item.id, picking]);
   let cached = cards.get(item.id);
   if (!cached || cached.sig !== sig) {
     const node = itemCard(item, t, { actions: actionsFor(item) });
     node.querySelector(".item-actions").append(spotlightButton(item));
+    if (item.merged_from?.length) node.querySelector(".item-actions").before(mergedHistory(item, t));
+    if (listMerging.on && item.state !== "hidden") node.prepend(listMerging.pickBox(item));
     cached = { node, sig };
     cards.set(item.id, cached);
   }
@@ -234,7 +295,26 @@ function renderList(state) {
   });
   while (list.children.length > nodes.length) list.lastElementChild.remove();
   for (const id of cards.keys()) if (!state.items.has(id)) cards.delete(id);
+  listMerging.render(state.items);
 }
+
+// The board's columns end at the bottom of the window, each scrolling its own cards (app.css):
+// where the board starts depends on what is above it (the question, a message, suggestions).
+// Themes past the right edge fade out there (data-more), so the strip says that it goes on.
+function fitBoard() {
+  const strip = boardView.querySelector("[data-board]");
+  if (boardView.hidden || !strip) return;
+  const top = `${Math.round(strip.getBoundingClientRect().top + window.scrollY)}px`;
+  if (boardView.style.getPropertyValue("--board-top") !== top) boardView.style.setProperty("--board-top", top);
+  if (!strip.dataset.watched) {
+    strip.dataset.watched = "true";
+    strip.addEventListener("scroll", fitBoard, { passive: true });
+  }
+  const more = strip.scrollLeft + strip.clientWidth < strip.scrollWidth - 2;
+  if (strip.hasAttribute("data-more") !== more) strip.toggleAttribute("data-more", more);
+}
+window.addEventListener("resize", fitBoard);
+new ResizeObserver(fitBoard).observe(document.querySelector("main"));
 
 function currentView(ws) {
   if (ws.phase !== shownPhase) {
@@ -258,6 +338,7 @@ function render(state) {
   const ws = state.workshop;
   if (!ws) return;
   renderPhases(ws);
+  fillDuration(ws);
   countdown.update();
   toggleSubmissions.textContent = ws.submissions_open ? t.lock : t.unlock;
   toggleSubmissions.setAttribute("aria-pressed", String(!ws.submissions_open));
@@ -278,6 +359,7 @@ function render(state) {
   listView.hidden = view !== "list";
   roundsView.hidden = view !== "rounds";
   $("[data-main-title]").textContent = view === "rounds" ? t.rounds_title : t.items_title;
+  renderUndo(state, view);
   countAll.hidden = view === "rounds";
   if (view === "rounds") {
     rounds.render(state);
@@ -287,6 +369,7 @@ function render(state) {
       staff: true,
       decorate: (card, item, controls) => controls.append(spotlightButton(item)),
     });
+    fitBoard();
   } else {
     renderList(state);
   }

@@ -239,6 +239,7 @@ export class Live {
     this.setWorkshop(snap.workshop);
     st.items = new Map(snap.items.map((item) => [item.id, item]));
     st.themes = snap.themes || [];
+    st.boardUndo = snap.board_undo || null; // staff only: the board change an undo takes back
     st.comments = new Map((snap.comments || []).map((c) => [c.id, c]));
     st.reactions = new Map(Object.entries(snap.reactions || {}).map(([id, n]) => [Number(id), n]));
     st.myReactions = new Set(snap.my_reactions || []);
@@ -258,6 +259,7 @@ export class Live {
   // The whole board: themes in order and where each item sits.
   applyBoard(ev) {
     this.state.themes = ev.themes;
+    if ("undo" in ev) this.state.boardUndo = ev.undo;
     for (const [id, themeId, position] of ev.placement) {
       const item = this.state.items.get(id);
       if (item) this.state.items.set(id, { ...item, theme_id: themeId, position });

@@ -21,5 +21,6 @@ from app.workshops.services.workshops import (  # noqa: F401
     set_private_ideation,
     set_submissions_open,
     update_workshop,
+    usual_cluster,
     workshop_for_staff,
 )

@@ -20,6 +20,7 @@ from app.errors import NotFound, NotNow
 from app.extensions import db, socketio
 from app.models import (
     Ballot,
+    BoardChange,
     Comment,
     Criterion,
     Item,
@@ -121,6 +122,7 @@ def _deletes(wid: int, rounds: sa.Select, items: sa.Select) -> tuple[sa.Delete, 
         sa.delete(StrategyThemeMember).where(StrategyThemeMember.theme_id.in_(themes)),
         sa.delete(Item).where(Item.workshop_id == wid),
         sa.delete(Theme).where(Theme.workshop_id == wid),
+        sa.delete(BoardChange).where(BoardChange.workshop_id == wid),
         sa.delete(Operation).where(Operation.workshop_id == wid),
         sa.delete(Participant).where(Participant.workshop_id == wid),
         sa.delete(Workshop).where(Workshop.id == wid),

@@ -63,6 +63,9 @@ def timer(
 
 
 def _set(workshop: Workshop, seconds: int) -> None:
+    # Kept per phase (a new dict: the JSON column sees only a new value): the next time the room
+    # is in this phase, its countdown starts from the same duration (`timer_durations`).
+    workshop.timer_durations = {**(workshop.timer_durations or {}), workshop.phase: seconds}
     workshop.timer_duration_s = seconds
     workshop.timer_remaining_s = float(seconds)
     workshop.timer_ends_at = None

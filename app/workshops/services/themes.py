@@ -15,7 +15,9 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.models import Comment, Item, ItemState, Reaction, Theme, Workshop
 from app.workshops import views
+from app.workshops.services import undo
 from app.workshops.services.items import leave_spotlight
+from app.workshops.services.placement import container, place, renumber_themes, themes_of
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 PALETTE = ("#1d4ed8", "#7c3aed", "#0f766e", "#b45309", "#be123c", "#4d7c0f", "#0369a1", "#a21caf")
@@ -29,15 +31,17 @@ def create_theme(
     if stored := replay(actor, op_id):
         return stored
     workshop = _board(actor)
-    themes = _themes(workshop)
+    themes = themes_of(workshop)
     if len(themes) >= MAX_THEMES:
         raise Invalid(_("That is as many themes as a board can hold."))
+    items = _items(workshop, item_ids)
+    before = undo.capture(workshop, items)
     theme = Theme(workshop_id=workshop.id, name=name, color=_color(color, len(themes)), position=len(themes))
     db.session.add(theme)
     db.session.flush()
-    items = _items(workshop, item_ids)
     for item in items:
-        _place(workshop, item, theme.id, None)
+        place(workshop, item, theme.id, None)
+    undo.remember(workshop, "create_theme", {"theme_id": theme.id, "name": theme.name}, before)
     return _done(actor, op_id, workshop, {"theme": theme.to_dict()})
 
 
@@ -57,6 +61,8 @@ def update_theme(actor: Actor, op_id: str, theme_id: object, name: str | None, c
     if new == {"name": theme.name, "color": theme.color}:  # kept under its op id, so a retry stays a no-op
         return finish(actor, op_id, {"ok": True, "v": workshop.version, "theme": theme.to_dict()}, [])
     bump(workshop)
+    about = {"theme_id": theme.id, "name": theme.name}
+    undo.remember(workshop, "update_theme", about, undo.capture(workshop))
     theme.name, theme.color = new["name"], new["color"]
     return _done(actor, op_id, workshop, {"theme": theme.to_dict()})
 
@@ -67,11 +73,13 @@ def delete_theme(actor: Actor, op_id: str, theme_id: object) -> dict:
         return stored
     workshop = _board(actor)
     theme = _theme(workshop, theme_id)
-    for item in _container(workshop, theme.id):
-        _place(workshop, item, None, None)
+    items = container(workshop, theme.id)
+    undo.remember(workshop, "delete_theme", {"name": theme.name}, undo.capture(workshop, items))
+    for item in items:
+        place(workshop, item, None, None)
     db.session.delete(theme)
     db.session.flush()
-    _renumber_themes(_themes(workshop))
+    renumber_themes(themes_of(workshop))
     return _done(actor, op_id, workshop, {})
 
 
@@ -80,10 +88,11 @@ def order_themes(actor: Actor, op_id: str, theme_ids: object) -> dict:
     if stored := replay(actor, op_id):
         return stored
     workshop = _board(actor)
-    themes = {t.id: t for t in _themes(workshop)}
+    themes = {t.id: t for t in themes_of(workshop)}
     if not isinstance(theme_ids, list) or sorted(theme_ids, key=str) != sorted(themes, key=str):
         raise Invalid(_("The board changed meanwhile. Please try again."), field="theme_ids")
-    _renumber_themes([themes[i] for i in theme_ids])
+    undo.remember(workshop, "order_themes", {}, undo.capture(workshop))
+    renumber_themes([themes[i] for i in theme_ids])
     return _done(actor, op_id, workshop, {})
 
 
@@ -105,7 +114,9 @@ def move_item(actor: Actor, op_id: str, item_id: object, theme_id: object, index
     if not actor.is_staff and not views.publicly_visible(workshop, item):  # hidden from the room
         raise NotFound(_("This item does not exist (any more)."))
     target = _theme(workshop, theme_id).id if theme_id is not None else None
-    _place(workshop, item, target, index)
+    if actor.is_staff:  # the facilitator's undo never takes back a participant's move
+        undo.remember(workshop, "move_item", {"item_id": item.id}, undo.capture(workshop, [item]))
+    place(workshop, item, target, index)
     return _done(actor, op_id, workshop, {})
 
 
@@ -124,22 +135,37 @@ def merge_items(actor: Actor, op_id: str, target_id: object, item_ids: object) -
         raise Invalid(
             _("A hidden item cannot be merged: show it first, or leave it hidden."), field="item_ids"
         )
+    before = undo.capture(workshop, others)
     kept = set(db.session.scalars(sa.select(Reaction.participant_id).where(Reaction.item_id == target.id)))
-    for other in others:
-        _place(workshop, other, None, None)
-        other.theme_id = None
-        other.state = ItemState.MERGED
-        other.merged_into_id = target.id
-        leave_spotlight(workshop, other)
-        db.session.execute(sa.update(Comment).where(Comment.item_id == other.id).values(item_id=target.id))
-        for reaction in db.session.scalars(sa.select(Reaction).where(Reaction.item_id == other.id)):
-            if reaction.participant_id in kept:
-                db.session.delete(reaction)
-            else:
-                kept.add(reaction.participant_id)
-                reaction.item_id = target.id
+    folded = [_fold(workshop, target, other, kept) for other in others]
+    before["merge"] = {"target": target.id, "items": folded}
     db.session.flush()
+    undo.remember(workshop, "merge_items", {"item_id": target.id, "count": len(others)}, before)
     return _done(actor, op_id, workshop, {"item_id": target.id}, resync=True)
+
+
+def _fold(workshop: Workshop, target: Item, other: Item, kept: set[int]) -> dict:
+    """Fold one duplicate into the item kept; returns what moved, for the undo (services/undo.py).
+
+    Its +1s move to the item kept, but one person's +1 on both counts once: the second is dropped.
+    """
+    folded = {"id": other.id, "state": other.state, "reactions": [], "dropped": []}
+    folded["comments"] = list(db.session.scalars(sa.select(Comment.id).where(Comment.item_id == other.id)))
+    place(workshop, other, None, None)
+    other.theme_id = None
+    other.state = ItemState.MERGED
+    other.merged_into_id = target.id
+    leave_spotlight(workshop, other)
+    db.session.execute(sa.update(Comment).where(Comment.item_id == other.id).values(item_id=target.id))
+    for reaction in db.session.scalars(sa.select(Reaction).where(Reaction.item_id == other.id)):
+        if reaction.participant_id in kept:
+            folded["dropped"].append(reaction.participant_id)
+            db.session.delete(reaction)
+        else:
+            kept.add(reaction.participant_id)
+            folded["reactions"].append(reaction.id)
+            reaction.item_id = target.id
+    return folded
 
 
 def suggest(actor: Actor) -> list[dict]:
@@ -147,57 +173,21 @@ def suggest(actor: Actor) -> list[dict]:
     # Imported when asked for: it loads scikit-learn (about a second, tens of MB), which
     # only this command needs.
     from app.workshops.suggest import suggest_themes
+    from app.workshops.suggest_lexicon import TOPIC_LABELS
 
     workshop = _board(actor, lock=False)
-    unsorted = [(item.id, item.text) for item in _container(workshop, None)]
+    unsorted = [(item.id, item.text) for item in container(workshop, None)]
     return [
-        {"name": s.name[:80], "item_ids": list(s.item_ids), "keywords": list(s.keywords)}
+        s.to_dict()
+        | {
+            "name": s.name[:80],
+            "topics": [{"key": t, "label": str(TOPIC_LABELS.get(t, t))} for t in s.topics],
+        }
         for s in suggest_themes(unsorted)
     ]
 
 
-# --- the board's order -------------------------------------------------------------
-
-
-def _place(workshop: Workshop, item: Item, theme_id: int | None, index: int | None) -> None:
-    """Put an item into a container at index (None: at the end) and renumber both containers."""
-    source = item.theme_id
-    item.theme_id = theme_id
-    target = [i for i in _container(workshop, theme_id) if i.id != item.id]
-    target.insert(len(target) if index is None else min(index, len(target)), item)
-    for position, each in enumerate(target):
-        each.position = position
-    if source != theme_id:
-        for position, each in enumerate(i for i in _container(workshop, source) if i.id != item.id):
-            each.position = position
-    db.session.flush()
-
-
-def _container(workshop: Workshop, theme_id: int | None) -> list[Item]:
-    return list(
-        db.session.scalars(
-            sa.select(Item)
-            .where(
-                Item.workshop_id == workshop.id,
-                Item.theme_id.is_(None) if theme_id is None else Item.theme_id == theme_id,
-                Item.state.in_((ItemState.LIVE, ItemState.HIDDEN)),
-            )
-            .order_by(Item.position, Item.id)
-        )
-    )
-
-
-def _themes(workshop: Workshop) -> list[Theme]:
-    return list(
-        db.session.scalars(
-            sa.select(Theme).where(Theme.workshop_id == workshop.id).order_by(Theme.position, Theme.id)
-        )
-    )
-
-
-def _renumber_themes(themes: list[Theme]) -> None:
-    for position, theme in enumerate(themes):
-        theme.position = position
+# --- helpers ----------------------------------------------------------------------
 
 
 def _board(actor: Actor, *, action: str | None = None, lock: bool = True) -> Workshop:

@@ -12,7 +12,7 @@ from app.auth.actor import Actor
 from app.core.changes import bump, finish, lock, open_workshop, replay, unchanged
 from app.errors import Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Participant, Phase, Role, Round, RoundStatus, User, Workshop
+from app.models import Cluster, Participant, Phase, Role, Round, RoundStatus, User, Workshop
 from app.workshops import views
 
 # No 0/O, 1/I/L: a code read off a projector across a room must not be misread.
@@ -28,6 +28,17 @@ def new_code() -> str:
 def create_workshop(user: User, **settings) -> Workshop:
     """A new open workshop owned by this facilitator, with a fresh join code."""
     return _insert_with_code(lambda code: Workshop(facilitator_id=user.id, join_code=code, **settings))
+
+
+def usual_cluster(user: User) -> Cluster | None:
+    """The host cluster of the facilitator's latest workshop: most facilitators work for one."""
+    return db.session.scalar(
+        sa.select(Cluster)
+        .join(Workshop, Workshop.cluster_id == Cluster.id)
+        .where(Workshop.facilitator_id == user.id)
+        .order_by(Workshop.created_at.desc(), Workshop.id.desc())
+        .limit(1)
+    )
 
 
 def duplicate_workshop(user: User, workshop_id: int) -> Workshop:
