@@ -119,10 +119,9 @@ export function barChart(rows, opts = {}) {
     const rankText = opts.rank ? opts.rank(row) : "";
     if (rankText) g.dataset.rank = rankText;
     const rankWidth = rankText ? measure(`${rankText} `, font, 700).width : 0;
-    const labelNode = node("text", { class: "chart-label", x: 0, y: font, "font-size": font, fill: "currentColor" });
-    if (rankText) labelNode.append(node("tspan", { class: "chart-rank", "font-weight": 700 }, `${rankText} `));
-    labelNode.append(fit(text, font, 400, width - noteWidth - rankWidth));
-    g.append(labelNode);
+    // The rank is a text of its own before the label's (not a tspan in it): each is one box.
+    if (rankText) g.append(node("text", { class: "chart-rank", x: 0, y: font, "font-size": font, "font-weight": 700, fill: "currentColor" }, rankText));
+    g.append(node("text", { class: "chart-label", x: rankWidth, y: font, "font-size": font, fill: "currentColor" }, fit(text, font, 400, width - noteWidth - rankWidth)));
     if (noteText) {
       g.append(node("text", { class: "chart-note", x: width, y: font, "text-anchor": "end", "font-size": font * 0.75, fill: "currentColor", "fill-opacity": 0.7 }, noteText));
     }
