@@ -31,6 +31,7 @@ def test_a_quick_poll_runs_from_creation_to_results(screens, live_server, shot):
     cockpit.get_by_role("link", name="New workshop").click()
     cockpit.get_by_role("link", name=re.compile("^Quick poll")).click()
     cockpit.get_by_label("Title").fill("Where do we eat?")
+    cockpit.get_by_label("Host cluster").select_option(label="Cluster ICT")  # no cluster is chosen for you
     cockpit.get_by_role("button", name="Create workshop").click()
     cockpit.wait_for_url(re.compile(r"/workshops/\d+$"))
     expect(cockpit.locator(CONN)).to_have_attribute("data-state", "live")
