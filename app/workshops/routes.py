@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import segno
-from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from app import language
 from app.auth.policy import facilitator_required
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Role, Workshop
@@ -45,7 +46,7 @@ def join(code: str) -> ResponseReturnValue:
     except NotFound:
         join_limits.wrong()
         raise
-    g.language = workshop.language
+    language.fall_back_to(workshop.language)
     if workshop.join_code != code:
         return redirect(url_for("workshops.join", code=workshop.join_code))
     joined = session.get("pt", {})

@@ -49,7 +49,8 @@ live.notSent = notSent; // a ballot refused for good is kept there too (ballot.j
 // Refused after a reload, with no form waiting for the answer: kept as a card, else said.
 live.keepRefused = (command, ack) => notSent.keep(command, ack);
 // A choice taken out of a round gives this person's points back: their ballot says so.
-live.socket.on("ballot_changed", (ev) => ev.notice && ballotNotice(ev.round_id, ev.notice));
+// The server names what happened ("choice_removed"); the phone says it in its reader's language.
+live.socket.on("ballot_changed", (ev) => ev.notice && ballotNotice(ev.round_id, choiceRemoved(ev.round_id)));
 // An ack whose form is gone (sent before a reload) still says what went wrong.
 live.showError = (message) => showIn(stageOf(live.state) === "propose" ? errorBox : roomError, message);
 countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, {
@@ -57,6 +58,10 @@ countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, 
 });
 render(live.state); // the room as last seen, and commands queued before a reload, at once, connected or not
 workOffline(boot.offline);
+
+function choiceRemoved(roundId) {
+  return live.state.rounds.get(roundId)?.method === "dots" ? t.choice_removed_dots : t.choice_removed;
+}
 
 function kind() {
   return form.querySelector("input[name=kind]:checked").value;
