@@ -99,7 +99,10 @@ form.addEventListener("submit", async (event) => {
     payload.country = byName.get(country.value.trim().toLowerCase());
     if (!payload.country) return showError(t.choose_country);
   }
-  if (!payload.text) return text.focus();
+  if (!payload.text) {
+    showError(t.write_first);
+    return text.focus();
+  }
   // Queued at once (and kept across a reload), so the form is cleared now.
   const done = live.send("propose_item", payload);
   text.value = "";
@@ -217,10 +220,10 @@ function renderPropose(state) {
   for (const node of form.elements) node.disabled = closed;
   submit.disabled = closed;
 
-  const items = [...state.items.values()];
-  const shown = items.filter((i) => !i.mine || !ws.private_ideation);
-  countAll.textContent = plural(t, "items_one", "items_many", shown.length);
-  renderList(allList, shown.reverse(), (item) => itemCard(item, t), ws.private_ideation ? t.private : t.none_yet);
+  // One's own items are listed once, under "Your items".
+  const others = [...state.items.values()].filter((i) => !i.mine);
+  countAll.textContent = others.length ? plural(t, "items_one", "items_many", others.length) : "";
+  renderList(allList, others.reverse(), (item) => itemCard(item, t), ws.private_ideation ? t.private : t.none_others);
 }
 
 function renderMine(state) {
@@ -235,5 +238,5 @@ function renderMine(state) {
       card.append(el("p", "pending", live.socket.connected ? t.sending : t.waiting));
     }
     return card;
-  });
+  }, t.none_mine);
 }
