@@ -256,9 +256,16 @@ def queue_key(page, workshop_id: int) -> str:
     )
 
 
-def items_with(page, text: str, where: str = "[data-items]"):
-    """The item cards in a list whose text is exactly `text`."""
-    return page.locator(f"{where} li.item").filter(
+# The item lists of a screen: the cockpit's and the projector's one list; on a phone in Propose
+# one's own items ("Your items") and everyone else's.
+ITEM_LISTS = ":is([data-items], [data-mine])"
+
+
+def items_with(page, text: str, where: str | None = None):
+    """The item cards in a list whose text is exactly `text`: by default in the screen's lists as
+    the server has them (a phone's own once acknowledged, not while its card is pending)."""
+    cards = f"{where} li.item" if where else f"{ITEM_LISTS} li.item:not(.is-pending)"
+    return page.locator(cards).filter(
         has=page.locator(".item-text", has_text=re.compile(f"^{re.escape(text)}$"))
     )
 
