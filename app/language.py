@@ -9,7 +9,7 @@ of its own, not in the session, so that it outlives a logout and a participant's
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, g, has_request_context, redirect, request
 from flask.typing import ResponseReturnValue
@@ -32,6 +32,18 @@ def select_locale() -> str | None:
     if (chosen := request.cookies.get(COOKIE)) in languages:
         return chosen
     return request.accept_languages.best_match(languages) or g.get("fallback_language")
+
+
+@bp.app_context_processor
+def _switch() -> dict:
+    return {"language_next": _this_page}
+
+
+def _this_page() -> str:
+    """Where the switch comes back to: this page, less a language it was asked in (the notice's
+    ?lang=), which would otherwise win over the one just chosen."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + ("?" + urlencode(args) if args else "")
 
 
 def fall_back_to(language: str) -> None:

@@ -55,6 +55,14 @@ def test_the_switch_is_on_every_page_and_remembered(client):
     assert _lang(client.get("/login", headers=GREEK).text) == "bg"
 
 
+def test_the_switch_on_the_notice_comes_back_to_it_in_the_language_chosen(client):
+    make_user()
+    page = client.get("/privacy?lang=de").text
+    assert 'name="next" value="/privacy"' in page
+    client.post("/language", data={"language": "it", "next": "/privacy"})
+    assert _lang(client.get("/privacy").text) == "it"
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "", None])
 def test_the_switch_goes_back_to_this_site_only(client, target):
     make_user()  # past the first run's setup page
