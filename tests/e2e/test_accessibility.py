@@ -204,7 +204,18 @@ def test_every_screen_of_a_workshop_passes_axe(screens, live_server, shot):
     assert "Traceback" not in live_server.log()
 
 
-def test_staff_coordinator_and_administrator_pages_pass_axe(screens, live_server):
+def _skip_link_first(page) -> None:
+    """On a page that puts the focus nowhere itself, the first Tab reaches the skip link, seen,
+    and Enter takes the focus past the top bar, to the page's content."""
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+
+def test_staff_coordinator_and_administrator_pages_pass_axe_and_skip_to_their_content(screens, live_server):
     facilitator = live_server.create_user("pages@example.org", "facilitator")
     coordinator = live_server.create_user("coordinator@example.org", "coordinator")
     admin = live_server.create_user("admin@example.org", "admin")
@@ -215,15 +226,16 @@ def test_staff_coordinator_and_administrator_pages_pass_axe(screens, live_server
     axe(page, "the login page with its errors")
     log_in(page, facilitator)
     workshop_id, _code = create_workshop(page, "Pages")
+    page.goto("/workshops/new")
+    axe(page, "a new workshop")
     for path, state in (
         ("/workshops", "the facilitator's workshops"),
-        ("/workshops/new", "a new workshop"),
         ("/account", "Your account"),
-        ("/account/tokens", "the API tokens"),
         ("/no-such-page", "an error page"),
     ):
         page.goto(path)
         axe(page, state)
+        _skip_link_first(page)
 
     coordinating = screens.laptop("coordinator").new_page()
     log_in_as(coordinating, coordinator)
@@ -234,6 +246,7 @@ def test_staff_coordinator_and_administrator_pages_pass_axe(screens, live_server
     ):
         coordinating.goto(path)
         axe(coordinating, state)
+        _skip_link_first(coordinating)
 
     administering = screens.laptop("admin").new_page()
     log_in_as(administering, admin)
@@ -244,6 +257,9 @@ def test_staff_coordinator_and_administrator_pages_pass_axe(screens, live_server
     ):
         administering.goto(path)
         axe(administering, state)
+        _skip_link_first(administering)
+    administering.goto("/account/tokens")
+    axe(administering, "the API tokens")
     assert screens.errors == []
 
 
