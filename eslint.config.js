@@ -5,7 +5,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["app/static/vendor/", "node_modules/", ".venv/", "test-artifacts/"] },
+  { ignores: ["app/static/vendor/", "tests/vendor/", "node_modules/", ".venv/", "test-artifacts/"] },
   js.configs.recommended,
   {
     // `const { position, ...shown } = item` is how a key is left out of a copy.

@@ -10,12 +10,12 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import config, outages, redis_client, wire
+from app import config, language, outages, redis_client, wire
 from app.extensions import babel, csrf, db, limiter, login, mail, migrate, socketio
 
 
@@ -82,16 +82,6 @@ class IdConverter(IntegerConverter):
     regex = r"[1-9][0-9]{0,8}"
 
 
-def select_locale() -> str | None:
-    """The workshop's language on its pages (and a socket command's, set from its connection),
-    else what the browser asks for; the CLI and background tasks get the default language."""
-    if language := g.get("language"):
-        return language
-    if not has_request_context():
-        return None
-    return request.accept_languages.best_match(list(current_app.config["LANGUAGES"]))
-
-
 def register_extensions(app: Flask) -> None:
     from app.realtime import SessionInterface
 
@@ -103,7 +93,7 @@ def register_extensions(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "auth.login_page"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=language.select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     from app.core.phases import phase_labels
 
@@ -148,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api.bp)  # token-authenticated and read-only: no cookies, no forms
     app.register_blueprint(api.tokens_bp)
     app.register_blueprint(privacy.bp)
+    app.register_blueprint(language.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -309,6 +309,27 @@ def test_a_name_is_needed_unless_the_workshop_is_anonymous(client, app):
     assert _participants() == 1
 
 
+def test_the_join_form_asks_for_a_name_only_where_names_are_shown_and_marks_what_is_required(client, app):
+    named = client.get(f"/j/{make_workshop(anonymous=False).join_code}").text
+    assert re.search(r'<input[^>]*id="display_name"[^>]*required', named)
+    assert re.search(r'<input[^>]*id="consent"[^>]*required', named)
+    assert named.count('class="required-mark"') == 2
+    # The notice and the optional fields are folded (closed <details>).
+    assert '<details class="notice">' in named and '<details class="more-fields">' in named
+    anonymous = app.test_client().get(f"/j/{make_workshop(anonymous=True).join_code}").text
+    assert 'name="display_name"' not in anonymous and 'name="consent"' in anonymous
+
+
+def test_a_missing_name_and_consent_are_said_at_once(client):
+    workshop = make_workshop(anonymous=False)
+    data = {"display_name": "", "cluster_id": "0", "anonymity": "named"}
+    page = client.post(f"/j/{workshop.join_code}", data=data).text
+    assert "Please enter the name others will see." in page
+    assert "Please accept the notice to take part." in page
+    assert '<details class="notice" open>' in page  # what is consented to, unfolded
+    assert _participants() == 0
+
+
 def test_join_stores_the_profile(app):
     workshop = make_workshop()
     join(app, workshop, "Ada", organisation="Acme AI", cluster_id="2", sector="ai")

@@ -2,7 +2,7 @@
 the administrator's removal on a participant's behalf, and the privacy notice.
 
 A participant has no account: the signed session cookie that joined them names them (TENANT).
-Their pages speak the workshop's language; staff pages the browser's.
+Every page speaks its reader's language (app/language.py); a participant's falls back to the workshop's.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import language
 from app.auth.policy import admin_required, facilitator_required
 from app.extensions import db
 from app.models import Participant, Workshop
@@ -24,11 +25,11 @@ from app.workshops.services.participants import participant_of
 
 
 def _me(workshop_id: int) -> Participant:
-    """The participant this device's cookie names in that workshop (open or archived), in its language."""
+    """The participant this device's cookie names in that workshop (open or archived)."""
     person = participant_of(workshop_id, session.get("pt", {}).get(str(workshop_id)))
     if person is None:
         abort(404)
-    g.language = person.workshop.language
+    language.fall_back_to(person.workshop.language)
     return person
 
 
@@ -69,7 +70,7 @@ def removed(workshop_id: int) -> ResponseReturnValue:
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None or left.get("workshop") != workshop_id:
         abort(404)
-    g.language = workshop.language
+    language.fall_back_to(workshop.language)
     return render_template("privacy/removed.html", workshop=workshop, removal=left["removal"])
 
 
@@ -130,8 +131,8 @@ def search() -> ResponseReturnValue:
 @bp.route("/privacy")
 def notice() -> ResponseReturnValue:
     """What is stored about participants, who sees it, for how long, and their rights; in the
-    language asked for (the join page asks for its workshop's)."""
-    language = request.args.get("lang")
-    if language in current_app.config["LANGUAGES"]:
-        g.language = language
+    language asked for (the join page asks for the one it is shown in)."""
+    asked = request.args.get("lang")
+    if asked in current_app.config["LANGUAGES"]:
+        g.language = asked
     return render_template("privacy/notice.html")

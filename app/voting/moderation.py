@@ -6,8 +6,8 @@ open round the points people gave it are given back: each such ballot is rewritt
 the moderation's own transaction, its version bumped from the one it had, so a phone that still
 casts on the old version gets a Conflict instead of putting the choice back. The group commit
 cannot write in between: the moderation has taken the workshop's version (its row lock) first,
-and a batch reads that row FOR SHARE. The owner's devices learn the new ballot, with a notice in
-the workshop's language. An item shown again while the round is open comes back with no points.
+and a batch reads that row FOR SHARE. The owner's devices learn the new ballot, with a notice each
+phone words in its reader's language. An item shown again while the round is open comes back with no points.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from app import realtime
 from app.errors import Conflict
@@ -83,7 +81,8 @@ def _give_back(workshop: Workshop, round_: Round, removed: set[int]) -> list[rea
             raise Conflict()
         if (owner := row.participant_id or owners.get(row.voter)) is not None:
             payload = {"round_id": round_.id, "version": row.version + 1, "ballot": data}
-            payload |= {"over_limit": over_limit(round_, data), "notice": _notice(workshop, round_)}
+            # A word each phone says in its reader's language (OWN), not the server's words.
+            payload |= {"over_limit": over_limit(round_, data), "notice": "choice_removed"}
             messages.append((realtime.room_participant(owner), "ballot_changed", payload))
     return messages
 
@@ -101,11 +100,3 @@ def _owners(workshop: Workshop, round_: Round) -> dict[str, int]:
     own phone finds it (the keyed hash), in memory only, to reach their devices and no one else."""
     people = db.session.scalars(sa.select(Participant.id).where(Participant.workshop_id == workshop.id))
     return {voter_key(round_, pid): pid for pid in people}
-
-
-def _notice(workshop: Workshop, round_: Round) -> str:
-    """What the voter's phone says, in the workshop's language (the language of its pages)."""
-    with force_locale(workshop.language):
-        if round_.method == Method.DOTS:
-            return _("A choice was taken out of this round: your points on it are free again.")
-        return _("A choice was taken out of this round: your ballot no longer includes it.")

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, emit
 
-from app import outages, realtime
+from app import language, outages, realtime
 from app.auth import connections
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.errors import Invalid, NotFound, RateLimited
@@ -37,7 +37,7 @@ def connect(auth=None) -> None:
         connections.watch(request.sid, account[0])  # before the session is checked: see connections
     try:
         actor = _actor_from_session(auth)
-        # Its commands answer in the language of its page: the workshop's on a phone.
+        # Its commands answer in the language of its page: its reader's on a phone (app/language.py).
         realtime.attach(request.sid, actor, str(get_locale()))
         snapshot = views.snapshot(actor)
     except ConnectionRefusedError:
@@ -90,7 +90,7 @@ def _actor_from_session(auth) -> Actor:
     if view == PARTICIPANT:
         pid = session.get("pt", {}).get(str(workshop_id))
         if participant := services.participant_in(workshop_id, pid):
-            g.language = participant.workshop.language
+            language.fall_back_to(participant.workshop.language)
             return Actor(workshop_id, PARTICIPANT, participant_id=pid)
     raise ConnectionRefusedError("unauthorized")
 

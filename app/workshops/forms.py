@@ -139,6 +139,12 @@ class JoinForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.cluster_id.choices = [SelectChoice(0, "—"), *cluster_choices()]
 
+    def validate_display_name(self, field) -> None:
+        # Said with the other fields' errors at once, where the page asked for a name. The service
+        # keeps the rule; a page that promised anonymity meets its Conflict instead.
+        if self.anonymity.data == "named" and not field.data:
+            raise ValidationError(_l("Please enter the name others will see."))
+
     def promise(self, anonymous: bool) -> JoinForm:
         """Write into the page the anonymity it shows, as it is now (not as it was sent)."""
         self.anonymity.data = "anonymous" if anonymous else "named"

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from app import language
 from app.auth.policy import facilitator_required
 from app.core.countries import search_list
 from app.core.phases import TEMPLATES
@@ -46,7 +47,7 @@ def join(code: str) -> ResponseReturnValue:
     except NotFound:
         join_limits.wrong()
         raise
-    g.language = workshop.language
+    language.fall_back_to(workshop.language)
     if workshop.join_code != code:
         return redirect(url_for("workshops.join", code=workshop.join_code))
     joined = session.get("pt", {})

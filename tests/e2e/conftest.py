@@ -8,6 +8,7 @@ runs in this process with its sync API. Debian's Chromium is used because
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -185,6 +186,49 @@ def check_layout(page, *, scrolls: bool = True, fonts: dict | None = None, overl
     assert problems == [], f"{page.url} at {size['width']}×{size['height']}:\n" + "\n".join(problems)
 
 
+# --- accessibility ------------------------------------------------------------------------
+
+AXE = live.ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"  # scripts/vendor.sh
+# Every rule axe runs by default (WCAG 2.0 and 2.1 A and AA, and its best practices), and the
+# experimental one for WCAG 2.5.3: a control's name contains the words it shows.
+AXE_OPTIONS = {"rules": {"label-content-name-mismatch": {"enabled": True}}}
+# Failing whatever axe calls its impact: a page's stage with no h1 (a screen reader's user lands
+# on a page they cannot find their way in).
+AXE_ALWAYS = {"page-has-heading-one"}
+
+
+def axe(page, state: str) -> None:
+    """No serious or critical violation axe-core finds on the page as it is now (`state` names it).
+
+    axe is run through the DevTools protocol (page.evaluate), which no Content-Security-Policy
+    governs: each page is checked under the policy it really runs with. page.add_script_tag would
+    need bypass_csp on the context, and then whatever the policy blocks for people (an inline
+    style) would be applied for axe.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+    found = page.evaluate(
+        """async ([options, always]) => {
+          const result = await axe.run(document, options);
+          return result.violations
+            .filter((v) => ["serious", "critical"].includes(v.impact) || always.includes(v.id))
+            .map((v) => ({
+              rule: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+            }));
+        }""",
+        [AXE_OPTIONS, sorted(AXE_ALWAYS)],
+    )
+    assert not found, f"accessibility of {state}:\n" + "\n".join(
+        f"- {v['rule']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in found
+    )
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
+
+
 # --- steps every test takes ------------------------------------------------------------
 
 
@@ -250,9 +294,16 @@ def queue_key(page, workshop_id: int) -> str:
     )
 
 
-def items_with(page, text: str, where: str = "[data-items]"):
-    """The item cards in a list whose text is exactly `text`."""
-    return page.locator(f"{where} li.item").filter(
+# The item lists of a screen: the cockpit's and the projector's one list; on a phone in Propose
+# one's own items ("Your items") and everyone else's.
+ITEM_LISTS = ":is([data-items], [data-mine])"
+
+
+def items_with(page, text: str, where: str | None = None):
+    """The item cards in a list whose text is exactly `text`: by default in the screen's lists as
+    the server has them (a phone's own once acknowledged, not while its card is pending)."""
+    cards = f"{where} li.item" if where else f"{ITEM_LISTS} li.item:not(.is-pending)"
+    return page.locator(cards).filter(
         has=page.locator(".item-text", has_text=re.compile(f"^{re.escape(text)}$"))
     )
 

@@ -196,7 +196,7 @@ def test_a_ballot_change_refused_by_a_closed_round_is_shown_as_not_saved(screens
     cockpit, workshop_id, ada = _room(screens, live_server, "Closed too soon")
     for text in (KEPT, LEGAL, PORTS):
         propose(ada, text)
-    expect(ada.locator("[data-items] li.item")).to_have_count(3)
+    expect(ada.locator("[data-mine] li.item")).to_have_count(3)
     set_phase(cockpit, "Vote")
     items = dict(_query(live_server, "SELECT text, id FROM items WHERE workshop_id = ?", workshop_id))
     ack = _staff(

@@ -230,7 +230,7 @@ def test_phone_follows_every_phase(screens, live_server, shot):
     for phase, stage, card, title in placeholders:
         set_phase(cockpit, phase)
         _stage(ada, stage)
-        expect(ada.locator(f"{card} h1")).to_have_text(title)
+        expect(ada.locator(f"{card} h2")).to_have_text(title)
         expect(ada.locator(card)).to_contain_text("Keep this page open")
         expect(ada.locator("[data-phase-name]")).to_have_text(phase)
         shot(_top(ada), phase.lower())

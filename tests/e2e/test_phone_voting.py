@@ -378,7 +378,7 @@ def test_scores_on_the_phone(screens, live_server, shot):
     cockpit, workshop_id, (ada,) = _room(screens, live_server, "Markets", "Ada")
     propose(ada, "Big AI market, strong fairs", "Japan")
     propose(ada, "Fintech hub, blockchain-friendly rules", "Brazil")
-    expect(ada.locator("[data-items] li.item")).to_have_count(2)
+    expect(ada.locator("[data-mine] li.item")).to_have_count(2)
     set_phase(cockpit, "Vote")
     ack = _staff(
         live_server,

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import (
     CONN,
+    ITEM_LISTS,
     PROJECTOR,
     PROJECTOR_FONTS,
     check_layout,
@@ -135,7 +136,7 @@ def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot
     waiting = items_with(chiara, OFFLINE_IDEA, "[data-mine]")
     expect(waiting).to_have_count(1)
     expect(waiting.locator(".pending")).to_have_text("Waiting for the connection")
-    expect(items_with(chiara, OFFLINE_IDEA)).to_have_count(0)  # not in the room's list yet
+    expect(items_with(chiara, OFFLINE_IDEA, "[data-items]")).to_have_count(0)  # not in the room's list yet
     expect(chiara.locator("[data-text]")).to_have_value("")
     shot(chiara, "phone-offline-pending")
     # Nobody else sees it while it has not reached the server.
@@ -152,9 +153,12 @@ def test_room_converges_and_offline_item_arrives_once(screens, live_server, shot
     assert rows == [(OFFLINE_IDEA, "idea", None, "live")]
     for screen, page in every_screen.items():
         expect(items_with(page, OFFLINE_IDEA), f"offline item on {screen}").to_have_count(1)
-        expect(page.locator("[data-items] li.item"), f"all items on {screen}").to_have_count(4)
-    for page in phones.values():
-        expect(page.locator("[data-count-all]")).to_have_text("4 items")
+        expect(page.locator(f"{ITEM_LISTS} li.item"), f"all items on {screen}").to_have_count(4)
+    # Each once on a phone: its own under "Your items", everyone else's below (counted there).
+    for name, page in phones.items():
+        own = 2 if name == "Chiara" else 1
+        expect(page.locator("[data-mine] li.item")).to_have_count(own)
+        expect(page.locator("[data-count-all]")).to_have_text(f"{4 - own} items")
     expect(cockpit.locator("[data-count-all]")).to_have_text("4 items")
     expect(items_with(chiara, OFFLINE_IDEA, "[data-mine]")).to_have_count(1)
     assert len(db_items(live_server, workshop_id)) == 4

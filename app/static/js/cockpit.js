@@ -98,7 +98,11 @@ function renderPhases(ws) {
     li.append(button);
     return li;
   });
+  const focused = phaseBar.contains(document.activeElement) ? document.activeElement.dataset.phase : null;
   phaseBar.replaceChildren(...buttons);
+  // A keyboard user who chose a phase stays on its button: the bar is drawn anew, and a focus
+  // left on a removed button would send the next Tab back to the top of the page.
+  if (focused) phaseBar.querySelector(`[data-phase="${focused}"]`)?.focus();
   const prev = $("[data-phase-prev]");
   const next = $("[data-phase-next]");
   prev.disabled = !neighbour(-1);

@@ -116,10 +116,11 @@ class Discussion {
     } else {
       this.react = button("", "react", () => this.toggleReaction());
       this.react.dataset.react = "";
+      // Its name is what it shows ("+1 3", WCAG 2.5.3: a voice user says what they see); the
+      // longer wording is its tooltip.
       this.reactSign = el("span", "react-sign", t.plus_one);
-      this.reactSign.setAttribute("aria-hidden", "true");
       this.reactCount = el("span", "react-count", "0");
-      this.react.append(this.reactSign, this.reactCount);
+      this.react.append(this.reactSign, " ", this.reactCount);
       bar.append(this.react);
     }
     this.main = this.form(null, t.your_comment, "comment-form");
@@ -234,7 +235,7 @@ class Discussion {
         mine = !mine;
       }
       this.react.setAttribute("aria-pressed", String(mine));
-      this.react.setAttribute("aria-label", this.t.plus_one_label.replace("{n}", String(count)));
+      this.react.title = this.t.plus_one_label.replace("{n}", String(count));
       this.react.dataset.count = String(count);
       this.reactCount.textContent = String(count);
       this.react.disabled = !this.opts.canReact;

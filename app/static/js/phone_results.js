@@ -17,6 +17,7 @@ import { plural } from "./live.js";
 import { foldZeros, optionLabel, rankText, tiedRanks } from "./round_results.js";
 
 const cache = new Map(); // round id -> {sig, node}
+const TOP = 3; // a round's first rows, shown at once; the rest wait behind "Show all"
 
 export function resultsFor(round, tally, live, t) {
   if (!tally?.results) return null;
@@ -36,10 +37,28 @@ function build(round, tally, live, t) {
   box.append(el("h2", "results-title", fill(t.results_of, { title: round.title })));
   if (tally.eligible) box.append(el("p", "muted small results-count", votedOf(t, tally)));
   const options = new Map(round.options.map((o) => [o.id, o]));
-  if (round.method === "scores") box.append(scoresTable(round, tally.results, options, live, t), quadrant(round, tally.results, options, t));
-  else box.append(...bars(round, tally, options, live, t));
+  if (round.method === "scores") {
+    const table = scoresTable(round, tally.results, options, live, t);
+    box.append(table, ...folded([...table.tBodies[0].rows], t), quadrant(round, tally.results, options, t));
+  } else box.append(...bars(round, tally, options, live, t));
   if (tally.results.some((r) => r.contested)) box.append(el("p", "muted small result-legend", `⚑ ${t.split_hint}`));
   return box;
+}
+
+// The top of a round first: a phone's results stay a screen or two long, the rest a tap away.
+function folded(rows, t) {
+  if (rows.length <= TOP + 1) return [];
+  const rest = rows.slice(TOP);
+  const button = el("button", "button small result-more");
+  button.type = "button";
+  const show = (open) => {
+    for (const row of rest) row.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? fill(t.show_top, { n: TOP }) : fill(t.show_all, { n: rows.length });
+  };
+  button.addEventListener("click", () => show(button.getAttribute("aria-expanded") !== "true"));
+  show(false);
+  return [button];
 }
 
 // The room's words: "opinions split" instead of a spread figure (which the cockpit keeps).
@@ -83,14 +102,14 @@ function bars(round, tally, options, live, t) {
     li.append(head, bar, meta);
     list.append(li);
   }
-  out.push(list);
+  out.push(list, ...folded([...list.children], t));
   if (none.length) {
-    const folded = el("details", "no-dots");
-    folded.dataset.noDots = String(none.length);
+    const noDots = el("details", "no-dots");
+    noDots.dataset.noDots = String(none.length);
     const names = el("ul", "result-means");
     for (const r of none) names.append(el("li", null, optionLabel(options.get(r.item_id))));
-    folded.append(el("summary", null, plural(t, "no_dots_one", "no_dots_many", none.length)), names);
-    out.push(folded);
+    noDots.append(el("summary", null, plural(t, "no_dots_one", "no_dots_many", none.length)), names);
+    out.push(noDots);
   }
   if (round.method === "ranking" && tally.schulze) {
     const s = tally.schulze;
@@ -125,7 +144,8 @@ function quadrant(round, rows, options, t) {
   box.append(quadrantChart(points, {
     xLabel: first.name.slice(0, 30),
     yLabel: others.length === 1 ? others[0].name.slice(0, 30) : t.mean_of_others,
-    min: 1, max: 5, mid: 3, width: 600, height: 520,
+    // A narrow viewBox: at a phone's width its 24-unit text is drawn about 17 px high.
+    min: 1, max: 5, mid: 3, width: 460, height: 440,
     title: t.quadrant_title,
   }));
   return box;

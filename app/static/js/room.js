@@ -50,7 +50,8 @@ live.notSent = notSent; // a ballot refused for good is kept there too (ballot.j
 // Refused after a reload, with no form waiting for the answer: kept as a card, else said.
 live.keepRefused = (command, ack) => notSent.keep(command, ack);
 // A choice taken out of a round gives this person's points back: their ballot says so.
-live.socket.on("ballot_changed", (ev) => ev.notice && ballotNotice(ev.round_id, ev.notice));
+// The server names what happened ("choice_removed"); the phone says it in its reader's language.
+live.socket.on("ballot_changed", (ev) => ev.notice && ballotNotice(ev.round_id, choiceRemoved(ev.round_id)));
 // An ack whose form is gone (sent before a reload) still says what went wrong.
 live.showError = (message) => showIn(stageOf(live.state) === "propose" ? errorBox : roomError, message);
 countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, {
@@ -58,6 +59,10 @@ countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, 
 });
 render(live.state); // the room as last seen, and commands queued before a reload, at once, connected or not
 workOffline(boot.offline);
+
+function choiceRemoved(roundId) {
+  return live.state.rounds.get(roundId)?.method === "dots" ? t.choice_removed_dots : t.choice_removed;
+}
 
 function kind() {
   return form.querySelector("input[name=kind]:checked").value;
@@ -98,7 +103,10 @@ form.addEventListener("submit", async (event) => {
       return showError(t.choose_country);
     }
   }
-  if (!payload.text) return text.focus();
+  if (!payload.text) {
+    showError(t.write_first);
+    return text.focus();
+  }
   // Queued at once (and kept across a reload), so the form is cleared now.
   const done = live.send("propose_item", payload);
   text.value = "";
@@ -216,10 +224,10 @@ function renderPropose(state) {
   for (const node of form.elements) node.disabled = closed;
   submit.disabled = closed;
 
-  const items = [...state.items.values()];
-  const shown = items.filter((i) => !i.mine || !ws.private_ideation);
-  countAll.textContent = plural(t, "items_one", "items_many", shown.length);
-  renderList(allList, shown.reverse(), (item) => itemCard(item, t), ws.private_ideation ? t.private : t.none_yet);
+  // One's own items are listed once, under "Your items".
+  const others = [...state.items.values()].filter((i) => !i.mine);
+  countAll.textContent = others.length ? plural(t, "items_one", "items_many", others.length) : "";
+  renderList(allList, others.reverse(), (item) => itemCard(item, t), ws.private_ideation ? t.private : t.none_others);
 }
 
 function renderMine(state) {
@@ -234,5 +242,5 @@ function renderMine(state) {
       card.append(el("p", "pending", live.socket.connected ? t.sending : t.waiting));
     }
     return card;
-  });
+  }, t.none_mine);
 }

@@ -243,6 +243,10 @@ function renderScores(box, round, tally, t, size = {}, plain = false) {
   }
   const grid = el("div", "scores-grid");
   const tableBox = el("div", "scores-table");
+  // It scrolls sideways when narrow: a keyboard must be able to reach it too (WCAG 2.1.1).
+  tableBox.tabIndex = 0;
+  tableBox.setAttribute("role", "region");
+  tableBox.setAttribute("aria-label", t.method_scores);
   tableBox.append(table);
   if (criteria.length) tableBox.append(criteriaLegend(criteria));
   grid.append(tableBox);

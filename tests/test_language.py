@@ -1,0 +1,89 @@
+"""Each person reads the interface in their own language (OWN, app/language.py): the one chosen
+with the switch on every page, else the browser's, else, on a workshop's participant pages, the
+workshop's. What participants write stays as written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import socketio as server
+from app.language import COOKIE
+from tests.conftest import NS, join, make_user, make_workshop
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+GREEK = {"Accept-Language": "el-GR,el;q=0.9"}
+
+
+def _lang(html: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', html).group(1)
+
+
+def test_a_greek_phone_in_a_german_workshop_reads_greek(client):
+    workshop = make_workshop(language="de")
+    page = client.get(f"/j/{workshop.join_code}", headers=GREEK).text
+    assert _lang(page) == "el"
+    # The notice consented to is in the language the form is read in.
+    assert 'href="/privacy?lang=el"' in page
+    assert _lang(client.get("/privacy?lang=el").text) == "el"
+    http = join(client.application, workshop, "Ada")
+    assert _lang(http.get(f"/j/{workshop.join_code}", headers=GREEK).text) == "el"
+    # A browser asking for none of ours reads the workshop's language there, ours elsewhere.
+    french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    assert _lang(client.get(f"/j/{workshop.join_code}", headers=french).text) == "de"
+    assert _lang(client.get("/", headers=french).text) == "en"
+
+
+def test_the_switch_is_on_every_page_and_remembered(client):
+    workshop = make_workshop(language="de")
+    page = client.get(f"/j/{workshop.join_code}", headers=GREEK).text
+    for code in ("en", "de", "it", "el", "bg"):
+        assert f'name="language" value="{code}" lang="{code}"' in page
+    assert f'name="next" value="/j/{workshop.join_code}"' in page
+
+    response = client.post("/language", data={"language": "bg", "next": f"/j/{workshop.join_code}"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/j/{workshop.join_code}"
+    cookie = client.get_cookie(COOKIE)
+    assert cookie.value == "bg" and cookie.http_only and cookie.max_age == 365 * 24 * 3600
+    # Chosen beats the browser's, on the participant's pages and everyone else's.
+    assert _lang(client.get(f"/j/{workshop.join_code}", headers=GREEK).text) == "bg"
+    assert _lang(client.get("/login", headers=GREEK).text) == "bg"
+    # A language we do not have changes nothing.
+    client.post("/language", data={"language": "fr", "next": "/login"})
+    assert client.get_cookie(COOKIE).value == "bg"
+
+
+def test_the_switch_on_the_notice_comes_back_to_it_in_the_language_chosen(client):
+    make_user()
+    page = client.get("/privacy?lang=de").text
+    assert 'name="next" value="/privacy"' in page
+    client.post("/language", data={"language": "it", "next": "/privacy"})
+    assert _lang(client.get("/privacy").text) == "it"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "", None])
+def test_the_switch_goes_back_to_this_site_only(client, target):
+    make_user()  # past the first run's setup page
+    data = {"language": "it"} | ({"next": target} if target is not None else {})
+    assert client.post("/language", data=data).headers["Location"] == "/"
+
+
+def test_the_phones_commands_answer_in_its_language(app, monkeypatch):
+    from flask_babel import get_locale
+
+    # Which language an answer is made in is what counts (the catalogues are compiled by make).
+    monkeypatch.setattr("app.realtime._", lambda text: str(get_locale()))
+    workshop = make_workshop(language="de")
+    http = join(app, workshop, "Ada")
+    sock = server.test_client(
+        app,
+        namespace=NS,
+        flask_test_client=http,
+        headers=GREEK,
+        auth={"workshop": workshop.id, "view": "participant"},
+    )
+    ack = sock.emit("no_such_command", {}, namespace=NS, callback=True)
+    assert ack["error"] == "el"
+    sock.disconnect(namespace=NS)
