@@ -4,7 +4,9 @@ Bad venue Wi-Fi rarely closes a connection: it loses what goes over it. In `blac
 the proxy keeps every socket open (no RST, no FIN: the browser's connection still looks
 up) and discards the bytes both ways, new connections' included; `deaf()` passes what the
 browser sends and discards what comes back (the answers are lost, the commands arrive);
-`pass_traffic()` forwards again, on every socket.
+`pass_traffic()` forwards again. A connection that lost bytes is closed then: TCP would have
+sent them again, this proxy cannot, and a stream with a hole in it would hang whatever the
+browser sends over it next (Chromium reuses its idle connections for the next request).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Proxy:
         self.up = True  # browser -> server bytes are forwarded
         self.down = True  # server -> browser bytes are forwarded
         self.sockets: list[socket.socket] = []
+        self.lost: set[socket.socket] = set()  # sockets whose stream lost bytes
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -36,7 +39,13 @@ class Proxy:
         self.up, self.down = True, False
 
     def pass_traffic(self) -> None:
+        with self._lock:
+            broken, self.lost = self.lost, set()
         self.up = self.down = True
+        for sock in broken:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
 
     def close(self) -> None:
         with self._lock:
@@ -67,6 +76,9 @@ class Proxy:
                 with contextlib.suppress(OSError):
                     sink.shutdown(socket.SHUT_WR)
                 return
-            if getattr(self, way):  # else the bytes are lost on the way
+            if getattr(self, way):
                 with contextlib.suppress(OSError):
                     sink.sendall(data)
+            else:  # lost on the way: this connection's stream has a hole in it now
+                with self._lock:
+                    self.lost.update((source, sink))
