@@ -209,6 +209,8 @@ def axe(page, state: str) -> None:
         page.evaluate(_axe_source())
     found = page.evaluate(
         """async ([options, always]) => {
+          // The page as it settles: a hint fading out is judged once it is gone, not mid-fade.
+          await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)));
           const result = await axe.run(document, options);
           return result.violations
             .filter((v) => ["serious", "critical"].includes(v.impact) || always.includes(v.id))
