@@ -265,9 +265,11 @@ def set_phase(page, label: str) -> None:
     expect(page.locator("[data-phases] [aria-current=step]")).to_have_text(label)
 
 
-def join(page, name: str) -> None:
-    """Fill the join form the phone is on: a name, the notice accepted."""
-    page.get_by_label("Your name as others will see it").fill(name)
+def join(page, name: str | None) -> None:
+    """Fill the join form the phone is on: a name (an anonymous workshop asks for none), the
+    notice accepted."""
+    if name is not None:
+        page.get_by_label("Your name as others will see it").fill(name)
     page.get_by_label("I have read what is stored and agree").check()
     page.get_by_role("button", name="Take part").click()
     expect(page.locator(CONN)).to_have_attribute("data-state", "live")

@@ -40,6 +40,7 @@ def _workshop(screens, live_server, title: str, language: str = "en"):
         page.get_by_role("link", name="New workshop").click()
         page.locator("#language").select_option(language)
         page.get_by_label("Title").fill(title)
+        page.get_by_label("Host cluster").select_option(label="Cluster ICT")  # no cluster is chosen for you
         page.get_by_role("button", name="Create workshop").click()
         page.wait_for_url(re.compile(r"/workshops/\d+$"))
         expect(page.locator(CONN)).to_have_attribute("data-state", "live")

@@ -21,6 +21,7 @@ def test_an_italian_workshops_projector_and_criteria_are_italian(screens, live_s
     cockpit.get_by_role("link", name="New workshop").click()
     cockpit.get_by_label("Title").fill("Mercati")
     cockpit.get_by_label("Language").select_option("it")
+    cockpit.get_by_label("Host cluster").select_option(label="Cluster ICT")  # no cluster is chosen for you
     cockpit.get_by_role("button", name="Create workshop").click()
     cockpit.wait_for_url(re.compile(r"/workshops/\d+$"))
     expect(cockpit.locator(CONN)).to_have_attribute("data-state", "live")
