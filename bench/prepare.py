@@ -242,7 +242,8 @@ async def create_workshop(http: aiohttp.ClientSession, url: str, cookies: dict[s
     async with http.get(url + "/workshops/new", headers=headers) as r:
         html = await r.text()
         take_cookies(r, cookies)
-    cluster = re.search(r'name="cluster_id"[^>]*>\s*<option[^>]*value="(\d+)"', html)
+    # The first real cluster (the list starts with "Choose the host cluster…", value 0).
+    cluster = re.search(r'name="cluster_id".*?<option[^>]*value="([1-9]\d*)"', html, flags=re.S)
     form = aiohttp.FormData()
     for key, value in {
         "csrf_token": csrf_from(html),
