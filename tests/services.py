@@ -158,3 +158,22 @@ def _wait_for_redis(url: str, proc: subprocess.Popen, root: Path) -> None:
         except client.ConnectionError:
             time.sleep(0.1)
     raise RuntimeError("Redis did not start")
+
+
+@contextmanager
+def migrated_postgres():
+    """A PostgreSQL server of this test module's own, its schema migrated as `flask db upgrade`
+    would: yields its URL."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import _config
+
+    with postgres() as url:
+        app = create_app(_config(url))
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        yield url

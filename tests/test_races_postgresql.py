@@ -15,30 +15,23 @@ from collections.abc import Callable
 import psycopg
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from app import create_app
 from app.auth.actor import STAFF, Actor
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.models import Participant, Theme, Workshop
 from app.workshops import services
 from app.workshops.services import themes
-from tests.conftest import _config, make_theme, make_user, make_workshop, op
+from tests.conftest import make_theme, make_user, make_workshop, op
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 @pytest.fixture(scope="module")
 def pg_url():
-    from tests.services import postgres
+    from tests.services import migrated_postgres
 
-    with postgres() as url:
-        app = create_app(_config(url))
-        with app.app_context():
-            upgrade()
-            db.session.remove()
-            db.engine.dispose()
+    with migrated_postgres() as url:
         yield url
 
 

@@ -4,12 +4,10 @@ the rows of its rounds and items are locked before their ballots and +1s go."""
 from __future__ import annotations
 
 import pytest
-from flask_migrate import upgrade
 
-from app import create_app
 from app.extensions import db
 from app.models import Role, Workshop
-from tests.conftest import _config, login, make_user
+from tests.conftest import login, make_user
 from tests.people_data import all_rows, full_workshop
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -17,14 +15,9 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 @pytest.fixture(scope="module")
 def pg_url():
-    from tests.services import postgres
+    from tests.services import migrated_postgres
 
-    with postgres() as url:
-        app = create_app(_config(url))
-        with app.app_context():
-            upgrade()
-            db.session.remove()
-            db.engine.dispose()
+    with migrated_postgres() as url:
         yield url
 
 
