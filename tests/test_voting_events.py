@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import Workshop
 from app.voting.tally_pump import TallyPump, tally_pump
 from tests.conftest import NS, connect, join, login, make_item, make_user, make_workshop, op
+from tests.conftest import received as received_raw
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -65,7 +66,7 @@ class Screen:
 
     def pull(self) -> list[tuple[str, dict]]:
         self.seen += [
-            (e["name"], e["args"][0]) for e in self.sock.get_received(NS) if e["name"] != "presence_changed"
+            (e["name"], e["args"][0]) for e in received_raw(self.sock) if e["name"] != "presence_changed"
         ]
         return self.seen
 
