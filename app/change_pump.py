@@ -18,10 +18,12 @@ class ChangePump:
     When a room is told to send its ideas now, every idea sent one by one would reach
     every phone: N ideas in a room of N phones, N² deliveries. Instead each committed change
     (acknowledged already: ACK) is queued for its rooms, and on a steady beat of 0.05 s +
-    n / 10,000 s for a room of n phones here (as the tallies', at most 1 s) each room gets
-    the beat's changes in one message, sorted by version, so a screen applies them in
-    order (CONVERGE). Per beat a screen gets one message from its room, and one from its
-    person's own room when they sent something.
+    n / 10,000 s for a room of n phones (as the tallies', at most 1 s) each room gets the
+    beat's changes in one message, sorted by version, so a screen applies them in order
+    (CONVERGE). Per beat a screen gets one message from its room, and one from its person's
+    own room when they sent something. n counts the phones on every process (presence): with
+    several processes each has its own beat, and a screen gets one message from each process
+    whose phones sent something, so the beat follows the whole room, not this process's part.
 
     A change sent at once (an edit, a hide, a phase) carries a version too: the changes
     still waiting for a beat in its workshop go out first (`flush_before`), so no screen
@@ -71,7 +73,8 @@ class ChangePump:
 
     def _wait(self) -> float:
         with self._lock:
-            phones = max((self._phones(w) for w in self._pending), default=0)
+            waiting = list(self._pending)
+        phones = max((self._phones(w) for w in waiting), default=0)  # may ask Redis: not under the lock
         return min(self.longest, self.interval + phones * self.room_factor)
 
     def _run(self) -> None:

@@ -75,7 +75,7 @@ def on_beat(workshop_id: int, messages: list[Message]) -> None:
     pump = current_app.extensions.get("change_pump")
     if pump is None:  # one per app: its server, and its rooms' numbers, are its own
         pump = current_app.extensions.setdefault(
-            "change_pump", ChangePump(socketio.server, NS, lambda w: len(_present.get(w, ())))
+            "change_pump", ChangePump(socketio.server, NS, lambda w: presence.count(w))
         )
     pump.add(workshop_id, messages)
 

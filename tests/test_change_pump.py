@@ -250,3 +250,16 @@ def test_a_beats_changes_are_sorted_by_version_in_each_room():
         ["reaction_changed", {"v": 4, "item_id": 7, "count": 1}],
         [None, {"v": 5}],  # nothing of what the room may not see
     ]
+
+
+def test_the_beat_follows_the_whole_rooms_size(app, monkeypatch):
+    """With several processes every one of them sends its beat to every screen: the beat is as
+    long as the room on all of them makes it (presence), not this process's share of it."""
+    room = Room(app)
+    send(room.phones[0], "propose_item", kind="idea", text="One")
+    pump = app.extensions["change_pump"]
+    monkeypatch.setattr(ChangePump, "interval", 0.05)
+    monkeypatch.setattr(ChangePump, "longest", 1.0)
+    assert pump._wait() == pytest.approx(0.05 + 5 / 10_000)  # one process: its five phones
+    monkeypatch.setattr(realtime.presence, "count", lambda workshop_id: 8_000)  # phones elsewhere too
+    assert pump._wait() == pytest.approx(0.85)
