@@ -24,6 +24,7 @@ from socketio import PubSubManager
 from app import outages
 from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.budgets import Allowance
+from app.change_pump import ChangePump
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db, socketio
 from app.models import User
@@ -59,11 +60,24 @@ def broadcast(messages: list[Message], *, skip_sender: bool = False) -> None:
     skip_sender: not to the connection whose command this is, which has it in its ack
     (a voter's own copy of their ballot: one delivery less per ballot in a full room).
     """
+    if has_app_context() and (pump := current_app.extensions.get("change_pump")):
+        pump.flush_before(messages)
     skip = _origin.get() if skip_sender else None
     for room, event, payload in messages:
         if skip and _alone_in(room, skip):
             continue
         socketio.emit(event, payload, to=room, namespace=NS, skip_sid=skip)
+
+
+def on_beat(workshop_id: int, messages: list[Message]) -> None:
+    """Send what a committed change means on the next beat, with the others of that beat:
+    new items, comments and +1s (app/change_pump.py)."""
+    pump = current_app.extensions.get("change_pump")
+    if pump is None:  # one per app: its server, and its rooms' numbers, are its own
+        pump = current_app.extensions.setdefault(
+            "change_pump", ChangePump(socketio.server, NS, lambda w: presence.count(w))
+        )
+    pump.add(workshop_id, messages)
 
 
 def _alone_in(room: str, sid: str) -> bool:

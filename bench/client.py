@@ -43,6 +43,7 @@ class Socket:
         self._joined: asyncio.Future | None = None
         self._reader: asyncio.Task | None = None
         self.closed = False
+        self.received = 0  # event messages, of every kind
 
     async def connect(
         self,
@@ -164,6 +165,7 @@ class Socket:
 
     def _packet(self, text: str, now: float) -> None:
         if text.startswith(self._prefix_event):
+            self.received += 1
             body = text[len(self._prefix_event) :]
             end = body.find('"', 2)
             handler = self.handlers.get(body[2:end])

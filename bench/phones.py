@@ -35,6 +35,7 @@ class Phone:
         self.token = 0  # the ballot in flight; a late ack of an abandoned one is ignored
         self.snapshot: asyncio.Future | None = None
         self.tallies: list[tuple[float, float]] = []  # (arrival, points counted)
+        self.seen: dict[int, float] = {}  # storm idea number -> when this screen first had it
 
     def on_snapshot(self, raw: str, _t: float) -> None:
         snap = json.loads(raw)
@@ -50,6 +51,9 @@ class Phone:
         points = tally_points(raw, self.worker.round_id)
         if points is not None and self.worker.record_tallies:
             self.tallies.append((t, points))
+
+    def on_items(self, raw: str, t: float) -> None:
+        see_ideas(raw, t, self.seen)
 
     def cast(self, phase: str) -> None:
         """Send the next ballot: built on the version of the last ack, k points for version k."""
@@ -100,6 +104,21 @@ class Phone:
         self.worker.idle_phone(self)
 
 
+STORM = "Storm idea "  # the text of the storm's ideas, then their number
+
+
+def see_ideas(raw: str, t: float, seen: dict[int, float]) -> None:
+    """Note when the storm ideas in an `item_changed` or a beat's `changed` first reached a screen."""
+    if STORM not in raw:
+        return
+    payload = json.loads(raw)
+    changes = payload.get("changes", [["item_changed", payload]])
+    for event, change in changes:
+        text = change["item"]["text"] if event == "item_changed" else ""
+        if text.startswith(STORM):
+            seen.setdefault(int(text[len(STORM) :]), t)
+
+
 def tally_points(raw: str, round_id: int | None) -> float | None:
     """All points in a dot round's tally: the number of ballots it counts (see docs/performance.md)."""
     if round_id is None:
@@ -127,6 +146,7 @@ class Worker:
         self.sent = self.acked = self.connected = self.failed = 0
         self.errors: Counter[str] = Counter()
         self.http: aiohttp.ClientSession | None = None
+        self.storm: list[tuple[int, float, float, str]] = []  # (idea, sent, acked, outcome)
 
     # --- the command loop -----------------------------------------------------------
 
@@ -190,8 +210,12 @@ class Worker:
         timeout: float,
         concurrency: int,
         websocket_only: bool = False,
+        start: float = 0.0,
+        spread: float = 0.0,
+        total: int = 1,
     ) -> dict:
-        """Each phone joins by code over HTTP (app) or straight away (bare), then connects."""
+        """Each phone joins by code over HTTP (app) or straight away (bare), then connects;
+        with `spread`, phone n starts at start + n * spread / total (phones arriving over time)."""
         self.timeout = timeout
         self.websocket_only = websocket_only
         gate = asyncio.Semaphore(concurrency)
@@ -199,6 +223,8 @@ class Worker:
 
         async def one(n: int) -> None:
             phone = Phone(self, n)
+            if spread:
+                await asyncio.sleep(max(0.0, start + n * spread / total - time.monotonic()))
             async with gate:
                 t0 = time.monotonic()
                 try:
@@ -240,8 +266,18 @@ class Worker:
                     if r.status != 302:
                         raise ConnectRefused(f"join answered {r.status}")
                     take_cookies(r, cookies)
+                    room = r.headers["Location"]
+                # The browser follows the redirect to the room page, which opens the socket.
+                page = f"{url}{room}" if room.startswith("/") else room
+                async with self.http.get(page, headers={"Cookie": cookie_header(cookies)}) as r:
+                    if r.status != 200:
+                        raise ConnectRefused(f"the room page answered {r.status}")
+                    await r.read()
             phone.snapshot = asyncio.get_running_loop().create_future()
-            phone.sock = Socket(handlers={"snapshot": phone.on_snapshot, "tally_changed": phone.on_tally})
+            handlers = {"snapshot": phone.on_snapshot, "tally_changed": phone.on_tally}
+            phone.sock = Socket(
+                handlers=handlers | {"changed": phone.on_items, "item_changed": phone.on_items}
+            )
             headers = {"Origin": origin}
             if cookies:
                 headers["Cookie"] = cookie_header(cookies)
@@ -270,6 +306,37 @@ class Worker:
         await asyncio.gather(*(one(p) for p in self.phones if p.n < count))
         self.errors.update({"propose: " + k: v for k, v in refused.items()})
         return {"latencies": latencies, "refused": dict(refused)}
+
+    async def do_storm(self, t0: float, seconds: float, total: int) -> dict:
+        """Idea n of `total` from phone n, at t0 + n * seconds / total: the room sending its ideas now."""
+        phones = sorted((p for p in self.phones if p.n < total), key=lambda p: p.n)
+
+        async def one(phone: Phone) -> None:
+            await asyncio.sleep(max(0.0, t0 + phone.n * seconds / total - time.monotonic()))
+            data = {"op_id": f"{self.run_id}{phone.n:06d}storm", "kind": "idea", "text": f"{STORM}{phone.n}"}
+            sent = time.monotonic()
+            try:
+                ack = await phone.sock.call("propose_item", data, self.timeout)
+                outcome = "ok" if ack.get("ok") else ack.get("code") or "error"
+            except (TimeoutError, ConnectionError):
+                outcome = "timeout"
+            self.storm.append((phone.n, sent, time.monotonic(), outcome))
+            if outcome != "ok":
+                self.errors["storm: " + outcome] += 1
+
+        await asyncio.gather(*(one(p) for p in phones))
+        return {}
+
+    async def do_storm_seen(self) -> int:
+        """The fewest storm ideas any phone of this worker has shown."""
+        return min((len(p.seen) for p in self.phones), default=0)
+
+    async def do_storm_report(self) -> dict:
+        return {"ideas": self.storm, "seen": [p.seen for p in self.phones]}
+
+    async def do_received(self) -> int:
+        """Event messages these phones received so far (every kind)."""
+        return sum(p.sock.received for p in self.phones if p.sock)
 
     async def do_round(
         self, round_id: int, options: list[int], record_tallies: bool, max_version: int

@@ -63,6 +63,13 @@ def summary(args, results: dict) -> dict:
         if "propose" in r:
             s["propose_p"] = stats.percentiles(r["propose"]["latencies"])
             s["proposed"] = len(r["propose"]["latencies"])
+        if "storm" in r:
+            s["storm"] = stats.storm_figures(r["storm"])
+        if "fanout" in r:
+            f = r["fanout"]
+            s["fanout"] = f | {
+                "cpu_per_delivery": f["cpu"] / f["deliveries"] if f["cpu"] and f["deliveries"] else None
+            }
         for phase in ("burst", "saturate"):
             if cols is not None and phase in r["windows"]:
                 s[phase] = stats.phase_figures(cols, phase, r["windows"][phase])
@@ -101,12 +108,23 @@ def _rows(s: dict, ratio) -> dict[str, str]:
     def counts(d: dict, *keys: str) -> str:
         return " / ".join(str(d.get(k, "-")) for k in keys)
 
+    storm, fan = f("storm", {}), f("fanout", {})
     return {
         "phones connected (failed)": f"{s['connected']} ({s['failed']})",
         "join rate, phones/s": num(f("join_per_s")),
         "join p50 / p95 / p99, ms": ms(f("join_p")),
         "server CPU per join, ms": num(None if f("join_cpu") is None else s["join_cpu"] * 1000, "{:.1f}"),
         IDEAS: "-" if "proposed" not in s else f"{s['proposed']}: {ms(s['propose_p'])}",
+        STORM: "-" if not storm else f"{storm['sent']} / {storm['acked']} / {storm['errors']}",
+        STORM_ACK: ms(storm.get("ack_p")),
+        STORM_SHOWN: ms(storm.get("shown_p")),
+        STORM_MISSED: counts(storm, "screens", "not_shown") if storm else "-",
+        STORM_CPU: num(None if storm.get("cpu_per_idea") is None else storm["cpu_per_idea"] * 1000, "{:.1f}")
+        + ("" if storm.get("cpu_share") is None else f" ({pct(storm['cpu_share'])} of a core)"),
+        FANOUT: "-"
+        if not fan
+        else f"{fan['changes']}, {fan['deliveries']}: "
+        + num(None if fan["cpu_per_delivery"] is None else fan["cpu_per_delivery"] * 1e6, "{:.1f}"),
         "burst ballots scheduled / sent / acked / refused": counts(
             burst, "scheduled", "sent", "acked", "errors"
         ),
@@ -130,9 +148,15 @@ def _rows(s: dict, ratio) -> dict[str, str]:
 
 
 IDEAS = "ideas proposed: ack p50 / p95 / p99, ms"
+STORM = "storm: ideas sent / acked / refused"
+STORM_ACK = "storm: proposal ack p50 / p95 / p99, ms"
+STORM_SHOWN = "storm: idea on every screen p50 / p95 / p99, ms"
+STORM_MISSED = "storm: screens measured; idea-screen pairs not shown"
+STORM_CPU = "storm: server CPU per idea, ms"
+FANOUT = "fan-out: changes, deliveries: server CPU per delivery, us"
 STORED = "ballots acked in all / in the database"
 LOST = "ballots lost (acked, not in the database)"
-APP_ONLY = (IDEAS, STORED, LOST)
+APP_ONLY = (IDEAS, STORM, STORM_ACK, STORM_SHOWN, STORM_MISSED, STORM_CPU, FANOUT, STORED, LOST)
 
 
 def render(args, results: dict, url: str, pids: list[int]) -> str:

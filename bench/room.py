@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import secrets
@@ -32,7 +33,7 @@ import aiohttp
 
 from bench import prepare, report
 from bench.client import Socket, cookie_header
-from bench.phones import BUDGET, tally_points
+from bench.phones import BUDGET, see_ideas, tally_points
 from bench.pool import Pool
 
 OPTIONS = 8  # choices on the ballot
@@ -61,6 +62,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--ideas", type=int, help="phones that propose an idea (default: min(N, 100))")
     p.add_argument(
+        "--storm",
+        type=int,
+        default=0,
+        help="the propose storm: so many ideas, one per phone, over --storm-seconds",
+    )
+    p.add_argument("--storm-seconds", type=float, default=20)
+    p.add_argument(
+        "--fanout",
+        type=int,
+        default=0,
+        help="the cockpit sends so many changes to the whole room, one at a time",
+    )
+    p.add_argument(
+        "--join-seconds",
+        type=float,
+        default=0,
+        help="phones arrive evenly over so many seconds (0: all at once)",
+    )
+    p.add_argument(
         "--hidden-results", action="store_true", help="results stay hidden: phones are not measured"
     )
     p.add_argument(
@@ -78,6 +98,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     per_voter = args.ballots_per_second * args.seconds / max(1, args.participants)
     if args.ideas < 2 or per_voter > 90:
         p.error("need >= 2 ideas (and participants) and at most 90 ballots per participant (budget 100)")
+    if args.storm > args.participants:
+        p.error("the storm sends one idea per phone: --storm may not exceed --participants")
     if args.database and "://" not in args.database:
         args.database = f"sqlite:///{Path(args.database).resolve()}"
     return args
@@ -87,7 +109,10 @@ class Screen:
     """A parent-side connection that watches tallies: the facilitator's cockpit or the projector."""
 
     def __init__(self) -> None:
-        self.sock = Socket(handlers={"snapshot": self.on_snapshot, "tally_changed": self.on_tally})
+        handlers = {"snapshot": self.on_snapshot, "tally_changed": self.on_tally}
+        self.seen: dict[int, float] = {}  # storm idea -> when this screen first had it
+        items = functools.partial(see_ideas, seen=self.seen)
+        self.sock = Socket(handlers=handlers | {"changed": items, "item_changed": items})
         self.round_id: int | None = None
         self.tallies: list[tuple[float, float]] = []
         self.snapshot: dict = {}
@@ -208,6 +233,9 @@ async def join(
             "timeout": args.timeout,
             "concurrency": args.join_concurrency,
             "websocket_only": args.websocket_only,
+            "start": time.monotonic() + 0.5,
+            "spread": args.join_seconds,
+            "total": n,
         }
         for i in range(p)
     ]
@@ -224,6 +252,61 @@ async def join(
         "rate": connected / seconds if seconds else None,
         "times": times,
         "cpu_per_join": None if cpu0 is None or cpu1 is None or not connected else (cpu1 - cpu0) / connected,
+    }
+
+
+async def storm(args, pool: Pool, screens: list[Screen], pids: list[int], progress: Progress) -> dict:
+    """K ideas over S seconds, one per phone, evenly spread: "everyone, send your ideas now".
+    Then wait until every screen, phones included, shows every idea acknowledged (10 s at most)."""
+    progress.step = "storm"
+    t0 = time.monotonic() + 0.5
+    cpu0 = None
+    task = asyncio.create_task(
+        pool.ask("storm", {"t0": t0, "seconds": args.storm_seconds, "total": args.storm})
+    )
+    try:
+        await until(t0)
+        cpu0 = prepare.cpu_seconds(pids)
+        await task
+    finally:
+        task.cancel()
+    answers = await pool.ask("storm_report", {})
+    ideas = [i for a in answers for i in a["ideas"]]
+    acked = sum(1 for i in ideas if i[3] == "ok")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if min(await pool.ask("storm_seen", {})) >= acked and all(len(s.seen) >= acked for s in screens):
+            break
+        await asyncio.sleep(0.2)
+    cpu1 = prepare.cpu_seconds(pids)
+    answers = await pool.ask("storm_report", {})
+    return {
+        "ideas": ideas,
+        "seen": [seen for a in answers for seen in a["seen"]] + [s.seen for s in screens],
+        "cpu": None if cpu0 is None or cpu1 is None else cpu1 - cpu0,
+        "window": (t0, t0 + args.storm_seconds),
+    }
+
+
+async def fanout(args, pool: Pool, staff: Screen, pids: list[int], progress: Progress, phones: int) -> dict:
+    """The cockpit changes the room K times, one after the other (submissions closed, opened):
+    each a message to every screen, sent at once. Server CPU per delivered message."""
+    progress.step = "fan-out"
+    before = sum(await pool.ask("received", {}))
+    cpu0 = prepare.cpu_seconds(pids)
+    for k in range(args.fanout):
+        await staff.command("set_submissions", {"open": k % 2 == 1}, args.timeout)
+    if args.fanout % 2:
+        await staff.command("set_submissions", {"open": True}, args.timeout)
+    expected = before + phones * (args.fanout + args.fanout % 2)
+    deadline = time.monotonic() + 10
+    while (got := sum(await pool.ask("received", {}))) < expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    cpu1 = prepare.cpu_seconds(pids)
+    return {
+        "deliveries": got - before + 2 * (args.fanout + args.fanout % 2),  # and the cockpit and projector
+        "cpu": None if cpu0 is None or cpu1 is None else cpu1 - cpu0,
+        "changes": args.fanout + args.fanout % 2,
     }
 
 
@@ -274,6 +357,10 @@ async def run_app(args, http: aiohttp.ClientSession, url: str, database: str | N
             "latencies": [x for a in proposed for x in a["latencies"]],
             "seconds": time.monotonic() - t0,
         }
+        if args.storm:
+            out["storm"] = await storm(args, pool, [staff, projector], pids, progress)
+        if args.fanout:
+            out["fanout"] = await fanout(args, pool, staff, pids, progress, out["join"]["connected"])
         items = (await staff.command("get_snapshot", {}, args.timeout))["snapshot"]["items"]
         await staff.command("set_phase", {"phase": "vote"}, args.timeout)
         opened = await staff.command(

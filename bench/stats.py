@@ -92,6 +92,35 @@ def phase_figures(cols: dict[str, np.ndarray], phase: str, window: tuple[float, 
     return out
 
 
+def storm_figures(storm: dict) -> dict:
+    """The propose storm: each idea's ack, and each (idea, screen) pair from the idea's send to
+    its first arrival on that screen; server CPU from the storm's start until every screen
+    showed every idea, per idea acknowledged."""
+    sent = {n: t for n, t, _acked, outcome in storm["ideas"] if outcome == "ok"}
+    acks = [acked - t for _n, t, acked, outcome in storm["ideas"] if outcome == "ok"]
+    hist = np.zeros(MAX_BIN + 1, dtype=np.int64)
+    missing = 0
+    for seen in storm["seen"]:
+        lat = np.array([seen[n] - t for n, t in sent.items() if n in seen], dtype=float)
+        missing += len(sent) - len(lat)
+        hist += np.bincount(
+            np.minimum((np.maximum(lat, 0) / BIN).astype(np.int64), MAX_BIN), minlength=MAX_BIN + 1
+        )
+    start, end = storm["window"]
+    cpu = storm["cpu"]
+    return {
+        "sent": len(storm["ideas"]),
+        "acked": len(sent),
+        "errors": len(storm["ideas"]) - len(sent),
+        "ack_p": percentiles(acks),
+        "shown_p": _hist_percentiles(hist),
+        "screens": len(storm["seen"]),
+        "not_shown": missing,
+        "cpu_per_idea": cpu / len(sent) if cpu is not None and sent else None,
+        "cpu_share": cpu / (end - start) if cpu is not None else None,
+    }
+
+
 # --- the table -------------------------------------------------------------------------------
 
 

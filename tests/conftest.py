@@ -11,7 +11,7 @@ from itertools import count
 
 import pytest
 import sqlalchemy as sa
-from flask import g
+from flask import current_app, g
 from hypothesis import HealthCheck, settings
 
 from app import create_app
@@ -245,8 +245,27 @@ def op() -> str:
     return f"op-{next(_seq):08d}-test"
 
 
+def received(sock) -> list[dict]:
+    """What the socket got since the last look, as its screen applies it: the changes waiting
+    for their beat sent first, and each beat's `changed` unpacked into its changes, in order
+    (a bare version, a change this screen may not see, as the event None)."""
+    pump = current_app.extensions.get("change_pump")
+    if pump is not None:
+        pump.flush()
+    got = []
+    for e in sock.get_received(NS):
+        if e["name"] == "changed":
+            got += [
+                {"name": name, "args": [payload], "namespace": NS}
+                for name, payload in e["args"][0]["changes"]
+            ]
+        else:
+            got.append(e)
+    return got
+
+
 def events(sock, name: str) -> list[dict]:
-    return [e["args"][0] for e in sock.get_received(NS) if e["name"] == name]
+    return [e["args"][0] for e in received(sock) if e["name"] == name]
 
 
 def require_tool(path: str, what: str) -> None:

@@ -55,6 +55,14 @@ def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):
             "1",
             "--timeout",
             "20",
+            "--join-seconds",
+            "1",
+            "--storm",
+            "4",
+            "--storm-seconds",
+            "1",
+            "--fanout",
+            "2",
         ],
         cwd=live.ROOT,
         capture_output=True,
@@ -74,6 +82,11 @@ def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):
     assert rows["ballots lost (acked, not in the database)"][0] == "0", out.stdout
     # Every screen (cockpit, projector, 5 phones) showed every ballot of the burst.
     assert rows["screens measured; ballot-screen pairs not shown"][0] == "7 / 0", out.stdout
+    # The propose storm: every idea acknowledged and on every screen; the fan-out reached them all.
+    assert rows["storm: ideas sent / acked / refused"][0] == "4 / 4 / 0", out.stdout
+    assert rows["storm: screens measured; idea-screen pairs not shown"][0] == "7 / 0", out.stdout
+    fanout = rows["fan-out: changes, deliveries: server CPU per delivery, us"][0]
+    assert fanout.startswith("2, 14: "), out.stdout
     assert "errors:" not in out.stdout, out.stdout
     assert "Traceback" not in live_server.log()
 

@@ -28,6 +28,7 @@ from app.extensions import db
 from app.models import Ballot, BoardChange, Comment, Item, Phase, Round, RoundOption, Theme, User, Workshop
 from app.models.voting import Method, Target
 from tests.conftest import NS, make_item, make_theme, make_user, make_workshop, phone, staff_socket
+from tests.conftest import received as received_raw
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -279,7 +280,7 @@ def test_any_command_from_anyone_is_answered_and_the_rules_hold(app, room, data,
     sock = room.screens[who]
     payload = _payload(data, room, command) if data.draw(st.integers(0, 49)) else data.draw(JUNK)
     ack = sock.emit(command, payload, namespace=NS, callback=True)
-    sock.get_received(NS)  # what the room heard; kept from piling up
+    received_raw(sock)  # what the room heard; kept from piling up
     assert isinstance(ack, dict) and type(ack.get("ok")) is bool, (command, ack)
     event(
         f"{command}: {'ok' if ack['ok'] else (ack.get('code'), ack.get('field'))}"

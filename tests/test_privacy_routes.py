@@ -12,6 +12,7 @@ from app import realtime
 from app.extensions import db
 from app.models import AuditEvent, Participant, Role
 from tests.conftest import NS, connect, join, login, make_user, make_workshop, op
+from tests.conftest import received as received_raw
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -146,7 +147,7 @@ def test_her_removal_reaches_every_screen_at_once_and_they_converge(app):
         "bob": (room.bob, Screen(snapshot(room.bob))),
     }
     for sock, _screen in screens.values():
-        sock.get_received(NS)
+        received_raw(sock)
 
     confirm = room.ada_http.get(f"/w/{room.workshop.id}/my-data/remove")
     assert "Remove my contributions?" in confirm.text and 'data-count="items"' in confirm.text
@@ -154,7 +155,7 @@ def test_her_removal_reaches_every_screen_at_once_and_they_converge(app):
     assert done.status_code == 302
 
     for name, (sock, screen) in screens.items():
-        received = sock.get_received(NS)
+        received = received_raw(sock)
         for event in received:
             screen.apply(event["name"], event["args"][0])
         assert made["idea"] not in screen.items and made["comment"] not in screen.comments, name

@@ -37,6 +37,7 @@ from tests.conftest import (
     make_workshop,
     op,
 )
+from tests.conftest import received as received_raw
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -62,12 +63,12 @@ def ok(sock, event: str, **payload) -> dict:
 
 def received(sock) -> list[tuple[str, dict]]:
     """What the socket got since the last look, without the timer-driven presence counts."""
-    return [(e["name"], e["args"][0]) for e in sock.get_received(NS) if e["name"] != "presence_changed"]
+    return [(e["name"], e["args"][0]) for e in received_raw(sock) if e["name"] != "presence_changed"]
 
 
 def drain(*socks) -> None:
     for sock in socks:
-        sock.get_received(NS)
+        received_raw(sock)
 
 
 def snapshot(sock) -> dict:

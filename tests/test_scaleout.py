@@ -141,7 +141,11 @@ class Screen:
         self.sio = live.connect(server, cookies, workshop_id, view, handlers={"*": self._record})
 
     def _record(self, event: str, payload=None) -> None:
-        self.events[event].append(payload)
+        if event == "changed":  # a beat's new items, comments and +1s: each as its own event
+            for name, change in payload["changes"]:
+                self.events[name].append(change)
+        else:
+            self.events[event].append(payload)
 
     def call(self, event: str, timeout: float = TIMEOUT, op_id: str | None = None, **payload) -> dict:
         op_id = op_id or new_op()

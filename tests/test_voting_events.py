@@ -22,6 +22,7 @@ from app.models import Workshop
 from app.voting import tally_pump as tally_pump_module
 from app.voting.tally_pump import TallyPump, tally_pump
 from tests.conftest import NS, connect, join, login, make_item, make_user, make_workshop, op
+from tests.conftest import received as received_raw
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -66,7 +67,7 @@ class Screen:
 
     def pull(self) -> list[tuple[str, dict]]:
         self.seen += [
-            (e["name"], e["args"][0]) for e in self.sock.get_received(NS) if e["name"] != "presence_changed"
+            (e["name"], e["args"][0]) for e in received_raw(self.sock) if e["name"] != "presence_changed"
         ]
         return self.seen
 

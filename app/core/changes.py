@@ -57,8 +57,13 @@ def lock(workshop: Workshop, kind: str = "change") -> Workshop:
     return workshop
 
 
-def finish(actor: Actor | None, op_id: str | None, ack: dict, messages: list[realtime.Message]) -> dict:
-    """Commit the change with its op id, then broadcast it. The ack follows the commit."""
+def finish(
+    actor: Actor | None, op_id: str | None, ack: dict, messages: list[realtime.Message], *, beat: bool = False
+) -> dict:
+    """Commit the change with its op id, then broadcast it. The ack follows the commit.
+
+    beat: the messages wait for the next beat (new items, comments and +1s: realtime.on_beat).
+    """
     if actor and op_id:
         db.session.add(Operation(workshop_id=actor.workshop_id, actor=actor.key, op_id=op_id, ack=ack))
     try:
@@ -70,7 +75,10 @@ def finish(actor: Actor | None, op_id: str | None, ack: dict, messages: list[rea
         if stored is None:
             raise Conflict() from None
         return stored
-    realtime.broadcast(messages)
+    if beat:
+        realtime.on_beat(actor.workshop_id, messages)
+    else:
+        realtime.broadcast(messages)
     return ack
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -29,8 +30,9 @@ from app.models import Ballot, Operation, Participant, utcnow
 from app.sqlite import off_the_loop
 from app.voting.ballots import workshop_state
 
-# The statements of the hot path are built once: building and hashing a statement per
-# ballot cost as much as running it. Core, not the ORM: no objects to load or track.
+# The statements of the hot path are built and compiled once, and run on the driver's cursor
+# (`_Driver`): building, hashing and executing a Core statement per ballot cost more than
+# running it. No ORM: no objects to load or track.
 _ballots, _ops = Ballot.__table__, Operation.__table__
 _P = sa.bindparam
 log = logging.getLogger(__name__)
@@ -160,9 +162,10 @@ def writer() -> BallotWriter:
 
 def _write_batch(batch: list[Write]) -> None:
     """Write the batch in one transaction; each ballot learns its outcome only after the COMMIT."""
-    statements = _statements(db.session.get_bind().dialect.name)
     connection = db.session.connection()
-    now = utcnow()
+    statements = _statements(connection.dialect)
+    cursor = connection.connection.cursor()  # the driver's, in this transaction
+    now = statements.time(utcnow())
     writable: dict[int, int | None] = {}  # workshop -> the version its ballots may be written at
     outcomes: list[tuple[Write, str, dict | None]] = []
     for job in batch:
@@ -179,24 +182,17 @@ def _write_batch(batch: list[Write]) -> None:
             "ballot": job.data,
             "over_limit": job.over_limit,
         }
-        op = connection.execute(
-            statements.insert_op,
-            {
-                "workshop_id": job.workshop_id,
-                "actor": job.filed_as.key,
-                "op_id": job.op_id,
-                "ack": ack,
-                "now": now,
-            },
-        ).scalar()
+        values = {"workshop_id": job.workshop_id, "actor": job.filed_as.key, "op_id": job.op_id}
+        op = statements.insert_op.returned(cursor, values | {"ack": ack, "now": now})
         if op is None:  # a retry of a command this batch or another process already applied
             outcomes.append((job, "replay", None))
             continue
-        if _store(connection, statements, job, version, now):
+        if _store(cursor, statements, job, version, now):
             outcomes.append((job, "ok", ack))
         else:
-            connection.execute(statements.delete_op, {"id": op})
+            statements.delete_op.run(cursor, {"id": op})
             outcomes.append((job, "stale", None))
+    cursor.close()
     _commit(connection)
     for job, outcome, ack in outcomes:
         job.outcome, job.ack = outcome, ack
@@ -234,80 +230,125 @@ def _commit(connection) -> None:
     db.session.commit()
 
 
-def _store(connection, statements: _Statements, job: Write, version: int, now) -> bool:
+def _store(cursor, statements: _Statements, job: Write, version: int, now) -> bool:
     """Insert the first ballot, or replace exactly the version the voter saw."""
     key = {"round_id": job.round_id, "voter": job.voter, "now": now}
     if job.base == 0:
         values = key | {
             "data": job.data,
             "total": job.total,
+            "version": 1,
             "participant_id": job.participant_id,
             "segment_of": job.segment_of,
         }
-        return connection.execute(statements.insert_ballot, values).scalar() is not None
+        return statements.insert_ballot.returned(cursor, values) is not None
     values = {"of_round": job.round_id, "of_voter": job.voter, "base": job.base, "now": now}
     values |= {"new_data": job.data, "new_total": job.total, "new_version": version}
-    return connection.execute(statements.update_ballot, values).rowcount == 1
+    return statements.update_ballot.run(cursor, values).rowcount == 1
+
+
+class _Driver:
+    """A statement compiled once for this database, run on the driver's cursor.
+
+    SQLAlchemy's execution of a compiled Core statement (its parameters processed one
+    by one, a context and a result for every call) cost more than SQLite's own work:
+    about a fifth of a full room's CPU at the ceiling, two statements per ballot
+    (docs/performance.md). Here only the JSON values are processed, as the column's
+    type would; times come processed (`_Statements.time`, once per batch).
+    """
+
+    def __init__(self, statement: sa.Executable, dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.order = tuple(compiled.positiontup) if compiled.positional else None
+        self.processors = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if name != "now" and (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
+        }
+
+    def run(self, cursor, values: dict):
+        for name, processor in self.processors.items():
+            values[name] = processor(values[name])
+        cursor.execute(self.sql, values if self.order is None else [values[n] for n in self.order])
+        return cursor
+
+    def returned(self, cursor, values: dict):
+        """The first column of the row the statement returned (None: ON CONFLICT did nothing)."""
+        row = self.run(cursor, values).fetchone()
+        return None if row is None else row[0]
 
 
 @dataclass(frozen=True)
 class _Statements:
-    insert_op: sa.Executable
-    delete_op: sa.Executable
-    insert_ballot: sa.Executable
-    update_ballot: sa.Executable
+    insert_op: _Driver
+    delete_op: _Driver
+    insert_ballot: _Driver
+    update_ballot: _Driver
+    time: Callable[[object], object]  # a time as the driver takes it
 
 
 _built: dict[str, _Statements] = {}
 
 
-def _statements(dialect: str) -> _Statements:
+def _statements(dialect: sa.Dialect) -> _Statements:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id (None when a unique key was taken), and the
     conditional UPDATE, for this database."""
-    if dialect not in _built:
-        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    if dialect.name not in _built:
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect.name]
         ops, ballots, people = _ops.c, _ballots.c, Participant.__table__.c
 
         def of_voter(column):  # the voter's cluster and sector, copied for results by group
             return sa.select(column).where(people.id == _P("segment_of")).scalar_subquery()
 
-        _built[dialect] = _Statements(
-            insert_op=insert(_ops)
-            .values(
-                workshop_id=_P("workshop_id"),
-                actor=_P("actor"),
-                op_id=_P("op_id"),
-                ack=_P("ack", type_=ops.ack.type),
-                created_at=_P("now"),
-            )
-            .on_conflict_do_nothing()
-            .returning(ops.id),
-            delete_op=sa.delete(_ops).where(ops.id == _P("id")),
-            insert_ballot=insert(_ballots)
-            .values(
-                round_id=_P("round_id"),
-                voter=_P("voter"),
-                participant_id=_P("participant_id"),
-                segment_cluster_id=of_voter(people.cluster_id),
-                segment_sector=of_voter(people.sector),
-                data=_P("data", type_=ballots.data.type),
-                total=_P("total"),
-                version=1,
-                updated_at=_P("now"),
-            )
-            .on_conflict_do_nothing()
-            .returning(ballots.id),
-            update_ballot=sa.update(_ballots)
-            .where(
-                ballots.round_id == _P("of_round"),
-                ballots.voter == _P("of_voter"),
-                ballots.version == _P("base"),
-            )
-            .values(  # an UPDATE's binds may not carry a column's name
-                data=_P("new_data", type_=ballots.data.type),
-                total=_P("new_total"),
-                version=_P("new_version"),
-                updated_at=_P("now"),
+        time = ballots.updated_at.type.dialect_impl(dialect).bind_processor(dialect)
+        _built[dialect.name] = _Statements(
+            insert_op=_Driver(
+                insert(_ops)
+                .values(
+                    workshop_id=_P("workshop_id"),
+                    actor=_P("actor"),
+                    op_id=_P("op_id"),
+                    ack=_P("ack", type_=ops.ack.type),
+                    created_at=_P("now", type_=ops.created_at.type),
+                )
+                .on_conflict_do_nothing()
+                .returning(ops.id),
+                dialect,
             ),
+            delete_op=_Driver(sa.delete(_ops).where(ops.id == _P("id")), dialect),
+            insert_ballot=_Driver(
+                insert(_ballots)
+                .values(
+                    round_id=_P("round_id"),
+                    voter=_P("voter"),
+                    participant_id=_P("participant_id"),
+                    segment_cluster_id=of_voter(people.cluster_id),
+                    segment_sector=of_voter(people.sector),
+                    data=_P("data", type_=ballots.data.type),
+                    total=_P("total"),
+                    version=_P("version"),
+                    updated_at=_P("now", type_=ballots.updated_at.type),
+                )
+                .on_conflict_do_nothing()
+                .returning(ballots.id),
+                dialect,
+            ),
+            update_ballot=_Driver(
+                sa.update(_ballots)
+                .where(
+                    ballots.round_id == _P("of_round"),
+                    ballots.voter == _P("of_voter"),
+                    ballots.version == _P("base"),
+                )
+                .values(  # an UPDATE's binds may not carry a column's name
+                    data=_P("new_data", type_=ballots.data.type),
+                    total=_P("new_total"),
+                    version=_P("new_version"),
+                    updated_at=_P("now", type_=ballots.updated_at.type),
+                ),
+                dialect,
+            ),
+            time=time or (lambda value: value),
         )
-    return _built[dialect]
+    return _built[dialect.name]

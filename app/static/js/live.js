@@ -183,18 +183,10 @@ export class Live {
       else this.resync();
     });
     s.on("snapshot", (snap) => this.applySnapshot(snap));
-    s.on("item_changed", (ev) => this.versioned(ev, () => this.state.items.set(ev.item.id, ev.item)));
-    s.on("item_removed", (ev) => this.versioned(ev, () => this.state.items.delete(ev.id)));
-    s.on("workshop_changed", (ev) => this.versioned(ev, () => this.setWorkshop(ev.workshop)));
-    s.on("board_changed", (ev) => this.versioned(ev, () => this.applyBoard(ev)));
-    s.on("comment_changed", (ev) => this.versioned(ev, () => this.state.comments.set(ev.comment.id, ev.comment)));
-    s.on("comment_removed", (ev) => this.versioned(ev, () => this.state.comments.delete(ev.id)));
-    s.on("reaction_changed", (ev) => this.versioned(ev, () => {
-      this.state.reactions.set(ev.item_id, ev.count);
-      if (ev.mine === true) this.state.myReactions.add(ev.item_id);
-      if (ev.mine === false) this.state.myReactions.delete(ev.item_id);
-    }));
-    s.on("round_changed", (ev) => this.versioned(ev, () => this.state.rounds.set(ev.round.id, ev.round)));
+    for (const [event, apply] of Object.entries(this.changes())) {
+      s.on(event, (ev) => this.versioned(ev, () => apply(ev)));
+    }
+    s.on("changed", (ev) => this.applyChanges(ev.changes));
     s.on("tally_changed", (ev) => {
       // Several processes may send a round's tally; the one with the higher seq is newer.
       const known = this.state.tallies.get(ev.round_id);
@@ -210,6 +202,64 @@ export class Live {
       this.state.connected = ev.connected;
       this.onChange(this.state);
     });
+  }
+
+  // How each versioned change applies to the state, sent alone or in a beat's `changed`.
+  // `beat`: from a beat, where a new item or comment comes in the room's copy before its
+  // author's own (docs/protocol.md): one the screen holds as its own stays so.
+  changes() {
+    const st = this.state;
+    return {
+      item_changed: (ev, beat) => st.items.set(ev.item.id, beat ? keepMine(st.items, ev.item) : ev.item),
+      item_removed: (ev) => st.items.delete(ev.id),
+      workshop_changed: (ev) => this.setWorkshop(ev.workshop),
+      board_changed: (ev) => this.applyBoard(ev),
+      comment_changed: (ev, beat) => st.comments.set(ev.comment.id, beat ? keepMine(st.comments, ev.comment) : ev.comment),
+      comment_removed: (ev) => st.comments.delete(ev.id),
+      reaction_changed: (ev) => {
+        st.reactions.set(ev.item_id, ev.count);
+        this.setMyReaction(ev);
+      },
+      round_changed: (ev) => st.rounds.set(ev.round.id, ev.round),
+    };
+  }
+
+  // One beat's new items, comments and +1s, in version order: applied as the single events
+  // would be, then drawn once. A change older than the screen's version comes from its
+  // person's own room (sent after the room's, which carried the later versions): only what
+  // says it is theirs is taken from it. A bare version (event null) is a change this screen
+  // may not see: it only moves the version on.
+  applyChanges(changes) {
+    const apply = this.changes();
+    const st = this.state;
+    for (const [event, ev] of [...changes].sort((a, b) => a[1].v - b[1].v)) {
+      if (ev.v > st.v + 1) return this.resync();
+      if (ev.v < st.v) {
+        this.takeOwn(event, ev);
+        continue;
+      }
+      if (event) apply[event](ev, true);
+      st.v = ev.v;
+    }
+    this.onChange(st);
+  }
+
+  // What an older change of one's own room says is one's own: an item or a comment (added if
+  // the screen does not hold it: one's private idea), or whether one's +1 is given.
+  takeOwn(event, ev) {
+    const st = this.state;
+    const own = ev.item || ev.comment;
+    if (own?.mine === true) {
+      const held = (own === ev.item ? st.items : st.comments);
+      held.set(own.id, held.has(own.id) ? { ...held.get(own.id), mine: true } : own);
+    } else if (event === "reaction_changed") {
+      this.setMyReaction(ev);
+    }
+  }
+
+  setMyReaction({ item_id, mine }) {
+    if (mine === true) this.state.myReactions.add(item_id);
+    if (mine === false) this.state.myReactions.delete(item_id);
   }
 
   toLogin() {
@@ -264,6 +314,13 @@ export class Live {
       const item = this.state.items.get(id);
       if (item) this.state.items.set(id, { ...item, theme_id: themeId, position });
     }
+  }
+
+  // A +1 given or taken back by this screen: whether it is one's own at once, the count unless
+  // the screen already holds a later version (whose count includes it).
+  takeReaction(ack) {
+    this.setMyReaction(ack);
+    if (ack.v > this.state.v) this.state.reactions.set(ack.item_id, ack.count);
   }
 
   // The ballot the server holds for a round (from ballot_changed or a cast_ballot ack); an
@@ -357,7 +414,10 @@ export class Live {
         }
         this.queue = this.queue.filter((c) => c.payload.op_id !== id);
         this.save();
+        // What the sender's own command changed is shown now: the room hears of it on its beat.
         if (ack.ok && ack.item) this.state.items.set(ack.item.id, ack.item);
+        if (ack.ok && ack.comment) this.state.comments.set(ack.comment.id, ack.comment);
+        if (ack.ok && command.event === "toggle_reaction") this.takeReaction(ack);
         if (ack.ok && command.event === "cast_ballot") this.setMyBallot(ack);
         const resolve = this.waiters.get(id);
         this.waiters.delete(id);
@@ -426,6 +486,11 @@ export function keepDraft(field, key) {
   if (saved && !field.value) field.value = saved;
   field.addEventListener("input", () => localStorage.setItem(key, field.value));
   return () => localStorage.removeItem(key);
+}
+
+// A room's copy of an item or comment the screen holds as its own stays its own.
+function keepMine(held, entry) {
+  return held.get(entry.id)?.mine && !entry.mine ? { ...entry, mine: true } : entry;
 }
 
 export function plural(t, one, many, n) {

@@ -39,7 +39,7 @@ def add_comment(actor: Actor, op_id: str, item_id: object, text: str, parent_id:
     db.session.add(comment)
     bump(workshop)
     ack = {"ok": True, "v": workshop.version, "comment": views.comment_view(workshop, comment, mine=True)}
-    return finish(actor, op_id, ack, views.comment_messages(workshop, comment))
+    return finish(actor, op_id, ack, views.comment_messages(workshop, comment), beat=True)
 
 
 def hide_comment(actor: Actor, op_id: str, comment_id: object, hidden: object) -> dict:
@@ -81,7 +81,8 @@ def toggle_reaction(actor: Actor, op_id: str, item_id: object) -> dict:
     count = db.session.scalar(sa.select(sa.func.count()).where(Reaction.item_id == item.id))
     mine = existing is None
     ack = {"ok": True, "v": workshop.version, "item_id": item.id, "count": count, "mine": mine}
-    return finish(actor, op_id, ack, views.reaction_messages(workshop, item.id, count, actor, mine))
+    messages = views.reaction_messages(workshop, item.id, count, actor, mine)
+    return finish(actor, op_id, ack, messages, beat=True)
 
 
 def _workshop(actor: Actor, action: str | None) -> Workshop:

@@ -34,7 +34,7 @@ def propose_item(actor: Actor, op_id: str, *, kind: str, text: str, country: str
         position=_end_of_unsorted(workshop),
     )
     db.session.add(item)
-    return _commit(actor, op_id, workshop, item)
+    return _commit(actor, op_id, workshop, item, beat=True)
 
 
 def _end_of_unsorted(workshop: Workshop) -> int:
@@ -92,8 +92,13 @@ def set_item_hidden(actor: Actor, op_id: str, item_id: object, hidden: object) -
     return _commit(actor, op_id, workshop, item, moderated=True)
 
 
-def _commit(actor: Actor, op_id: str, workshop: Workshop, item: Item, *, moderated: bool = False) -> dict:
-    """Commit an item's change; hidden, withdrawn or shown again, it reaches the spotlight and the rounds."""
+def _commit(
+    actor: Actor, op_id: str, workshop: Workshop, item: Item, *, moderated: bool = False, beat: bool = False
+) -> dict:
+    """Commit an item's change; hidden, withdrawn or shown again, it reaches the spotlight and the rounds.
+
+    beat: a new item, shown with the others of its beat (realtime.on_beat).
+    """
     spotlit = moderated and leave_spotlight(workshop, item)
     bump(workshop)  # first: the rounds' ballots are rewritten under the workshop's lock
     mine = item.participant_id is not None and item.participant_id == actor.participant_id
@@ -102,7 +107,7 @@ def _commit(actor: Actor, op_id: str, workshop: Workshop, item: Item, *, moderat
     if spotlit:
         messages += views.workshop_messages(workshop)
     reach = moderation.follow(workshop, item) if moderated else moderation.Reach()
-    ack = finish(actor, op_id, ack, messages + reach.messages)
+    ack = finish(actor, op_id, ack, messages + reach.messages, beat=beat)
     reach.touch()
     return ack
 
