@@ -95,9 +95,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=language.select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-    from app.core.phases import phase_labels
+    from app.workshops.live_words import live_words, phase_labels
 
-    app.jinja_env.globals["phase_labels"] = phase_labels
+    app.jinja_env.globals.update(phase_labels=phase_labels, live_words=live_words)
     from app.labels import role_label, status_label
 
     app.jinja_env.globals.update(role_label=role_label, status_label=status_label)

@@ -4,6 +4,7 @@ workshop's. What participants write stays as written."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -34,6 +35,24 @@ def test_a_greek_phone_in_a_german_workshop_reads_greek(client):
     french = {"Accept-Language": "fr-FR,fr;q=0.9"}
     assert _lang(client.get(f"/j/{workshop.join_code}", headers=french).text) == "de"
     assert _lang(client.get("/", headers=french).text) == "en"
+
+
+def _boot(html: str) -> dict:
+    return json.loads(
+        re.search(r'<script type="application/json" id="boot">(.*?)</script>', html, re.S).group(1)
+    )
+
+
+def test_two_phones_in_one_room_get_its_scripts_words_each_in_their_own_language(client):
+    """The live scripts' words are made once per language (app/workshops/live_words.py): a Greek
+    phone after a German one still reads Greek, and the other way round."""
+    workshop = make_workshop(language="de")
+    greek, german = join(client.application, workshop, "Ada"), join(client.application, workshop, "Bo")
+    for _ in range(2):
+        words = _boot(greek.get(f"/j/{workshop.join_code}", headers=GREEK).text)
+        assert (words["t"]["save"], words["phases"]["vote"]) == ("Αποθήκευση", "Ψηφοφορία")
+        words = _boot(german.get(f"/j/{workshop.join_code}").text)
+        assert (words["t"]["save"], words["phases"]["vote"]) == ("Speichern", "Abstimmung")
 
 
 def test_the_switch_is_on_every_page_and_remembered(client):

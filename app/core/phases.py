@@ -71,11 +71,6 @@ TEMPLATES = {
 }
 
 
-def phase_labels() -> dict[str, str]:
-    """Each phase's name in the current language, for the pages' scripts."""
-    return {phase.value: str(label) for phase, label in PHASE_LABELS.items()}
-
-
 def require(workshop: Workshop, action: str, now: datetime | None = None) -> None:
     """Refuse a participant's action that its phase (or the countdown) does not allow."""
     if not workshop.is_open or workshop.phase == Phase.CLOSED:
