@@ -22,6 +22,8 @@ import pycountry
 from babel import Locale
 from flask import current_app
 from flask_babel import get_locale
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 _NOT_A_LETTER = re.compile(r"[\W_]+")
@@ -119,15 +121,22 @@ def find_country(text: object, language: str | None = None) -> str | None:
     return next(iter(codes)) if len(codes) == 1 else None
 
 
-def search_list(language: str | None = None) -> list[dict]:
-    """Every country as {code, name, also}, sorted by name: its name in the reader's language and the
-    others it is found by (other languages, ISO's English names, codes), for the phone's picker."""
-    aliases = _aliases(_searched())
-    return [
+def search_list(language: str | None = None) -> Markup:
+    """Every country as {code, name, also}, sorted by name, as the phone's picker reads it (JSON for
+    an HTML page): its name in the reader's language and the others it is found by (other
+    languages, ISO's English names, codes). Made once per language: it is part of every join."""
+    return _search_list(_language(language), _searched())
+
+
+@cache
+def _search_list(language: str, searched: tuple[str, ...]) -> Markup:
+    aliases = _aliases(searched)
+    rows = [
         {
             "code": row["code"],
             "name": row["name"],
             "also": [n for n in aliases[row["code"]] if n != row["name"]],
         }
-        for row in countries(language)
+        for row in _sorted(language)
     ]
+    return Markup(htmlsafe_json_dumps(rows))
