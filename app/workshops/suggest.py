@@ -73,7 +73,7 @@ MAX_THEMES = 12  # more proposals than this is more work for the facilitator tha
 # ARI with at least 75% of the ideas sorted: 0.45 : 0.7 : 0.8 scored 0.64, 0.52 and 0.75 (0.3 : 0.7 :
 # 0.6 before: 0.64, 0.40, 0.75). Concept weights of 1.0 and more let one shared concept outweigh
 # everything else and themes merge (English 0.56).
-WORD_WEIGHT, CHAR_WEIGHT = 0.45, 0.7
+WORD_WEIGHT, CHAR_WEIGHT = 0.3, 0.7
 CONCEPT_WEIGHT = 0.8
 CHAR_NGRAMS = (3, 5)
 # Groups are merged while their members stay, on average, at least 0.14 cosine-similar. Unrelated ideas
