@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,8 @@ from app.workshops import suggest, suggest_lexicon
 from app.workshops.suggest import Suggestion, normalise, suggest_themes
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The fixtures the lexicon and the weights were chosen on; the held-out ones are scored, never tuned on.
+TUNED_ON = ("ideas_en.json", "ideas_en_heldout.json", "ideas_en_heldout2.json", "ideas_multilingual.json")
 
 
 def load(name: str) -> list[dict]:
@@ -63,6 +66,19 @@ def test_fixtures_are_what_the_issue_asks_for():
     assert len({row["theme"] for row in mixed}) == 3
 
 
+def test_new_held_out_fixtures_are_what_the_issue_asks_for():
+    """40 to 60 ideas in 5 to 8 themes of uneven size, as a room writes them, and a short one in
+    four languages; none of their ideas is in a fixture the method was chosen on."""
+    third, mixed = load("ideas_en_heldout3.json"), load("ideas_multilingual_heldout.json")
+    tuned = {row["text"] for name in TUNED_ON for row in load(name)}
+    sizes = Counter(row["theme"] for row in third)
+    assert 40 <= len(third) <= 60 and 5 <= len(sizes) <= 8 and len(set(sizes.values())) > 1
+    assert {row["lang"] for row in mixed} == {"de", "it", "el", "bg"}
+    for rows in (third, mixed):
+        assert len({row["text"] for row in rows}) == len(rows)
+        assert not {row["text"] for row in rows} & tuned
+
+
 def test_english_fixture_reaches_the_issue_target():
     """The issue's bar. The concept lexicon and the two weights were chosen on this fixture."""
     rows = load("ideas_en.json")
@@ -75,7 +91,7 @@ def test_english_fixture_reaches_the_issue_target():
 def test_first_held_out_fixture_now_tuned_on_reaches_the_target():
     """Ideas on pilots, IP, tenders, payments... written before the lexicon was tuned: 0.40 then.
     The weights were since chosen on it too (with the English and multilingual fixtures), so this
-    is no longer an honest estimate; ideas_en_heldout2.json is."""
+    is no longer an honest estimate; ideas_en_heldout3.json is."""
     rows = load("ideas_en_heldout.json")
     ari, suggestions = score(rows)
     assert ari >= 0.5
@@ -83,17 +99,28 @@ def test_first_held_out_fixture_now_tuned_on_reaches_the_target():
     assert sum(len(s.item_ids) for s in suggestions) >= 0.75 * len(rows)
 
 
+def test_second_held_out_fixture_now_tuned_on_is_grouped_well_above_chance():
+    """Market research, sales channels, security certification...: 0.20 before issue 16's last
+    point. Four topics of the lexicon (security, market research, setting up a company, pricing)
+    and the weights were since chosen on it too, so it is no longer an honest estimate either."""
+    rows = load("ideas_en_heldout2.json")
+    ari, suggestions = score(rows)
+    assert ari >= 0.35
+    assert ari > 2 * luck(rows, suggestions)
+    assert sum(len(s.item_ids) for s in suggestions) >= 0.75 * len(rows)
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="the honest held-out ARI is 0.20 (0.19 before issue 16, chance 0.00) against the issue's "
-    "0.5: words, stems and the concept lexicon do not generalise to themes that cut across its "
-    "concepts (see scripts/suggest_ari.py)",
+    reason="the honest held-out ARI is 0.21 (0.20 before the last changes, best of 200 shuffles "
+    "0.07) against the issue's 0.5: words, stems, lemmas and the concept lexicon do not generalise "
+    "to the themes a new room draws across its topics (see scripts/suggest_ari.py)",
 )
 def test_held_out_fixture_reaches_the_issue_target():
-    """The second held-out fixture: market research, sales channels, security certification, cluster
-    cooperation, events and media, a local entity; written before any change of issue 16 and not
-    looked at while choosing the weights."""
-    ari, _ = score(load("ideas_en_heldout2.json"))
+    """The third held-out fixture: visas and travel, references and trust, data and AI rules, getting
+    paid, culture and negotiation, hiring abroad, export funding; written before any change of issue
+    16's last point and scored once, after the method was chosen on the other fixtures."""
+    ari, _ = score(load("ideas_en_heldout3.json"))
     assert ari >= 0.5
 
 
@@ -373,6 +400,14 @@ def test_every_suggestion_says_why_each_item_is_in_it():
         ("co-financing of the booth", "<funding>"),  # a hyphenated entry is a phrase
         ("proof of concept with a retailer", "<customers>"),  # a phrase with a stop word
         ("diritto d'autore sul software", "<ip>"),
+        ("Encrypted backups and a pentest before the launch", "<security>"),
+        ("Verschlüsselung der Kundendaten", "<security>"),
+        ("Chi sono i concorrenti locali?", "<market_research>"),
+        ("Έρευνα για τη ζήτηση στην Ινδία", "<market_research>"),
+        ("Открихме дъщерна фирма в Дубай", "<company_setup>"),
+        ("Gründung einer Tochtergesellschaft in Japan", "<company_setup>"),
+        ("Τιμές σε τοπικό νόμισμα", "<pricing>"),
+        ("Prezzi e margini per il mercato indiano", "<pricing>"),
     ],
 )
 def test_lexicon_finds_concepts_in_every_language(text, concept):
@@ -391,6 +426,12 @@ def test_lexicon_finds_concepts_in_every_language(text, concept):
 )
 def test_lexicon_stems_do_not_catch_unrelated_words(text, concept):
     assert concept not in suggest._concepts(text)
+
+
+def test_greek_insurance_is_no_security_topic():
+    """ασφάλεια is both insurance and security: only information security is the security topic."""
+    assert "<security>" in suggest._concepts("Κυβερνοασφάλεια και ασφάλεια πληροφοριών")
+    assert "<security>" not in suggest._concepts("Ασφάλεια πιστώσεων για εξαγωγές")
 
 
 def test_ideas_that_share_a_concept_but_no_word_are_grouped():

@@ -219,6 +219,43 @@ CONCEPTS: dict[str, dict[str, str]] = {
         "el": "εκδηλωσ* συνεδρι* συναντησ* δικτυωσ* networking* roadshow*",
         "bg": "събити* конференци* среща срещи срещата нетуъркинг* roadshow* хакатон*",
     },
+    "security": {
+        "en": "security cybersecurity* cyber* encrypt* penetration_test* pentest* soc fedramp "
+        "vulnerab* incident* breach* key_management",
+        "de": "*sicherheit* verschlussel* penetrationstest* schwachstelle* angriff* vorfall* vorfalle*",
+        "it": "sicurezza cybersicurezza crittograf* cifratur* vulnerabilita attacch* incident*",
+        "el": "κυβερνοασφαλει* ασφαλεια_πληροφοριων κρυπτογραφ* ευπαθει* παραβιασ* επιθεσ*",
+        "bg": "сигурност* киберсигурност* криптиран* уязвим* пробив* атак* инцидент*",
+    },
+    "market_research": {
+        "en": "competitor* competition market_intelligence demand desk_research fact_sheet* "
+        "sector_stud* market_size* survey* interview* customer_discovery validat* market_data",
+        "de": "*konkurrent* *konkurrenz* *wettbewerber* nachfrage* marktdaten *marktanalyse* "
+        "umfrage* befragung* interview* branchenstudie*",
+        "it": "concorrent* concorrenza analisi_di_mercato dati_di_mercato sondagg* intervist* "
+        "studi_di_settore domanda_di_mercato",
+        "el": "ανταγωνισ* ζητηση* αναλυση_αγορας δεδομενα_αγορας ερευν* μελετ* συνεντευξ*",
+        "bg": "конкурент* конкуренци* търсенето анализ_на_пазара пазарни_данни проучван* анкет* интервю*",
+    },
+    "company_setup": {
+        "en": "subsidiar* branch branches legal_form* legal_entit* entity entities incorporat* "
+        "registering register_a_company company_registration company_secretary virtual_office* "
+        "free_zone* payroll* accountant* transfer_pricing daughter_company mother_company",
+        "de": "tochtergesellschaft* *niederlassung* *grundung* rechtsform* *gesellschaft* "
+        "lohnabrechnung* steuerberater* buchhalt* handelsregister*",
+        "it": "filial* controllata controllate sede_legale forma_giuridica ragione_sociale costituire "
+        "costituzione_di_una_societa busta_paga buste_paga commercialist* registro_delle_imprese",
+        "el": "θυγατρικ* υποκαταστημα* συσταση_εταιρειας νομικη_μορφη μισθοδοσι* λογιστ* γεμη",
+        "bg": "дъщерн* клон клонове регистрация_на_фирма регистриране* правна_форма ведомост* "
+        "счетоводит* търговски_регистър",
+    },
+    "pricing": {
+        "en": "price prices pricing priced margin margins revenue_share* commission* discount* tier tiers",
+        "de": "preis preise *preis *preise preisgestalt* *preismodell* marge margen provision* rabatt*",
+        "it": "prezzo prezzi prezzar* margin* provvigion* scont* listino",
+        "el": "τιμη τιμες τιμων τιμης τιμολογιακ* περιθωρι* εκπτωσ*",
+        "bg": "цена цени цената цените ценообразуван* марж* комисион* отстъпк*",
+    },
 }
 
 # What the facilitator reads for each concept, under a suggestion ("grouped by topic: funding").
@@ -239,4 +276,8 @@ TOPIC_LABELS: dict[str, LazyString] = {
     "localisation": _l("language and culture"),
     "mentoring": _l("mentoring and experience"),
     "events": _l("events"),
+    "security": _l("security"),
+    "market_research": _l("market research"),
+    "company_setup": _l("setting up a company"),
+    "pricing": _l("pricing"),
 }
