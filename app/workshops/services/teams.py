@@ -137,12 +137,8 @@ def phase_messages(workshop: Workshop, before: str) -> list[realtime.Message]:
 
 
 def _setup_ack(workshop: Workshop) -> dict:
-    return {
-        "ok": True,
-        "v": workshop.version,
-        "teams": seen.teams_of(workshop, Viewer.STAFF),
-        "team_tags": list(workshop.team_tags or []),
-    }
+    # No team in an ack: acks are kept (the command log), and a team's view names its members.
+    return {"ok": True, "v": workshop.version}
 
 
 def _team_items(workshop: Workshop, item_ids: object) -> list[Item]:
@@ -270,12 +266,9 @@ def withdraw_contact(actor: Actor, op_id: str | None, team_id: object = None) ->
 
 
 def _member_ack(workshop: Workshop, team: Team, member: TeamMember | None) -> dict:
-    return {
-        "ok": True,
-        "v": workshop.version,
-        "team": seen.team_view(workshop, team, Viewer.ROOM),
-        "mine": member.own_dict() if member else None,
-    }
+    # Only whether they are in: acks are kept (the command log), an email withdrawn must not stay
+    # there, nor others' names. The phone takes the rest from its own copy of `team_changed`.
+    return {"ok": True, "v": workshop.version, "team_id": team.id, "joined": member is not None}
 
 
 def _member_messages(workshop: Workshop, team: Team, actor: Actor) -> list[realtime.Message]:
