@@ -116,6 +116,7 @@ VIEWS = (
     "app.workshops.routes",
     "app.workshops.events",
     "app.workshops.room_events",
+    "app.workshops.team_events",
     "app.voting.events",
     "app.exports.routes",
     "app.strategy.routes",
