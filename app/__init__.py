@@ -98,6 +98,9 @@ def register_extensions(app: Flask) -> None:
     from app.core.phases import phase_labels
 
     app.jinja_env.globals["phase_labels"] = phase_labels
+    from app.workshops.services.teams import default_tags
+
+    app.jinja_env.globals["default_team_tags"] = default_tags  # the cockpit's, until the facilitator's own
     from app.labels import role_label, status_label
 
     app.jinja_env.globals.update(role_label=role_label, status_label=status_label)

@@ -20,8 +20,30 @@ import sqlalchemy as sa
 from app import realtime
 from app.core.countries import country_name
 from app.extensions import db
-from app.models import Cluster, ItemState, Phase, Team, TeamMember, Workshop
-from app.voting.visibility import Viewer
+from app.models import Cluster, Item, ItemState, Phase, Round, Team, TeamMember, Workshop
+from app.models.voting import RoundStatus
+from app.voting.visibility import Viewer, outcome
+
+TOP = 3  # a market ranked this high in a closed round is a team by default
+
+
+def top_items(workshop: Workshop) -> list[Item]:
+    """The live items ranked in the first TOP of any closed round, best first: the markets among them
+    are the default teams, the ideas the ones a facilitator may tick."""
+    rounds = db.session.scalars(
+        sa.select(Round)
+        .where(Round.workshop_id == workshop.id, Round.status == RoundStatus.CLOSED)
+        .order_by(Round.number)
+    )
+    ranked: dict[int, int] = {}  # item id -> its best rank
+    for round_ in rounds:
+        items = {o.id: o.item for o in round_.shown_options if o.item is not None}
+        for row in outcome(round_, Viewer.STAFF).get("results", []):
+            item = items.get(row["item_id"])
+            if item and row["rank"] is not None and row["rank"] <= TOP and item.state == ItemState.LIVE:
+                ranked[item.id] = min(row["rank"], ranked.get(item.id, TOP))
+    found = [db.session.get(Item, i) for i in ranked]
+    return sorted(found, key=lambda item: (ranked[item.id], item.id))
 
 
 def shows_name(workshop: Workshop, member: TeamMember, viewer: Viewer) -> bool:
@@ -154,11 +176,15 @@ def contacts_for(workshop: Workshop, participant_id: int) -> dict[str, list[dict
 
 
 def snapshot_part(workshop: Workshop, staff: bool) -> dict:
-    """The teams as an audience's screens may see them (staff, or the room), and the tags."""
-    return {
+    """The teams as an audience's screens may see them (staff, or the room), and the tags; staff
+    also the items the results put on top (the cockpit suggests them as teams)."""
+    part = {
         "teams": teams_of(workshop, Viewer.STAFF if staff else Viewer.ROOM),
         "team_tags": list(workshop.team_tags or []),
     }
+    if staff:
+        part["team_top"] = [item.id for item in top_items(workshop)]
+    return part
 
 
 def own_part(workshop: Workshop, participant_id: int) -> dict:

@@ -17,14 +17,12 @@ from app.core import phases
 from app.core import teams as seen
 from app.core.changes import bump, fetch, finish, lock, open_workshop, replay, unchanged
 from app.core.countries import market_label
+from app.core.teams import TOP, top_items  # noqa: F401 (read here too: the first public names)
 from app.errors import Forbidden, Invalid, NotFound, NotNow
 from app.extensions import db
-from app.models import Item, ItemKind, ItemState, Phase, Round, Team, TeamMember, Workshop
+from app.models import Item, ItemKind, ItemState, Phase, Team, TeamMember, Workshop
 from app.models.teams import TEXT_MAX
-from app.models.voting import RoundStatus
-from app.voting.visibility import Viewer, outcome
 
-TOP = 3  # a market ranked this high in a closed round is a team by default
 MAX_TEAMS = 12
 MAX_TAGS = 12
 TAG_MAX = 40
@@ -44,29 +42,10 @@ def default_tags(language: str) -> list[str]:
         return [str(tag) for tag in DEFAULT_TAGS]
 
 
-def top_items(workshop: Workshop) -> list[Item]:
-    """The live items ranked in the first TOP of any closed round, best first: the markets among them
-    are the default teams, the ideas the ones a facilitator may tick."""
-    rounds = db.session.scalars(
-        sa.select(Round)
-        .where(Round.workshop_id == workshop.id, Round.status == RoundStatus.CLOSED)
-        .order_by(Round.number)
-    )
-    ranked: dict[int, int] = {}  # item id -> its best rank
-    for round_ in rounds:
-        items = {o.id: o.item for o in round_.shown_options if o.item is not None}
-        for row in outcome(round_, Viewer.STAFF).get("results", []):
-            item = items.get(row["item_id"])
-            if item and row["rank"] is not None and row["rank"] <= TOP and item.state == ItemState.LIVE:
-                ranked[item.id] = min(row["rank"], ranked.get(item.id, TOP))
-    found = [db.session.get(Item, i) for i in ranked]
-    return sorted(found, key=lambda item: (ranked[item.id], item.id))
-
-
 def candidates(workshop: Workshop) -> list[dict]:
     """What the facilitator may make a team of: every live market, then every live idea, each saying
     whether it ranked in the top of a closed round and whether it is a team now."""
-    top = {item.id: rank for rank, item in enumerate(top_items(workshop))}
+    top = {item.id: rank for rank, item in enumerate(seen.top_items(workshop))}
     chosen = {t.item_id for t in seen.live_teams(workshop)}
     items = db.session.scalars(
         sa.select(Item).where(Item.workshop_id == workshop.id, Item.state == ItemState.LIVE).order_by(Item.id)
@@ -122,7 +101,7 @@ def prepare(workshop: Workshop) -> None:
     if not workshop.team_tags:
         workshop.team_tags = default_tags(workshop.language)
     if db.session.scalar(sa.select(Team.id).where(Team.workshop_id == workshop.id).limit(1)) is None:
-        markets = [item for item in top_items(workshop) if item.kind == ItemKind.MARKET]
+        markets = [item for item in seen.top_items(workshop) if item.kind == ItemKind.MARKET]
         for position, item in enumerate(markets):
             db.session.add(Team(workshop_id=workshop.id, item_id=item.id, position=position))
 
