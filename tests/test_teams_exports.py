@@ -66,3 +66,14 @@ def test_an_archive_with_teams_is_still_restored(app, client, tmp_path):
     args = ["workshops", "import", str(path), "--facilitator", r.user.email]
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
+
+
+def test_the_pdf_report_has_a_teams_section_with_names_only_where_agreed(app, client):
+    from pypdf import PdfReader
+
+    r = _room_with_a_team()
+    pdf = PdfReader(io.BytesIO(download(login(client, r.user), r.id, "pdf").data))
+    report = " ".join(page.extract_text() for page in pdf.pages)
+    teams = report[report.rindex("Teams") :]
+    assert "Japan" in teams and "Ada" in teams and "Osaka" in teams and "2 people are in" in teams
+    assert "Bob" not in report and "@" not in report
