@@ -98,6 +98,9 @@ def register_extensions(app: Flask) -> None:
     from app.workshops.live_words import live_words, phase_labels
 
     app.jinja_env.globals.update(phase_labels=phase_labels, live_words=live_words)
+    from app.workshops.services.teams import default_tags
+
+    app.jinja_env.globals["default_team_tags"] = default_tags  # the cockpit's, until the facilitator's own
     from app.labels import role_label, status_label
 
     app.jinja_env.globals.update(role_label=role_label, status_label=status_label)
@@ -116,6 +119,7 @@ VIEWS = (
     "app.workshops.routes",
     "app.workshops.events",
     "app.workshops.room_events",
+    "app.workshops.team_events",
     "app.voting.events",
     "app.exports.routes",
     "app.strategy.routes",

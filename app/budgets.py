@@ -9,7 +9,8 @@ the same one again, starts no new budget.
   anything is read or written. A connection also takes at most one snapshot per
   SNAPSHOT_INTERVAL.
 - contributions: a participant's ideas, markets, edits and comments (CONTRIBUTION_LIMIT),
-  and their +1s and moves on the board (REACTION_LIMIT): each one goes to every screen.
+  their +1s and moves on the board (REACTION_LIMIT), and their joining a team or changing what
+  they said there (TEAM_LIMIT): each one goes to every screen.
   Counted in moving windows in the rate limiter's storage, so that a participant's tabs
   on several processes share one budget.
 - pings: a screen's check that its connection still carries messages (`ping`, answered at
@@ -35,6 +36,7 @@ from app.extensions import limiter
 
 CONTRIBUTION = "CONTRIBUTION_LIMIT"  # what a participant adds: ideas, markets, edits, comments
 REACTION = "REACTION_LIMIT"  # their +1s and moves on the board
+TEAM = "TEAM_LIMIT"  # counting themselves in a team, or changing what they bring and look for
 # A screen pings at most every 2 s (app/static/js/live.js), each of a person's tabs on its own.
 PING_BURST = 5
 PING_RATE = 1.0

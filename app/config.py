@@ -31,6 +31,7 @@ ENV_KEYS = (
     "COMMAND_RATE",
     "CONTRIBUTION_LIMIT",
     "REACTION_LIMIT",
+    "TEAM_LIMIT",
     "SNAPSHOT_INTERVAL",
     "ACK_TIMEOUT",
     "RELEASE",
@@ -78,6 +79,7 @@ class Defaults:
     COMMAND_RATE = 3.0
     CONTRIBUTION_LIMIT = "10 per minute;60 per hour"
     REACTION_LIMIT = "30 per minute"
+    TEAM_LIMIT = "20 per minute;100 per hour"  # counting oneself in a team, or changing what one said
     SNAPSHOT_INTERVAL = 1.0
     # Seconds a screen waits for a command's ack before it takes the link for broken, connects
     # again and sends it again; the server gives up on a ballot's write 2 s before, so that its
@@ -148,7 +150,7 @@ def load(app, overrides: dict | None) -> None:
         raise SettingError(f"ASYNC_MODE must be gevent, eventlet or threading, not {cfg['ASYNC_MODE']!r}.")
     if cfg["COMMAND_BURST"] < 1 or cfg["COMMAND_RATE"] <= 0 or cfg["ACK_TIMEOUT"] < 4:
         raise SettingError("Need COMMAND_BURST >= 1, COMMAND_RATE > 0 and ACK_TIMEOUT >= 4 (seconds).")
-    for key in ("CONTRIBUTION_LIMIT", "REACTION_LIMIT"):
+    for key in ("CONTRIBUTION_LIMIT", "REACTION_LIMIT", "TEAM_LIMIT"):
         try:
             limits.parse_many(cfg[key])
         except ValueError:

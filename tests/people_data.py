@@ -8,7 +8,16 @@ import sqlalchemy as sa
 
 from app.auth.actor import PARTICIPANT, Actor
 from app.extensions import db
-from app.models import Participant, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember, Theme, User
+from app.models import (
+    Participant,
+    StrategyTheme,
+    StrategyThemeDismissal,
+    StrategyThemeMember,
+    Team,
+    TeamMember,
+    Theme,
+    User,
+)
 from app.workshops.services import discussion, themes
 from tests.conftest import make_item, op, set_phase
 from tests.test_strategy_services import Scored, scored_workshop
@@ -47,6 +56,12 @@ def full_workshop(title: str, name: str = "Zebulon Quux", secret: str = "unique-
     room.pids.append(person.id)
     room.score([{"IN": (5, 5, 5)}, {"BR": (4, 4, 4)}, {"IN": (1, 2, 3)}])
     room.score([{"IN": (4, 4, 4)}, {"BR": (3, 3, 3)}, {"BR": (5, 5, 5)}], rerun=True)
+    # A team for the idea, with the person in it and their email (deleted with the rest).
+    team = Team(workshop_id=workshop.id, item_id=idea.id)
+    team.members = [
+        TeamMember(participant_id=person.id, brings=f"{secret} brings", contact_email="z@q.example")
+    ]
+    db.session.add(team)
     coordinator = db.session.get(User, workshop.facilitator_id)
     recurring = StrategyTheme(name=f"{title} recurring", created_by_id=coordinator.id)
     recurring.members = [StrategyThemeMember(theme_id=theme.id)]

@@ -25,7 +25,20 @@ from hypothesis import strategies as st
 
 from app import realtime
 from app.extensions import db
-from app.models import Ballot, BoardChange, Comment, Item, Phase, Round, RoundOption, Theme, User, Workshop
+from app.models import (
+    Ballot,
+    BoardChange,
+    Comment,
+    Item,
+    Phase,
+    Round,
+    RoundOption,
+    Team,
+    TeamMember,
+    Theme,
+    User,
+    Workshop,
+)
 from app.models.voting import Method, Target
 from tests.conftest import NS, make_item, make_theme, make_user, make_workshop, phone, staff_socket
 from tests.conftest import received as received_raw
@@ -123,9 +136,33 @@ FIELDS: dict[str, dict] = {
         "base_version": st.integers(0, 2) | NUM,
         "ballot": ("ballot", None),
     },
+    "choose_teams": {
+        "item_ids": _ids("item"),
+        "tags": st.lists(
+            st.sampled_from(["Funding", "funding", "Technology", "", "x" * 41]) | TEXT, max_size=4
+        ),
+    },
+    "join_team": {
+        "team_id": _id("team"),
+        "brings": TEXT,
+        "looks_for": TEXT,
+        "brings_tags": st.lists(st.sampled_from(["Funding", "Technology", "Nonsense"]), max_size=3),
+        "looks_tags": st.lists(st.sampled_from(["Funding", "Technology"]), max_size=3),
+        "contact_email": st.sampled_from(["ada@example.org", "", "not an address", "a@b", None]),
+        "show_name": BOOL,
+    },
+    "leave_team": {"team_id": _id("team")},
+    "withdraw_contact": {"team_id": _id("team")},
 }
 ROLES = {"staff": "staff", "screen": "screen", "phone": "participant", "phone2": "participant"}
-MODELS = {"item": Item, "theme": Theme, "comment": Comment, "round": Round, "change": BoardChange}
+MODELS = {
+    "item": Item,
+    "theme": Theme,
+    "comment": Comment,
+    "round": Round,
+    "change": BoardChange,
+    "team": Team,
+}
 
 
 class Room:
@@ -135,11 +172,19 @@ class Room:
         user = make_user()
         email = user.email
         ids = []
-        for workshop in (make_workshop(user, phase="propose"), make_workshop(make_user(), phase="propose")):
+        every = [p.value for p in Phase]  # Teams too
+        for workshop in (
+            make_workshop(user, phase="propose", phases=every),
+            make_workshop(make_user(), phase="propose", phases=every),
+        ):
             ids.append(workshop.id)
             theme = make_theme(workshop, "Asia")
-            make_item(workshop, text="Japan", kind="market", country="JP", theme_id=theme.id)
+            japan = make_item(workshop, text="Japan", kind="market", country="JP", theme_id=theme.id)
             make_item(workshop, text="Grow in Brazil")
+            # A team from the start, so that counting in has one to reach (and the other workshop's).
+            workshop.team_tags = ["Funding", "Technology"]
+            db.session.add(Team(workshop_id=workshop.id, item_id=japan.id))
+            db.session.commit()
         self.workshop_id, self.other_id = ids
         # Each socket's connect ends the test's session: read what it needs afresh.
         user = lambda: db.session.scalar(sa.select(User).where(User.email == email))  # noqa: E731
@@ -173,7 +218,12 @@ class Room:
         items = db.session.execute(
             sa.select(Item.id, Item.text, Item.state, Item.theme_id).where(Item.workshop_id == workshop_id)
         ).all()
-        return workshop.version, workshop.phase, sorted(items)
+        teams = db.session.execute(
+            sa.select(Team.id, Team.item_id, Team.position, TeamMember.id)
+            .outerjoin(TeamMember, TeamMember.team_id == Team.id)
+            .where(Team.workshop_id == workshop_id)
+        ).all()
+        return workshop.version, workshop.phase, workshop.team_tags, sorted(items), sorted(teams)
 
 
 def _value(data, room: Room, spec):
@@ -248,6 +298,9 @@ def _check_rules(room: Room) -> None:
             assert sum(points) <= budget, (round_.id, data)
     pairs = db.session.execute(sa.select(Ballot.round_id, Ballot.voter)).all()
     assert len(pairs) == len(set(pairs)), "two ballots of one voter in one round"
+    for member in db.session.scalars(sa.select(TeamMember)):  # only the workshop's tags, as offered
+        offered = set(db.session.get(Workshop, member.team.workshop_id).team_tags)
+        assert offered.issuperset([*member.brings_tags, *member.looks_tags]), member.id
 
 
 @pytest.fixture

@@ -234,3 +234,52 @@ def test_every_stage_links_to_my_data_and_the_notice_to_privacy_in_the_workshops
         workshop.phase = phase
         db.session.commit()
         assert f'href="/w/{workshop.id}/my-data"' in phone.get(f"/j/{workshop.join_code}").text, phase
+
+
+def test_my_data_lists_her_teams_and_contacts_and_withdraws_her_email_even_once_archived(app):
+    from app.auth.actor import PARTICIPANT, STAFF, Actor
+    from app.models import Item, Team, TeamMember, Workshop
+    from app.workshops.services import teams
+
+    user = make_user()
+    workshop = make_workshop(user, phase="teams", phases=["lobby", "propose", "teams", "closed"])
+    ada_http, bob_http = join(app, workshop, "Ada"), join(app, workshop, "Bob")
+    japan = Item(workshop_id=workshop.id, kind="market", text="Robots", country="JP")
+    db.session.add(japan)
+    db.session.commit()
+    staff = Actor(workshop.id, STAFF, user_id=user.id)
+    teams.choose_teams(staff, op(), [japan.id], ["Funding"])
+    team = db.session.scalar(sa.select(Team.id))
+    ada, bob = (
+        db.session.scalar(sa.select(Participant.id).where(Participant.display_name == n))
+        for n in ("Ada", "Bob")
+    )
+    teams.join_team(
+        Actor(workshop.id, PARTICIPANT, participant_id=ada),
+        op(),
+        team,
+        brings="Osaka buyers",
+        contact_email="ada@a.example",
+    )
+    teams.join_team(
+        Actor(workshop.id, PARTICIPANT, participant_id=bob), op(), team, contact_email="bob@b.example"
+    )
+    db.session.get(Workshop, workshop.id).phase = "closed"
+    db.session.commit()
+
+    page = ada_http.get(f"/w/{workshop.id}/my-data").text
+    assert "Osaka buyers" in page and "ada@a.example" in page and "bob@b.example" in page
+    data = json.loads(ada_http.get(f"/w/{workshop.id}/my-data.json").data)
+    assert data["teams"][0]["contact_email"] == "ada@a.example"
+    assert data["team_contacts"] == {
+        str(team): [{"name": "Bob", "organisation": None, "email": "bob@b.example"}]
+    }
+
+    db.session.get(Workshop, workshop.id).status = "archived"
+    db.session.commit()
+    assert ada_http.post(f"/w/{workshop.id}/my-data/withdraw-email").status_code == 302
+    db.session.expire_all()
+    assert (
+        db.session.scalar(sa.select(TeamMember.contact_email).where(TeamMember.participant_id == ada)) is None
+    )
+    assert "ada@a.example" not in bob_http.get(f"/w/{workshop.id}/my-data").text

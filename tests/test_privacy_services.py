@@ -99,6 +99,7 @@ def test_items_comments_and_plus_ones_go_and_the_name_is_erased(app):
         "reactions": 1,
         "ballots_withdrawn": 0,
         "ballots_unlinked": 0,
+        "teams": 0,
     }
     item = db.session.get(Item, idea)
     assert (item.state, item.text, item.participant_id) == ("withdrawn", "", None)
@@ -220,6 +221,7 @@ def test_what_is_held_and_what_a_removal_would_take(app):
         "reactions": 1,
         "ballots_withdrawn": 1,
         "ballots_unlinked": 0,
+        "teams": 0,
     }
 
 

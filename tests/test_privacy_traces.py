@@ -12,21 +12,28 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
-from app.models import Participant
+from app.models import Participant, Team, Workshop
 from app.voting import tally_pump as voting_tally_pump
-from app.workshops.services import items, themes
-from tests.conftest import _config, op
+from app.workshops.services import items, teams, themes
+from tests.conftest import _config, op, set_phase
 from tests.test_privacy_services import Room
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 # What only Ada typed: if any of it is found after the removal, it is a trace of her.
 NAME, ORGANISATION = "Zyxquokka Ada", "Quokkavault Labs"
-TEXTS = ("Zebracorn desk in Ulaanbaatar 7Q4X", "Edited zebracorn plan 8R5Y", "Kumquat comment 3M9P")
+TEXTS = (
+    "Zebracorn desk in Ulaanbaatar 7Q4X",
+    "Edited zebracorn plan 8R5Y",
+    "Kumquat comment 3M9P",
+    "Quokka distributors 5T2W",  # what she brings to a team
+    "ada.quokka@zyx.example",  # the email she left for her team
+)
 
 
 @pytest.fixture(autouse=True)
@@ -57,6 +64,17 @@ def a_workshop_ada_took_part_in() -> Room:
         room.vote(room.ada, round_, [1, 1, 1])
         room.close(round_)
     room.vote(room.ada, room.round([idea, second, bobs]), [2, 0, 1])
+    # A team for Bob's idea: she counts herself in, names herself and leaves her email, as Bob
+    # does; the room closes, and Bob's phone has her address among his contacts.
+    workshop = db.session.get(Workshop, room.id)
+    workshop.phases = [*workshop.phases[:-1], "teams", "closed"]
+    db.session.commit()
+    teams.choose_teams(room.staff, op(), [bobs], ["Funding"])
+    team = db.session.scalar(sa.select(Team.id))
+    set_phase(room.id, "teams")
+    teams.join_team(room.ada, op(), team, brings=TEXTS[3], contact_email=TEXTS[4], show_name=True)
+    teams.join_team(room.bob, op(), team, contact_email="bob@b.example")
+    set_phase(room.id, "closed")
     return room
 
 

@@ -120,6 +120,7 @@ class Room:
     def __init__(self, app, *, phase: str | None = None, phones=("Ada Lovelace", "Bob Builder"), **settings):
         self.app = app
         self.facilitator = make_user()
+        settings.setdefault("phases", PHASES)  # every phase, Teams too (a new workshop's needs choosing)
         self.workshop = make_workshop(self.facilitator, **settings)
         self.id = self.workshop.id
         self.laptop = login(app.test_client(), self.facilitator)

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.errors import NotNow
-from app.models import PHASE_ORDER, Phase, Workshop
+from app.models import Phase, Workshop
+from app.models.workshop import DEFAULT_PHASES
 
 PHASE_LABELS = {
     Phase.LOBBY: _l("Welcome"),
@@ -22,6 +23,7 @@ PHASE_LABELS = {
     Phase.CLUSTER: _l("Cluster"),
     Phase.VOTE: _l("Vote"),
     Phase.RESULTS: _l("Results"),
+    Phase.TEAMS: _l("Teams"),
     Phase.CLOSED: _l("Closed"),
 }
 
@@ -33,6 +35,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "react": frozenset({Phase.DISCUSS, Phase.CLUSTER}),
     "cluster": frozenset({Phase.CLUSTER}),
     "vote": frozenset({Phase.VOTE}),
+    "team": frozenset({Phase.TEAMS}),
 }
 
 # Actions that the countdown's "lock at zero" stops.
@@ -44,7 +47,7 @@ TEMPLATES = {
         "label": _l("Strategy co-design"),
         "description": _l("Ideas, discussion, clustering into themes, then a vote."),
         "defaults": {
-            "phases": [p.value for p in PHASE_ORDER],
+            "phases": [p.value for p in DEFAULT_PHASES],
             "anonymous": False,
             "participants_cluster": False,
         },

@@ -12,6 +12,7 @@ import json
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.core import teams as seen
 from app.errors import NotFound
 from app.extensions import db
 from app.models import (
@@ -58,11 +59,35 @@ def build(workshop_id: int) -> dict:
     archive["comments"] = _comments(workshop, refs)
     archive["reactions"] = _reactions(workshop, refs)
     archive["rounds"] = _rounds(workshop, refs, slugs)
+    archive["team_tags"] = list(workshop.team_tags or [])
+    archive["teams"] = _teams(workshop, refs)
     return archive
 
 
+def _teams(workshop: Workshop, refs: _Refs) -> list[dict]:
+    """The teams as coordinators may read them (app/core/teams.py): a member's name, organisation and
+    participant only where they agreed, never an email; what they bring and look for, their cluster
+    and sector always. Not restored by `flask workshops import` (a member's person may be unnamed)."""
+    teams = seen.live_teams(workshop)
+    refs.number("G", [t.id for t in teams])
+    clusters = {c.id: c.name for c in db.session.scalars(sa.select(Cluster))}
+    out = []
+    for team in teams:
+        view = seen.team_view(workshop, team, Viewer.COORDINATOR, clusters)
+        members = [
+            {"participant": refs("P", m.participant_id) if shown["name"] else None} | shown
+            for m, shown in zip(team.members, view["members"], strict=True)
+        ]
+        out.append(
+            {"ref": refs("G", team.id), "item": refs("I", team.item_id)}
+            | {k: view[k] for k in ("kind", "label", "country", "country_name", "position", "count")}
+            | {"members": [{k: v for k, v in m.items() if k != "id"} for m in members]}
+        )
+    return out
+
+
 class _Refs:
-    """Database ids to refs, per kind ("P", "T", "I", "K", "R", "O", "C"), numbered in id order."""
+    """Database ids to refs, per kind ("P", "T", "I", "K", "R", "O", "C"; "G" teams), in id order."""
 
     def __init__(self) -> None:
         self._maps: dict[str, dict[int, str]] = {}

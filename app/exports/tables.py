@@ -43,6 +43,7 @@ def tables(archive: dict) -> list[Sheet]:
         criteria_scores(archive),
         ballots(archive),
         participation(archive),
+        teams(archive),
     ]
     return [t for t in out if t is not None]
 
@@ -246,6 +247,27 @@ def _entries(method: str, data):
     else:
         for option, points in data.items():
             yield option, None, points
+
+
+def teams(archive: dict) -> Sheet | None:
+    """One row per team member (a team no one joined has one row without a member): the name only
+    where they agreed to it, never an email, only whether they agreed to be contacted."""
+    if not archive.get("teams"):
+        return None
+    headers = ["team", "item", "kind", "label", "country", "members", "member", "name", "organisation"]
+    headers += ["cluster", "sector", "brings", "brings_tags", "looks_for", "looks_tags", "contactable"]
+    rows = []
+    for team in archive["teams"]:
+        head = [team["ref"], team["item"], team["kind"], team["label"], team["country"], team["count"]]
+        for n, m in enumerate(team["members"], start=1):
+            tags = ("; ".join(m["brings_tags"]), "; ".join(m["looks_tags"]))
+            rows.append(
+                [*head, n, m["name"], m["organisation"], m["cluster"], m["sector"], m["brings"], tags[0]]
+                + [m["looks_for"], tags[1], m["contactable"]]
+            )
+        if not team["members"]:
+            rows.append([*head] + [None] * 11)
+    return Sheet("teams", headers, rows)
 
 
 def participation(archive: dict) -> Sheet:

@@ -4,6 +4,7 @@ from app.models.accounts import LinkPurpose, PasswordLink
 from app.models.audit import AuditEvent
 from app.models.discussion import BoardChange, Comment, Reaction, Theme
 from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
+from app.models.teams import Team, TeamMember
 from app.models.voting import Ballot, Criterion, Round, RoundOption, RoundStatus
 from app.models.workshop import (
     CLUSTERS,
@@ -50,6 +51,8 @@ __all__ = [
     "RoundOption",
     "RoundStatus",
     "Sector",
+    "Team",
+    "TeamMember",
     "Theme",
     "User",
     "Workshop",

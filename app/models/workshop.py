@@ -64,10 +64,13 @@ class Phase(enum.StrEnum):
     CLUSTER = "cluster"
     VOTE = "vote"
     RESULTS = "results"
+    TEAMS = "teams"  # who goes together to a chosen market (app/workshops/services/teams.py)
     CLOSED = "closed"
 
 
 PHASE_ORDER = tuple(Phase)
+# What a new workshop runs unless its facilitator or template says otherwise: Teams is chosen.
+DEFAULT_PHASES = tuple(p for p in Phase if p != Phase.TEAMS)
 
 
 class User(UserMixin, db.Model):
@@ -139,7 +142,7 @@ class Workshop(db.Model):
     private_ideation: so.Mapped[bool] = so.mapped_column(default=False)
     phase: so.Mapped[str] = so.mapped_column(sa.String(10), default=Phase.LOBBY)
     # The phases this workshop runs through, in order (a template's choice, editable).
-    phases: so.Mapped[list] = so.mapped_column(sa.JSON, default=lambda: list(PHASE_ORDER))
+    phases: so.Mapped[list] = so.mapped_column(sa.JSON, default=lambda: list(DEFAULT_PHASES))
     participants_cluster: so.Mapped[bool] = so.mapped_column(default=False)
     spotlight_item_id: so.Mapped[int | None] = so.mapped_column()
     # The countdown: running while ends_at is set; paused with remaining_s; server clock only.
@@ -149,6 +152,8 @@ class Workshop(db.Model):
     timer_lock_at_zero: so.Mapped[bool] = so.mapped_column(default=False)
     # The last duration set in each phase ({"propose": 300}): a phase's countdown starts from it again.
     timer_durations: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict, server_default="{}")
+    # What members of a team may say they bring and look for (Teams phase), in the facilitator's words.
+    team_tags: so.Mapped[list] = so.mapped_column(sa.JSON, default=list, server_default="[]")
     # Bumped in the transaction of every change that screens must follow.
     version: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -7,8 +7,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app.core import teams
+from app.core.countries import market_label
 from app.extensions import db
-from app.models import Ballot, Cluster, Comment, Item, ItemState, Participant, Reaction, Round
+from app.models import Ballot, Cluster, Comment, Item, ItemState, Participant, Reaction, Round, TeamMember
 from app.models.voting import Method, RoundStatus
 from app.voting.ballots import voter_key
 from app.workshops import views
@@ -24,6 +26,7 @@ class Removal:
     reactions: int = 0
     ballots_withdrawn: int = 0  # in open rounds
     ballots_unlinked: int = 0  # in closed rounds: still counted, no longer theirs
+    teams: int = 0  # teams they had counted themselves in, their email with it
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +73,7 @@ def preview(person: Participant) -> Removal:
         reactions=_count(Reaction.id, Reaction.participant_id == person.id),
         ballots_withdrawn=sum(1 for round_, _b in ballots if round_.status == RoundStatus.OPEN),
         ballots_unlinked=sum(1 for round_, _b in ballots if round_.status != RoundStatus.OPEN),
+        teams=len(teams.memberships(person.workshop, person.id)),
     )
 
 
@@ -94,7 +98,15 @@ def held(person: Participant) -> dict:
         "comments": [_comment(c, person) for c in _own(Comment, person)],
         "plus_ones": [_plus_one(r, person) for r in _own(Reaction, person)],
         "ballots": [_ballot(round_, ballot) for round_, ballot in own_ballots(person)],
+        "teams": [_team(m) for m in teams.memberships(workshop, person.id)],
+        "team_contacts": teams.contacts_for(workshop, person.id),
     }
+
+
+def _team(member: TeamMember) -> dict:
+    """A membership as its member reads it: the team's market or idea, and what they said and agreed to."""
+    item = member.team.item
+    return {"team": market_label(item.text, item.country)} | member.own_dict()
 
 
 def _own(model, person: Participant) -> list:

@@ -2,7 +2,8 @@
 administrator on their behalf: one service, one transaction, then the broadcast (CONVERGE).
 
 What goes: their items and comments (from every screen at once), their +1s, their ballots in
-open rounds (the tallies follow), their name, organisation, cluster and sector. In closed rounds
+open rounds (the tallies follow), their places in teams with the email they left there, their
+name, organisation, cluster and sector. In closed rounds
 the decided results stay: their ballots are filed under the keyed hash anonymous rounds use
 (docs/anonymity.md) and no longer name them. An item that others' duplicates were merged into
 keeps the merge, carried by the first of those texts. The participant's row stays, emptied and
@@ -16,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import audit, realtime
+from app.core import teams
 from app.core.changes import bump
 from app.errors import NotFound
 from app.extensions import db
@@ -81,6 +83,7 @@ def _take_out(
     reach = _rounds(workshop, gone)
     comment_ids, messages = _comments(workshop, person, gone, removal)
     messages += _reactions(workshop, person, {i.id for i in gone}, removal)
+    messages += _teams(workshop, person, removal)
     spotlit = any([leave_spotlight(workshop, item) for item in gone])
     db.session.flush()
     for item in changed:
@@ -189,6 +192,22 @@ def _reactions(
         count = db.session.scalar(sa.select(sa.func.count(Reaction.id)).where(Reaction.item_id == item_id))
         messages += views.reaction_messages(workshop, item_id, count, None)
     return messages
+
+
+def _teams(workshop: Workshop, person: Participant, removal: Removal) -> list[realtime.Message]:
+    """Take them out of every team, their email with them: each team is counted again on every
+    screen, and its members who had their address get their contacts without it."""
+    left = teams.memberships(workshop, person.id)
+    removal.teams = len(left)
+    their = [member.team for member in left]
+    for team, member in zip(their, left, strict=True):
+        team.members.remove(member)
+        db.session.delete(member)
+    db.session.flush()
+    shown = [m for team in their for m in teams.team_messages(workshop, team)]
+    if teams.contacts_open(workshop):
+        shown += teams.contact_messages(workshop, their)
+    return shown
 
 
 def _all_rounds(workshop: Workshop) -> list[Round]:

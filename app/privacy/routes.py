@@ -14,13 +14,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import language
+from app.auth.actor import PARTICIPANT, Actor
 from app.auth.policy import admin_required, facilitator_required
 from app.extensions import db
 from app.models import Participant, Workshop
 from app.privacy import bp
 from app.privacy.held import held, preview
 from app.privacy.removal import remove_participant
-from app.workshops.services import workshop_for_staff
+from app.workshops.services import teams, workshop_for_staff
 from app.workshops.services.participants import participant_of
 
 
@@ -46,6 +47,15 @@ def my_data_json(workshop_id: int) -> ResponseReturnValue:
     response = jsonify(held(_me(workshop_id)))
     response.headers["Content-Disposition"] = f'attachment; filename="my-data-workshop-{workshop_id}.json"'
     return response
+
+
+@bp.route("/w/<id:workshop_id>/my-data/withdraw-email", methods=["POST"])
+def withdraw_email(workshop_id: int) -> ResponseReturnValue:
+    """My email leaves every team at once (also once the workshop has ended); back to My data."""
+    person = _me(workshop_id)
+    teams.withdraw_contact(Actor(workshop_id, PARTICIPANT, participant_id=person.id), None)
+    flash(_("Your email was withdrawn: nobody receives it any more."))
+    return redirect(url_for("privacy.my_data", workshop_id=workshop_id))
 
 
 @bp.route("/w/<id:workshop_id>/my-data/remove", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from app.core.phases import PHASE_LABELS
 
 
-def live_words() -> dict[str, str]:
+def live_words() -> dict:
     """The live scripts' words in the language of this request."""
     return _words(str(get_locale()))
 
@@ -32,7 +32,7 @@ def _phase_labels(language: str) -> dict[str, str]:
 
 
 @cache
-def _words(language: str) -> dict[str, str]:  # the language is the cache's key; gettext reads it
+def _words(language: str) -> dict:  # the language is the cache's key; gettext reads it
     return {
         "live": _("Live"),
         "connecting": _("Connecting…"),
@@ -333,4 +333,49 @@ def _words(language: str) -> dict[str, str]:  # the language is the cache's key;
         "more_many": _("and %(n)s more", n="{n}"),
         "items_title": _("Items"),
         "rounds_title": _("Voting rounds"),
+        "team": _("Team"),
+        "team_title": _("Teams"),
+        "team_top": _("on top"),
+        "teams_none_staff": _(
+            "No team yet. Tick markets or ideas above and save; entering Teams makes the top markets teams "
+            "by itself."
+        ),
+        "teams_none": _("No team yet: the facilitator chooses them."),
+        "team_in_one": _("1 person is in"),
+        "team_in_many": _("%(n)s people are in", n="{n}"),
+        "team_in_none": _("No one yet"),
+        "team_clusters": _("Clusters"),
+        "team_sectors": _("Sectors"),
+        "team_in_one_short": _("person is in"),
+        "team_in_many_short": _("people are in"),
+        "team_count_me_in": _("Count me in"),
+        "team_youre_in": _("You're in"),
+        "team_change": _("Change"),
+        "team_leave": _("Leave this team"),
+        "team_withdraw_email": _("Withdraw my email"),
+        "team_brings": _("What I bring"),
+        "team_brings_tags": _("I bring"),
+        "team_looks_for": _("What I look for"),
+        "team_looks_tags": _("I look for"),
+        "team_brings_short": _("Brings"),
+        "team_looks_short": _("Looks for"),
+        "team_show_name": _("Show my name on the big screen and to the clusters' coordinators"),
+        "team_email": _("My email for this team (optional)"),
+        "team_consent": _(
+            "Leaving your email means: the other members of this team who leave theirs, and the clusters' "
+            "coordinators for an introduction, may contact you. You see theirs at the end. You can withdraw "
+            "it at any time."
+        ),
+        "team_contacts_title": _("Your team contacts"),
+        "team_contacts_hint": _("They left their email for their team, as you did."),
+        "team_contacts_none": _("Nobody else in this team left an email."),
+        "team_contactable": _("may be contacted"),
+        "not_given": _("not given"),
+        "not_named": _("not named"),
+        "sectors": {
+            "ai": _("Artificial intelligence"),
+            "blockchain": _("Blockchain"),
+            "both": _("Both"),
+            "other": _("Other"),
+        },
     }

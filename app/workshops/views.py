@@ -13,6 +13,7 @@ from flask import current_app
 
 from app import realtime
 from app.auth.actor import PARTICIPANT, STAFF, Actor
+from app.core import teams
 from app.extensions import db
 from app.models import BoardChange, Comment, Item, ItemState, Participant, Reaction, Theme, Workshop
 from app.voting.visibility import snapshot_part
@@ -204,6 +205,7 @@ def _shared(workshop: Workshop, staff: bool) -> dict:
         "themes": _themes(workshop),
         "comments": _comments(workshop, None, ids, staff=staff),
         "reactions": _reaction_counts(ids),
+        **teams.snapshot_part(workshop, staff),
     }
     if staff:
         part["board_undo"] = board_undo(workshop)
@@ -226,6 +228,7 @@ def _personal(workshop: Workshop, actor: Actor, data: dict) -> dict:
     part: dict = {
         "me": db.session.get(Participant, pid).to_dict(),
         "my_reactions": list(db.session.scalars(reactions)),
+        **teams.own_part(workshop, pid),
     }
     shown = {i["id"] for i in data["items"]}
     private = {item.id for item in own} - shown  # only its author sees these

@@ -28,6 +28,7 @@ def render_workshop(archive: dict) -> bytes:
         *themes_section(source),
         *rounds_section(source),
         *contested_section(source),
+        *teams_section(archive),
     ]
     generated = when(archive.get("exported_at")) or day(datetime.now(UTC).replace(tzinfo=None))
     generated_note = _("Generated %(date)s", date=generated)
@@ -209,4 +210,34 @@ def _item(source: Source, item: dict) -> list[Flowable]:
     for comment in source.visible_comments(ref):
         who = f"<b>{esc(_('Facilitator'))}:</b> " if comment.get("by_facilitator") else ""
         flow.append(markup(f"{who}“{esc(comment.get('text'))}”", "comment"))
+    return flow
+
+
+def teams_section(archive: dict) -> list[Flowable]:
+    """Each team: its market or idea, how many, and each member as the archive holds them (a name
+    only where they agreed, never an email; whether they may be contacted)."""
+    teams = archive.get("teams") or []
+    if not teams:
+        return []
+    flow: list[Flowable] = [CondPageBreak(40 * mm), text(_("Teams"), "h1")]
+    for team in teams:
+        title = team.get("country_name") or team.get("label")
+        count = ngettext("%(num)s person is in", "%(num)s people are in", team.get("count", 0))
+        heading = [text(title, "h2"), text(f"{team.get('label')} · {count}", "small")]
+        rows = [
+            [
+                member.get("name") or "—",
+                " · ".join(filter(None, [member.get("cluster"), sector_name(member.get("sector"))])),
+                " · ".join([*member.get("brings_tags", []), member.get("brings") or ""]).strip(" ·"),
+                " · ".join([*member.get("looks_tags", []), member.get("looks_for") or ""]).strip(" ·"),
+                _("yes") if member.get("contactable") else _("no"),
+            ]
+            for member in team.get("members", [])
+        ]
+        if not rows:
+            flow.append(KeepTogether(heading))
+            continue
+        headers = [_("Name"), _("Cluster and sector"), _("Brings"), _("Looks for"), _("May be contacted")]
+        widths = [28 * mm, 34 * mm, (FRAME_W - 86 * mm) / 2, (FRAME_W - 86 * mm) / 2, 24 * mm]
+        flow.append(KeepTogether([*heading, table(headers, rows, widths)]))
     return flow

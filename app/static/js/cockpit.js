@@ -7,6 +7,7 @@ import { Merging, fill, short } from "./board_tools.js";
 import { discussionFor } from "./discussion.js";
 import { mountCountdown } from "./timer.js";
 import { mountRounds } from "./rounds.js";
+import { mountTeams } from "./cockpit_teams.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -37,6 +38,8 @@ function showError(message) {
 }
 
 const rounds = mountRounds(roundsView, live, t, command);
+const teamsView = $("[data-teams-view]");
+const teams = mountTeams(teamsView, live, t, command);
 
 async function command(event, payload) {
   showError("");
@@ -325,7 +328,7 @@ function currentView(ws) {
     shownPhase = ws.phase;
     chosenView = null;
   }
-  const byPhase = { cluster: "board", vote: "rounds", results: "rounds" };
+  const byPhase = { cluster: "board", vote: "rounds", results: "rounds", teams: "teams" };
   return chosenView || byPhase[ws.phase] || "list";
 }
 
@@ -362,11 +365,14 @@ function render(state) {
   boardView.hidden = view !== "board";
   listView.hidden = view !== "list";
   roundsView.hidden = view !== "rounds";
-  $("[data-main-title]").textContent = view === "rounds" ? t.rounds_title : t.items_title;
-  renderUndo(state, view);
-  countAll.hidden = view === "rounds";
+  teamsView.hidden = view !== "teams";
+  $("[data-main-title]").textContent = { rounds: t.rounds_title, teams: t.team_title }[view] || t.items_title;
+  renderUndo(state, view === "teams" ? "rounds" : view);
+  countAll.hidden = view === "rounds" || view === "teams";
   if (view === "rounds") {
     rounds.render(state);
+  } else if (view === "teams") {
+    teams.render(state);
   } else if (view === "board") {
     renderBoard(boardView, live, t, {
       editable: true,

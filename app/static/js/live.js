@@ -59,6 +59,10 @@ export class Live {
       // latest tally_changed payload (not versioned: each one replaces the last). myBallots
       // (participants): round id -> {version, ballot, over_limit}, the ballot the server holds.
       rounds: new Map(), tallies: new Map(), myBallots: new Map(),
+      // Teams (versioned): teams: id -> TEAM as this screen may see it; teamTags: what members
+      // pick from; myTeams (participants): team id -> their own membership; contacts: team id ->
+      // the mutual contacts, once the room has moved on from Teams.
+      teams: new Map(), teamTags: [], myTeams: new Map(), contacts: {},
     };
     this.onChange = (state) => {
       onChange(state);
@@ -197,6 +201,13 @@ export class Live {
     s.on("ballot_changed", (ev) => {
       if (this.setMyBallot(ev)) this.onChange(this.state);
     });
+    s.on("teams_changed", (ev) => this.versioned(ev, () => this.setTeams(ev.teams, ev.team_tags)));
+    s.on("team_changed", (ev) => this.versioned(ev, () => {
+      this.state.teams.set(ev.team.id, ev.team);
+      if (ev.mine) this.state.myTeams.set(ev.team.id, ev.mine);
+      else if ("mine" in ev) this.state.myTeams.delete(ev.team.id);
+    }));
+    s.on("contacts_changed", (ev) => this.versioned(ev, () => (this.state.contacts = ev.contacts || {})));
     s.on("resync", () => this.resync());
     s.on("presence_changed", (ev) => {
       this.state.connected = ev.connected;
@@ -299,6 +310,17 @@ export class Live {
     st.tallies = new Map((snap.tallies || []).map((tally) => [tally.round_id, tally]));
     st.myBallots = new Map();
     for (const [id, mine] of Object.entries(snap.my_ballots || {})) if (mine) st.myBallots.set(Number(id), mine);
+    st.myTeams = new Map(Object.entries(snap.my_teams || {}).map(([id, mine]) => [Number(id), mine]));
+    st.contacts = snap.contacts || {};
+    st.teamTop = snap.team_top || []; // staff: what the results put on top (the cockpit suggests it)
+    this.setTeams(snap.teams || [], snap.team_tags || []);
+  }
+
+  // The whole set of teams (the facilitator chose them): a membership of a team gone goes too.
+  setTeams(teams, tags) {
+    this.state.teams = new Map(teams.map((team) => [team.id, team]));
+    this.state.teamTags = tags || [];
+    for (const id of this.state.myTeams.keys()) if (!this.state.teams.has(id)) this.state.myTeams.delete(id);
   }
 
   setWorkshop(workshop) {

@@ -23,6 +23,8 @@ export function snapshotOf(st, timeLeftMs) {
     comments: [...st.comments.values()], reactions: Object.fromEntries(st.reactions),
     my_reactions: [...st.myReactions], connected: st.connected, me: st.me, rounds: [...st.rounds.values()],
     tallies: [...st.tallies.values()], my_ballots: Object.fromEntries(st.myBallots),
+    teams: [...st.teams.values()], team_tags: st.teamTags, my_teams: Object.fromEntries(st.myTeams),
+    contacts: st.contacts,
   };
 }
 

@@ -16,6 +16,7 @@ import { mountCountdown } from "./timer.js";
 import { BAR_ROW } from "./charts.js";
 import { Pager, pagesOf, roomBelow } from "./pager.js";
 import { mountSpotlight, shownComments } from "./projector_spotlight.js";
+import { projectorTeamCard, shownTeams } from "./teams.js";
 import { foldZeros, methodName, renderResults, resultsShown, roundsOf, votedText } from "./round_results.js";
 
 const boot = bootData();
@@ -28,6 +29,7 @@ const views = {
   cluster: $("[data-cluster]"),
   message: $("[data-message]"),
   vote: $("[data-vote]"),
+  teams: $("[data-teams]"),
 };
 const banner = $("[data-banner]");
 const connected = $("[data-connected]");
@@ -51,6 +53,7 @@ const PHASES = {
   cluster: { view: "cluster" },
   vote: { view: "vote", text: "voting_here" },
   results: { view: "vote", text: "voting_here" },
+  teams: { view: "teams" },
   closed: { view: "message", text: "thank_you" },
 };
 
@@ -75,13 +78,14 @@ function render(state) {
   const round = phase.view === "vote" ? shownRound(state, ws.phase) : null;
   const view = phase.view === "vote" && !round ? "message" : phase.view;
   for (const [name, node] of Object.entries(views)) node.hidden = name !== view || ended;
-  if (ended || !["items", "ranked", "cluster", "vote"].includes(view)) pager.count(view, 1);
+  if (ended || !["items", "ranked", "cluster", "vote", "teams"].includes(view)) pager.count(view, 1);
   if (ended) return spotlight.render(state);
   if (round) renderVote(state, round);
   if (round) renderPage(state, ws.phase);
   if (phase.view === "items") renderItems(state);
   if (phase.view === "ranked") renderRanked(state);
   if (phase.view === "cluster") renderCluster();
+  if (phase.view === "teams") renderTeams(state);
   if (view === "message") views.message.textContent = t[phase.text];
   spotlight.render(state);
 }
@@ -147,6 +151,23 @@ function renderRanked(state) {
   const items = [...state.items.values()].sort((a, b) => plus(b) - plus(a) || a.id - b.id);
   keyed(views.ranked, items.map((item) => card(item, { plus: plus(item), comments: comments.get(item.id) || 0 })));
   pageList("ranked", views.ranked);
+}
+
+// Each team forming: how many, from which clusters and sectors, what they bring and look for,
+// and the names of those who agreed; as many cards as fit per page.
+const teamCards = new Map(); // team id -> {sig, node}
+function renderTeams(state) {
+  const teams = shownTeams(state);
+  const nodes = teams.map((team) => {
+    const sig = JSON.stringify(team);
+    const cached = teamCards.get(team.id);
+    if (cached?.sig === sig) return cached.node;
+    const node = projectorTeamCard(team, t);
+    teamCards.set(team.id, { sig, node });
+    return node;
+  });
+  keyed(views.teams, nodes.length ? nodes : [el("li", "proj-team-none", t.teams_none)]);
+  pageList("teams", views.teams);
 }
 
 // The board, read-only: as many theme columns as fit side by side per page, and in a column

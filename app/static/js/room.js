@@ -12,6 +12,7 @@ import { renderCluster, renderDiscuss, renderResults, renderVote } from "./room_
 import { ballotNotice } from "./ballot.js";
 import { personHere, workOffline } from "./offline.js";
 import { countryPicker } from "./country_picker.js";
+import { renderContacts, renderPhoneTeams } from "./teams.js";
 
 const boot = bootData();
 const t = boot.t;
@@ -41,7 +42,7 @@ const clearCountry = keepDraft(country, `${draftKey}:country`);
 const kindKey = `${draftKey}:kind`;
 
 // Which stage of the page shows each phase.
-const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster: "cluster", vote: "vote", results: "results", closed: "closed" };
+const STAGE = { lobby: "lobby", propose: "propose", discuss: "discuss", cluster: "cluster", vote: "vote", results: "results", teams: "teams", closed: "closed" };
 
 let countdown = null; // mounted once the Live exists: it reads live.timeLeft()
 const live = new Live(boot, render);
@@ -189,6 +190,8 @@ function render(state) {
   if (stage === "cluster") renderCluster(document.querySelector("section[data-stage=cluster]"), live, t, { locked });
   if (stage === "vote") renderVote(document.querySelector("section[data-stage=vote]"), live, t, { locked });
   if (stage === "results") renderResults(document.querySelector("section[data-stage=results]"), live, t);
+  if (stage === "teams") renderPhoneTeams(document.querySelector("[data-team-list]"), live, t, { anonymous: ws.anonymous });
+  if (stage === "closed") renderContacts(document.querySelector("[data-contacts]"), live, t);
 }
 
 function showStage(stage, ws) {

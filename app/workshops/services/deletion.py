@@ -33,6 +33,8 @@ from app.models import (
     StrategyTheme,
     StrategyThemeDismissal,
     StrategyThemeMember,
+    Team,
+    TeamMember,
     Theme,
     User,
     Workshop,
@@ -112,12 +114,16 @@ def _delete(workshop: Workshop, action: str, **detail: object) -> dict[str, int]
 def _deletes(wid: int, rounds: sa.Select, items: sa.Select) -> tuple[sa.Delete, ...]:
     """Every row of the workshop, children before their parents."""
     themes = sa.select(Theme.id).where(Theme.workshop_id == wid)
+    teams = sa.select(Team.id).where(Team.workshop_id == wid)
     return (
         sa.delete(Ballot).where(Ballot.round_id.in_(rounds)),
         sa.delete(Criterion).where(Criterion.round_id.in_(rounds)),
         sa.delete(RoundOption).where(RoundOption.round_id.in_(rounds)),
         sa.delete(Round).where(Round.workshop_id == wid),
         sa.delete(Reaction).where(Reaction.item_id.in_(items)),
+        # Teams point at items and participants: they go (their members' emails with them) first.
+        sa.delete(TeamMember).where(TeamMember.team_id.in_(teams)),
+        sa.delete(Team).where(Team.workshop_id == wid),
         sa.delete(Comment).where(Comment.workshop_id == wid),
         sa.delete(StrategyThemeMember).where(StrategyThemeMember.theme_id.in_(themes)),
         sa.delete(Item).where(Item.workshop_id == wid),

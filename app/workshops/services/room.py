@@ -10,6 +10,7 @@ from app.auth.actor import Actor
 from app.core.changes import fetch
 from app.errors import Invalid, NotFound
 from app.models import Item, ItemState, Phase, Workshop, utcnow
+from app.workshops.services import teams
 from app.workshops.services.workshops import change_room
 
 MAX_TIMER_S = 4 * 3600
@@ -17,18 +18,23 @@ MAX_TIMER_S = 4 * 3600
 
 def set_phase(actor: Actor, op_id: str, phase: object) -> dict:
     """Move the room to a phase it runs (forward, back or skipping); the countdown stops. To the
-    phase it is in: nothing changes."""
+    phase it is in: nothing changes. Entering Teams makes the default teams if none were chosen;
+    the move to closed gives the teams' members their mutual contacts."""
+    before: list[str] = []
 
     def change(workshop: Workshop) -> None:
         if phase not in workshop.phases:
             raise Invalid(_("This workshop does not run that phase."), field="phase")
         if phase == workshop.phase:  # a second click, or one queued offline: the countdown runs on
             return
+        before.append(workshop.phase)
         workshop.phase = phase
         _clear_timer(workshop)
         workshop.spotlight_item_id = None
+        if phase == Phase.TEAMS:
+            teams.prepare(workshop)
 
-    return change_room(actor, op_id, change)
+    return change_room(actor, op_id, change, more=lambda w: teams.phase_messages(w, before[0]))
 
 
 def set_phases(workshop: Workshop, phases: list[str]) -> None:

@@ -173,10 +173,11 @@ def set_private_ideation(actor: Actor, op_id: str, private: bool) -> dict:
     return change_room(actor, op_id, lambda w: setattr(w, "private_ideation", private), resync=True)
 
 
-def change_room(actor: Actor, op_id: str, change, *, resync: bool = False) -> dict:
+def change_room(actor: Actor, op_id: str, change, *, resync: bool = False, more=None) -> dict:
     """Apply a facilitator's change to the open workshop; every screen follows.
 
-    With resync, what screens may see changed wholesale and they take a snapshot. A change to
+    With resync, what screens may see changed wholesale and they take a snapshot; `more(workshop)`
+    gives what else the change means to screens, sent after it. A change to
     what the room already is (a second click on the phase it is in, a lock of locked
     submissions) does nothing: no version, no broadcast, the countdown and spotlight kept.
     """
@@ -190,4 +191,5 @@ def change_room(actor: Actor, op_id: str, change, *, resync: bool = False) -> di
         return unchanged(actor, op_id, {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()})
     bump(workshop)
     ack = {"ok": True, "v": workshop.version, "workshop": workshop.to_dict()}
-    return finish(actor, op_id, ack, views.workshop_messages(workshop, resync=resync))
+    messages = views.workshop_messages(workshop, resync=resync) + (more(workshop) if more else [])
+    return finish(actor, op_id, ack, messages)
