@@ -66,7 +66,7 @@ def _selected() -> tuple[list[int], list[str]]:
 def joint() -> ResponseReturnValue:
     """The joint strategy of the selected workshops: markets, recurring themes, suggestions."""
     ids, bad = _selected()
-    joint = services.joint_strategy(ids)
+    joint = services.joint_strategy(ids, contacts=True)
     ignored = [str(i) for i in joint["missing"]] + bad
     return render_template(
         "strategy/joint.html",
@@ -86,7 +86,7 @@ def joint_export(fmt: str) -> ResponseReturnValue:
     if fmt not in downloads.RENDERERS:
         abort(404)
     ids, _bad = _selected()
-    joint = services.joint_strategy(ids)
+    joint = services.joint_strategy(ids, contacts=True)
     if not joint["workshops"]:
         raise Invalid(_("Choose at least one workshop first."))
     file = downloads.render(joint, fmt)
