@@ -1,24 +1,31 @@
 """The market teams across workshops in the joint strategy: what is gathered per market, whom it
-names and whose email it gives (consent), the cross-cluster matches, and introducing a match by mail."""
+names and whose email it gives (consent) on the page, in the XLSX, the PDF and the API, the
+cross-cluster matches, and introducing a match by mail (confirm, then POST)."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from pypdf import PdfReader
 
 from app import audit
+from app.api import tokens
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.errors import Conflict, NotNow
 from app.extensions import db
-from app.models import AuditEvent, Introduction, Role, Workshop
+from app.models import AuditEvent, Introduction, Role, User, Workshop
 from app.strategy import introductions, services
 from app.workshops.services import teams
-from tests.conftest import make_item, make_participant, make_user, make_workshop, op
+from tests.conftest import login, make_item, make_participant, make_user, make_workshop, op
 from tests.live import free_port
 from tests.test_password_links import Inbox
+from tests.test_strategy_routes import csrf_token
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -28,14 +35,19 @@ STUTTGART, SOFIA = 1, 4  # the clusters' ids (app/models/workshop.py CLUSTERS)
 
 @pytest.fixture
 def app_config(request) -> dict:
-    """A test that asks for `smtp` (or `no_smtp`) mails through that port."""
-    if "smtp" in request.fixturenames:
+    """A test that asks for `smtp` or `inbox` (or `no_smtp`) mails through that port."""
+    extra = getattr(request, "param", {})  # parametrized indirectly: more settings
+    if {"smtp", "inbox"} & set(request.fixturenames):
         port = request.getfixturevalue("smtp")[0]
     elif "no_smtp" in request.fixturenames:
         port = request.getfixturevalue("no_smtp")
     else:
-        return {}
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_DEFAULT_SENDER": "Bridge <b@example.org>"}
+        return extra
+    return extra | {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_DEFAULT_SENDER": "Bridge <b@example.org>",
+    }
 
 
 @pytest.fixture
@@ -46,6 +58,12 @@ def smtp():
     controller.start()
     yield controller.port, inbox
     controller.stop()
+
+
+@pytest.fixture
+def inbox(request) -> Inbox:
+    """What the test's mail server received."""
+    return request.getfixturevalue("smtp")[1]
 
 
 @pytest.fixture
@@ -296,4 +314,148 @@ def test_a_mail_server_that_is_away_records_nothing(app, no_smtp):
             sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "team.introduced")
         )
         == 0
+    )
+
+
+# --- the page, its files and the API ----------------------------------------------------------
+
+
+def query(*rooms: Room) -> str:
+    return "&".join(f"w={r.id}" for r in rooms)
+
+
+@pytest.fixture
+def rooms(app):
+    """Stuttgart and Sofia (tests/test_strategy_teams.py two_rooms), and an anonymous workshop
+    whose member agreed to be named, which names nobody all the same."""
+    north, south, people = two_rooms()
+    hidden = Room(4, "Anonymous day", anonymous=True)
+    hidden.person("Eve", brings="Quiet capital", contact_email="eve@example.org", show_name=True)
+    return north, south, hidden, people
+
+
+def xlsx_text(data: bytes) -> tuple[dict, str]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    cells = {name: [list(r) for r in book[name].iter_rows(values_only=True)] for name in book.sheetnames}
+    return cells, "\n".join(str(v) for rows in cells.values() for row in rows for v in row if v is not None)
+
+
+def pdf_text(data: bytes) -> str:
+    return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
+
+
+def consent_kept(text: str) -> None:
+    """Ada and Cem agreed and left emails; Bob did neither; Eve is in an anonymous workshop."""
+    assert "Ada" in text and "Cem" in text and "ada@example.org" in text and "eve@example.org" in text
+    assert "Bob" not in text and "Eve" not in text
+    assert "A fund" in text and "Quiet capital" in text  # what they bring is listed, unnamed
+
+
+def test_the_joint_page_shows_each_markets_teams_with_consent_kept(client, rooms):
+    north, south, hidden, _people = rooms
+    page = login(client, make_user(Role.COORDINATOR)).get(f"/coordinate/joint?{query(north, south, hidden)}")
+    assert page.status_code == 200
+    team = page.text[page.text.index('id="teams-JP"') : page.text.index('id="teams-IN"')]
+    consent_kept(team)
+    assert "5 members · in 3 workshops" in team
+    assert "Introduce" in team and "/coordinate/introductions?" in team
+
+
+def test_the_xlsx_has_a_teams_sheet_with_consent_kept(client, rooms):
+    north, south, hidden, _people = rooms
+    http = login(client, make_user(Role.COORDINATOR))
+    cells, text = xlsx_text(http.get(f"/coordinate/joint/export/xlsx?{query(north, south, hidden)}").data)
+    consent_kept(text)
+    header, *rows = cells["Teams"]
+    assert header[0] == "Target market" and header[-1] == "Email"
+    ada = next(r for r in rows if r[3] == "Ada")
+    assert (ada[0], ada[1], ada[5], ada[-1]) == (
+        "Japan",
+        "Stuttgart kick-off",
+        "Baden-Württemberg: Connected",
+        "ada@example.org",
+    )
+    assert [r[0] for r in cells["Matches"][1:]] == ["Japan"]
+
+
+def test_the_pdf_lists_the_teams_with_consent_kept(client, rooms):
+    north, south, hidden, _people = rooms
+    http = login(client, make_user(Role.COORDINATOR))
+    text = pdf_text(http.get(f"/coordinate/joint/export/pdf?{query(north, south, hidden)}").data)
+    assert "Teams by market" in text
+    consent_kept(text)
+
+
+def test_the_api_gives_emails_to_coordinators_only(client, rooms):
+    north, south, hidden, _people = rooms
+    url = f"/api/v1/strategy?workshop={north.id}&workshop={south.id}&workshop={hidden.id}"
+    coordinator = tokens.create_token(make_user(Role.COORDINATOR), "script")[1]
+    data = client.get(url, headers={"Authorization": f"Bearer {coordinator}"}).get_json()
+    consent_kept(str(data["teams"]))
+    # The facilitator of Stuttgart reads their own workshop's team, without anyone's email.
+    facilitator = db.session.get(User, db.session.get(Workshop, north.id).facilitator_id)
+    own = tokens.create_token(facilitator, "script")[1]
+    mine = client.get(f"/api/v1/strategy?workshop={north.id}", headers={"Authorization": f"Bearer {own}"})
+    assert mine.status_code == 200
+    assert "Ada" in str(mine.get_json()["teams"]) and "@" not in str(mine.get_json()["teams"])
+
+
+def test_a_coordinator_confirms_then_introduces_a_match(client, rooms, inbox):
+    north, south, _hidden, people = rooms
+    http = login(client, make_user(Role.COORDINATOR))
+    a, b = people["ada"].participant_id, people["cem"].participant_id
+    confirm = http.get(f"/coordinate/introductions?country=JP&first={a}&second={b}&{query(north, south)}")
+    assert (
+        confirm.status_code == 200 and "ada@example.org" in confirm.text and "cem@example.org" in confirm.text
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Introduction.id))) == 0  # asking is not doing
+    done = http.post(
+        f"/coordinate/introductions?{query(north, south)}", data={"country": "JP", "first": a, "second": b}
+    )
+    assert done.status_code == 302 and done.location.endswith("#teams-JP")
+    assert len(inbox.mails) == 2
+    page = http.get(done.location).text
+    assert "Introduced on" in page and "each of the two has received" in page
+
+
+def test_a_withdrawn_consent_is_said_when_the_introduction_is_sent(client, rooms, inbox):
+    north, south, _hidden, people = rooms
+    http = login(client, make_user(Role.COORDINATOR))
+    a, b = people["ada"].participant_id, people["cem"].participant_id
+    teams.withdraw_contact(people["ada"], op())
+    done = http.post(
+        f"/coordinate/introductions?{query(north, south)}", data={"country": "JP", "first": a, "second": b}
+    )
+    page = http.get(done.location).text
+    assert "withdrawn their consent to be contacted" in page
+    assert inbox.mails == [] and "ada@example.org" not in page
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}], indirect=True)
+def test_an_introduction_without_the_forms_token_is_refused(client, rooms, inbox):
+    north, south, _hidden, people = rooms
+    user = make_user(Role.COORDINATOR)
+    token = csrf_token(client.get("/login").text)
+    client.post(
+        "/login", data={"email": user.email, "password": "correct horse battery", "csrf_token": token}
+    )
+    a, b = people["ada"].participant_id, people["cem"].participant_id
+    data = {"country": "JP", "first": a, "second": b}
+    client.post(f"/coordinate/introductions?{query(north, south)}", data=data)
+    assert db.session.scalar(sa.select(sa.func.count(Introduction.id))) == 0 and inbox.mails == []
+    confirm = client.get(f"/coordinate/introductions?country=JP&first={a}&second={b}&{query(north, south)}")
+    client.post(
+        f"/coordinate/introductions?{query(north, south)}",
+        data=data | {"csrf_token": csrf_token(confirm.text)},
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Introduction.id))) == 1 and len(inbox.mails) == 2
+
+
+def test_facilitators_cannot_introduce(client, rooms):
+    _north, _south, _hidden, people = rooms
+    http = login(client, make_user(Role.FACILITATOR))
+    a, b = people["ada"].participant_id, people["cem"].participant_id
+    assert (
+        http.post("/coordinate/introductions", data={"country": "JP", "first": a, "second": b}).status_code
+        == 403
     )
