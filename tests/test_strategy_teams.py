@@ -19,9 +19,12 @@ from app.api import tokens
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.errors import Conflict, NotNow
 from app.extensions import db
-from app.models import AuditEvent, Introduction, Role, User, Workshop
+from app.models import AuditEvent, Introduction, Participant, Role, User, Workshop
+from app.privacy.held import held
+from app.privacy.removal import remove_participant
 from app.strategy import introductions, services
 from app.workshops.services import teams
+from app.workshops.services.deletion import delete_workshop
 from tests.conftest import login, make_item, make_participant, make_user, make_workshop, op
 from tests.live import free_port
 from tests.test_password_links import Inbox
@@ -459,3 +462,26 @@ def test_facilitators_cannot_introduce(client, rooms):
         http.post("/coordinate/introductions", data={"country": "JP", "first": a, "second": b}).status_code
         == 403
     )
+
+
+# --- people's data ----------------------------------------------------------------------
+
+
+def test_my_data_lists_the_introductions_and_removal_takes_them(app, inbox):
+    north, south, people = two_rooms()
+    introduce(people, make_user(Role.COORDINATOR))
+    cem = db.session.get(Participant, people["cem"].participant_id)
+    mine = held(cem)["introductions"]
+    assert [(i["market"], i["with"], i["with_cluster"], i["tags"]) for i in mine] == [
+        ("Japan", "Ada", "Baden-Württemberg: Connected", ["Funding", "Technology"])
+    ]
+    remove_participant(south.id, cem.id, by="participant")
+    assert db.session.scalar(sa.select(sa.func.count(Introduction.id))) == 0
+    assert held(db.session.get(Participant, people["ada"].participant_id))["introductions"] == []
+
+
+def test_a_deleted_workshop_takes_its_participants_introductions(app, inbox):
+    north, south, people = two_rooms()
+    introduce(people, make_user(Role.COORDINATOR))
+    delete_workshop(make_user(Role.ADMIN), north.id)
+    assert db.session.scalar(sa.select(sa.func.count(Introduction.id))) == 0

@@ -67,6 +67,19 @@ def introduce(user: User, country: object, first_id: object, second_id: object) 
     return row
 
 
+def of_participant(participant_id: int) -> list[Introduction]:
+    """The introductions this participant was part of, oldest first (their "My data")."""
+    mine = sa.or_(Introduction.first_id == participant_id, Introduction.second_id == participant_id)
+    return list(db.session.scalars(sa.select(Introduction).where(mine).order_by(Introduction.id)))
+
+
+def forgotten(people: sa.Select | list[int]) -> sa.Delete:
+    """The deletion of these participants' introductions (their removal, their workshop's deletion),
+    for the caller's transaction."""
+    gone = sa.or_(Introduction.first_id.in_(people), Introduction.second_id.in_(people))
+    return sa.delete(Introduction).where(gone)
+
+
 def _ids(country: object, first_id: object, second_id: object) -> tuple[str, int, int]:
     if not (isinstance(country, str) and len(country) == 2 and country.isascii() and country.isupper()):
         raise Invalid(_("The request was not understood."), field="country")

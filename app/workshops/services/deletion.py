@@ -33,11 +33,14 @@ from app.models import (
     StrategyTheme,
     StrategyThemeDismissal,
     StrategyThemeMember,
+    Team,
+    TeamMember,
     Theme,
     User,
     Workshop,
     utcnow,
 )
+from app.strategy import introductions
 from app.voting import results as voting_results
 from app.workshops import views
 from app.workshops.services.workshops import can_run
@@ -112,6 +115,7 @@ def _delete(workshop: Workshop, action: str, **detail: object) -> dict[str, int]
 def _deletes(wid: int, rounds: sa.Select, items: sa.Select) -> tuple[sa.Delete, ...]:
     """Every row of the workshop, children before their parents."""
     themes = sa.select(Theme.id).where(Theme.workshop_id == wid)
+    teams = sa.select(Team.id).where(Team.workshop_id == wid)
     return (
         sa.delete(Ballot).where(Ballot.round_id.in_(rounds)),
         sa.delete(Criterion).where(Criterion.round_id.in_(rounds)),
@@ -120,10 +124,13 @@ def _deletes(wid: int, rounds: sa.Select, items: sa.Select) -> tuple[sa.Delete, 
         sa.delete(Reaction).where(Reaction.item_id.in_(items)),
         sa.delete(Comment).where(Comment.workshop_id == wid),
         sa.delete(StrategyThemeMember).where(StrategyThemeMember.theme_id.in_(themes)),
+        sa.delete(TeamMember).where(TeamMember.team_id.in_(teams)),
+        sa.delete(Team).where(Team.workshop_id == wid),
         sa.delete(Item).where(Item.workshop_id == wid),
         sa.delete(Theme).where(Theme.workshop_id == wid),
         sa.delete(BoardChange).where(BoardChange.workshop_id == wid),
         sa.delete(Operation).where(Operation.workshop_id == wid),
+        introductions.forgotten(sa.select(Participant.id).where(Participant.workshop_id == wid)),
         sa.delete(Participant).where(Participant.workshop_id == wid),
         sa.delete(Workshop).where(Workshop.id == wid),
     )
