@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.core.countries import country_name
 from app.extensions import db
 from app.labels import role_label
 from app.models import User
@@ -37,6 +38,7 @@ ACTIONS = {
     "participant.removed": _l("Participant's data removed"),
     "export.downloaded": _l("Export downloaded"),
     "backup.made": _l("Backup made"),
+    "team.introduced": _l("Team members of two clusters introduced"),
 }
 
 
@@ -84,6 +86,8 @@ def _target(event: AuditEvent) -> str:
         return _("workshop %(id)s", id=ident)
     if kind == "participant" and ident.isdigit():
         return _("participant %(id)s", id=ident)
+    if kind == "market" and ident:
+        return _("the market %(country)s", country=country_name(ident) or ident)
     if event.target == "joint-strategy":
         return _("the joint strategy")
     return event.target
@@ -104,6 +108,8 @@ def _detail(action: str, detail: dict) -> str:
         parts.append(f"“{detail['name']}”")
     if "format" in detail:
         parts.append(str(detail["format"]).upper())
+    if people := detail.get("participants"):
+        parts.append(_("participants %(ids)s", ids=", ".join(str(i) for i in people)))
     if workshops := detail.get("workshops"):
         parts.append(_("of workshops %(ids)s", ids=", ".join(str(i) for i in workshops)))
     if counts := detail.get("counts"):

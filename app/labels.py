@@ -1,4 +1,4 @@
-"""Roles and account statuses as people call them, in the interface language: a page, an export
+"""Roles, account statuses and sectors as people call them, in the interface language: a page, an export
 or the audit log shows these words, never the values stored."""
 
 from __future__ import annotations
@@ -25,3 +25,17 @@ def status_label(user: User) -> str:
     if not user.active:
         return str(_l("disabled"))
     return str(_l("invited")) if user.invited else str(_l("active"))
+
+
+SECTORS = {
+    "ai": _l("Artificial intelligence"),
+    "blockchain": _l("Blockchain"),
+    "both": _l("Both"),
+    "other": _l("Other"),
+}
+
+
+def sector_label(sector: str | None) -> str:
+    """A participant's sector in words; one not stated says so."""
+    label = SECTORS.get(sector or "")
+    return str(label) if label is not None else (sector or str(_l("Not stated")))

@@ -189,7 +189,15 @@ def test_joint_xlsx_download_keeps_user_text_inert(app, coordinator):
     response = coordinator.get(f"/coordinate/joint/export/xlsx?{ids_query(a, b, c)}")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["Markets", "Sources", "Workshops", "Recurring themes", "Method"]
+    assert book.sheetnames == [
+        "Markets",
+        "Sources",
+        "Teams",
+        "Matches",
+        "Workshops",
+        "Recurring themes",
+        "Method",
+    ]
     markets = [row for row in book["Markets"].iter_rows(values_only=True)]
     assert markets[0][:5] == ("Rank", "Country code", "Target market", "Joint score (1-5)", "Workshops")
     assert markets[0][5:] == (

@@ -18,7 +18,19 @@ from app.api.params import MAX_ID, WorkshopFilters
 from app.api.schemas import ITEM, ROUND, ROUND_HEAD, conform
 from app.errors import NotFound
 from app.extensions import db
-from app.models import Cluster, Comment, Item, ItemState, Participant, Round, Theme, User, Workshop, stamp
+from app.models import (
+    Cluster,
+    Comment,
+    Item,
+    ItemState,
+    Participant,
+    Role,
+    Round,
+    Theme,
+    User,
+    Workshop,
+    stamp,
+)
 from app.strategy import services as strategy
 from app.voting.visibility import Viewer, outcome
 from app.workshops.services.workshops import readable_by
@@ -129,10 +141,11 @@ def workshop_results(user: User, workshop_id: int) -> dict:
 
 
 def joint_strategy(user: User, workshop_ids: list[int]) -> dict:
-    """The joint strategy across these workshops; each must be one the user may read."""
+    """The joint strategy across these workshops; each must be one the user may read. The emails
+    team members left are their consent to the clusters' coordinators: a facilitator reads none."""
     for workshop_id in workshop_ids:
         workshop_for(user, workshop_id)
-    return strategy.joint_strategy(workshop_ids)
+    return strategy.joint_strategy(workshop_ids, contacts=user.role in (Role.COORDINATOR, Role.ADMIN))
 
 
 def _board_items(workshop_id: int) -> list[Item]:

@@ -3,7 +3,13 @@
 from app.models.accounts import LinkPurpose, PasswordLink
 from app.models.audit import AuditEvent
 from app.models.discussion import BoardChange, Comment, Reaction, Theme
-from app.models.outcomes import ApiToken, StrategyTheme, StrategyThemeDismissal, StrategyThemeMember
+from app.models.outcomes import (
+    ApiToken,
+    Introduction,
+    StrategyTheme,
+    StrategyThemeDismissal,
+    StrategyThemeMember,
+)
 from app.models.teams import Team, TeamMember
 from app.models.voting import Ballot, Criterion, Round, RoundOption, RoundStatus
 from app.models.workshop import (
@@ -39,6 +45,7 @@ __all__ = [
     "Cluster",
     "Comment",
     "Criterion",
+    "Introduction",
     "Item",
     "ItemKind",
     "ItemState",

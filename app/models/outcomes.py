@@ -1,4 +1,5 @@
-"""What coordinators keep beyond workshops: API tokens and recurring themes they confirmed."""
+"""What coordinators keep beyond workshops: API tokens, recurring themes they confirmed, and the
+companies of different clusters they introduced to each other."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.workshop import User, utcnow
+from app.models.workshop import Participant, User, utcnow
 
 
 class ApiToken(db.Model):
@@ -60,3 +61,24 @@ class StrategyThemeDismissal(db.Model):
     key: so.Mapped[str] = so.mapped_column(sa.String(2000), unique=True)  # the sorted theme ids, "3-8-12"
     dismissed_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class Introduction(db.Model):
+    """Two team members of different clusters whom a coordinator introduced by mail, for one market.
+
+    The pair is stored once, the smaller participant id first; `tags` are the matching tags the
+    mails named. A participant's removal takes their introductions with it (app/privacy)."""
+
+    __tablename__ = "introductions"
+    __table_args__ = (sa.UniqueConstraint("country", "first_id", "second_id"),)
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    country: so.Mapped[str] = so.mapped_column(sa.String(2))
+    first_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"), index=True)
+    second_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"), index=True)
+    tags: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    introduced_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    first: so.Mapped[Participant] = so.relationship(foreign_keys=[first_id])
+    second: so.Mapped[Participant] = so.relationship(foreign_keys=[second_id])
+    introduced_by: so.Mapped[User] = so.relationship(lazy="joined")

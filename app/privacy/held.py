@@ -8,10 +8,22 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.core import teams
-from app.core.countries import market_label
+from app.core.countries import country_name, market_label
 from app.extensions import db
-from app.models import Ballot, Cluster, Comment, Item, ItemState, Participant, Reaction, Round, TeamMember
+from app.models import (
+    Ballot,
+    Cluster,
+    Comment,
+    Introduction,
+    Item,
+    ItemState,
+    Participant,
+    Reaction,
+    Round,
+    TeamMember,
+)
 from app.models.voting import Method, RoundStatus
+from app.strategy import introductions
 from app.voting.ballots import voter_key
 from app.workshops import views
 
@@ -100,6 +112,26 @@ def held(person: Participant) -> dict:
         "ballots": [_ballot(round_, ballot) for round_, ballot in own_ballots(person)],
         "teams": [_team(m) for m in teams.memberships(workshop, person.id)],
         "team_contacts": teams.contacts_for(workshop, person.id),
+        "introductions": [_introduction(row, person) for row in introductions.of_participant(person.id)],
+    }
+
+
+def _introduction(row: Introduction, person: Participant) -> dict:
+    """An introduction a coordinator made: the market, the other company (named where they agreed),
+    the tags that matched; the other's address was in the mail."""
+    other = row.second if row.first_id == person.id else row.first
+    named = not other.workshop.anonymous and any(
+        m.show_name
+        for m in db.session.scalars(sa.select(TeamMember).where(TeamMember.participant_id == other.id))
+    )
+    cluster = db.session.get(Cluster, other.cluster_id or other.workshop.cluster_id)
+    return {
+        "market": country_name(row.country) or row.country,
+        "country": row.country,
+        "with": (other.display_name or None) if named else None,
+        "with_cluster": cluster.name if cluster else None,
+        "tags": list(row.tags or []),
+        "at": _stamp(row.created_at),
     }
 
 

@@ -2,8 +2,8 @@
 administrator on their behalf: one service, one transaction, then the broadcast (CONVERGE).
 
 What goes: their items and comments (from every screen at once), their +1s, their ballots in
-open rounds (the tallies follow), their places in teams with the email they left there, their
-name, organisation, cluster and sector. In closed rounds
+open rounds (the tallies follow), their places in teams with the email they left there, the
+introductions coordinators made of them, their name, organisation, cluster and sector. In closed rounds
 the decided results stay: their ballots are filed under the keyed hash anonymous rounds use
 (docs/anonymity.md) and no longer name them. An item that others' duplicates were merged into
 keeps the merge, carried by the first of those texts. The participant's row stays, emptied and
@@ -36,6 +36,7 @@ from app.models import (
 from app.privacy import traces
 from app.privacy.held import Removal, heirs, own_ballots, own_items
 from app.sqlite import forget_old_pages
+from app.strategy import introductions
 from app.voting import moderation
 from app.voting.ballots import keyed_voter
 from app.voting.tally_pump import tally_pump
@@ -59,6 +60,7 @@ def remove_participant(workshop_id: int, participant_id: object, *, by: str) -> 
     removal = Removal()
     messages, reach, rounds = _take_out(workshop, person, removal)
     _erase(person)
+    db.session.execute(introductions.forgotten([person.id]))  # the coordinators' record of them
     undo.forget(workshop.id)  # the board's undo could bring back what just left, and names who gave +1s
     audit.record(
         "participant.removed", f"participant:{person.id}", actor=_actor(by), workshop_id=workshop.id, by=by

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from app.exports.files import Download, download, json_bytes
 from app.exports.xlsx import Sheet, write_workbook
+from app.labels import sector_label
 from app.strategy.services import agreement_label
 
 
@@ -35,7 +36,8 @@ def render(joint: dict, fmt: str) -> Download:
 
 
 def sheets(joint: dict) -> list[Sheet]:
-    """Markets, where their numbers come from, the workshops, the recurring themes and the method."""
+    """Markets, where their numbers come from, the market teams and their matches, the workshops, the
+    recurring themes and the method."""
     clusters = joint["clusters"]
     markets = Sheet(
         _("Markets"),
@@ -74,7 +76,61 @@ def sheets(joint: dict) -> list[Sheet]:
             for s in m["sources"]
         ],
     )
-    return [markets, sources, _workshops_sheet(joint), _themes_sheet(joint), _method_sheet(joint)]
+    return [
+        markets,
+        sources,
+        _teams_sheet(joint),
+        _matches_sheet(joint),
+        _workshops_sheet(joint),
+        _themes_sheet(joint),
+        _method_sheet(joint),
+    ]
+
+
+def _teams_sheet(joint: dict) -> Sheet:
+    """One row per member of a market's team: named and with an email only where they agreed."""
+    return Sheet(
+        _("Teams"),
+        [_("Target market"), _("Workshop"), _("Host cluster"), _("Name"), _("Organisation")]
+        + [_("Cluster"), _("Sector"), _("Brings"), _("Tags brought"), _("Looks for"), _("Tags looked for")]
+        + [_("Email")],
+        [
+            [m["country_name"], t["workshop_title"], t["cluster_name"], p["name"], p["organisation"]]
+            + [p["cluster"], sector_label(p["sector"]), p["brings"], ", ".join(p["brings_tags"])]
+            + [p["looks_for"], ", ".join(p["looks_tags"]), p.get("email")]
+            for m in joint.get("teams", [])
+            for t in m["teams"]
+            for p in t["members"]
+        ],
+        widths=[18, 26, 24, 18, 22, 24, 18, 36, 24, 36, 24, 28],
+    )
+
+
+def _matches_sheet(joint: dict) -> Sheet:
+    """The cross-cluster matches: who, the tags each looks for that the other brings, introduced or not."""
+
+    def who(side: dict) -> str:
+        return " · ".join(
+            x for x in (side["name"] or _("Not named"), side["organisation"], side["cluster"]) if x
+        )
+
+    return Sheet(
+        _("Matches"),
+        [_("Target market"), _("First"), _("First's email"), _("Looks for (brought by the second)")]
+        + [_("Second"), _("Second's email"), _("Looks for (brought by the first)"), _("Introduced")],
+        [
+            [m["country_name"], who(x["first"]), x["first"].get("email"), ", ".join(x["first_looks_for"])]
+            + [who(x["second"]), x["second"].get("email"), ", ".join(x["second_looks_for"])]
+            + [_introduced(x["introduced"])]
+            for m in joint.get("teams", [])
+            for x in m["matches"]
+        ],
+        widths=[18, 36, 28, 28, 36, 28, 28, 30],
+    )
+
+
+def _introduced(done: dict | None) -> str | None:
+    return _("%(date)s by %(name)s", date=done["at"][:10], name=done["by"]) if done else None
 
 
 def _workshops_sheet(joint: dict) -> Sheet:

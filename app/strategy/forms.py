@@ -1,12 +1,13 @@
-"""The overview's filters (a GET form) and the recurring-theme forms (POSTs with CSRF)."""
+"""The overview's filters (a GET form), the recurring-theme forms and the introduction of a match
+(POSTs with CSRF)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.extensions import db
 from app.forms import no_nul, strip
@@ -79,3 +80,11 @@ class RenameForm(FlaskForm):
 
 class DissolveForm(FlaskForm):
     """Only its CSRF token: the page it is on is the confirmation."""
+
+
+class IntroduceForm(FlaskForm):
+    """The pair to introduce in one market: on GET (to confirm, no CSRF needed) and on POST."""
+
+    country = StringField(validators=[DataRequired(), Regexp(r"^[A-Z]{2}$")])
+    first = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**63 - 1)])
+    second = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**63 - 1)])

@@ -15,11 +15,22 @@ from app.errors import DomainError, Invalid
 from app.exports import files
 from app.exports.service import RENDERERS as WORKSHOP_FORMATS
 from app.extensions import db
+from app.labels import sector_label
 from app.models import Role
-from app.strategy import bp, downloads, overview, services, themes
-from app.strategy.forms import ConfirmThemeForm, DismissForm, DissolveForm, OverviewFilter, RenameForm
+from app.strategy import bp, downloads, introductions, overview, services, themes
+from app.strategy.forms import (
+    ConfirmThemeForm,
+    DismissForm,
+    DissolveForm,
+    IntroduceForm,
+    OverviewFilter,
+    RenameForm,
+)
 
 coordinator_required = role_required(Role.COORDINATOR, Role.ADMIN)
+
+
+bp.add_app_template_global(sector_label, "sector_label")
 
 
 @bp.app_template_global()
@@ -66,7 +77,7 @@ def _selected() -> tuple[list[int], list[str]]:
 def joint() -> ResponseReturnValue:
     """The joint strategy of the selected workshops: markets, recurring themes, suggestions."""
     ids, bad = _selected()
-    joint = services.joint_strategy(ids)
+    joint = services.joint_strategy(ids, contacts=True)
     ignored = [str(i) for i in joint["missing"]] + bad
     return render_template(
         "strategy/joint.html",
@@ -86,7 +97,7 @@ def joint_export(fmt: str) -> ResponseReturnValue:
     if fmt not in downloads.RENDERERS:
         abort(404)
     ids, _bad = _selected()
-    joint = services.joint_strategy(ids)
+    joint = services.joint_strategy(ids, contacts=True)
     if not joint["workshops"]:
         raise Invalid(_("Choose at least one workshop first."))
     file = downloads.render(joint, fmt)
@@ -159,6 +170,35 @@ def dissolve_theme(theme_id: int) -> ResponseReturnValue:
         return _back()
     ids, _bad = _selected()
     return render_template("strategy/dissolve.html", theme=theme, ids=ids)
+
+
+@bp.route("/coordinate/introductions", methods=["GET", "POST"])
+@coordinator_required
+def introduce() -> ResponseReturnValue:
+    """GET asks to confirm the introduction of a cross-cluster match; POST mails both and records it."""
+    form = (
+        IntroduceForm()
+        if request.method == "POST"
+        else IntroduceForm(formdata=request.args, meta={"csrf": False})
+    )
+    ids, _bad = _selected()
+    back = url_for(
+        "strategy.joint", w=ids, _anchor=f"teams-{form.country.data}" if form.country.data else "teams"
+    )
+    if not form.validate():
+        flash(_("Nobody was introduced: %(why)s", why=_first_error(form)), "error")
+        return redirect(back)
+    pair = (form.country.data, form.first.data, form.second.data)
+    try:
+        if request.method == "GET":
+            match = introductions.pending(*pair)
+            return render_template("strategy/introduce.html", match=match, form=form, ids=ids)
+        introductions.introduce(current_user, *pair)
+    except DomainError as e:
+        flash(e.message, "error")
+    else:
+        flash(_("Introduced: each of the two has received the other's address by mail."), "ok")
+    return redirect(back)
 
 
 def _first_error(form) -> str:

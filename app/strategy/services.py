@@ -23,7 +23,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import Participant, Round, Workshop, utcnow
 from app.models.voting import Method, RoundStatus, Target
-from app.strategy import themes
+from app.strategy import teams, themes
 from app.voting.visibility import Viewer, outcome
 
 MAX_WORKSHOPS = 100  # one strategy; a bigger selection is a mistake, and a slow page
@@ -64,11 +64,13 @@ class Source:
         }
 
 
-def joint_strategy(workshop_ids: Iterable[int]) -> dict:
-    """Combine the chosen workshops' market scores and themes into one strategy.
+def joint_strategy(workshop_ids: Iterable[int], *, contacts: bool = False) -> dict:
+    """Combine the chosen workshops' market scores, themes and market teams into one strategy.
 
     Ids that name no workshop are left out and listed under "missing". Suggestions a
-    coordinator dismissed are not suggested again (see themes.suggestions).
+    coordinator dismissed are not suggested again (see themes.suggestions). With `contacts` (the
+    coordinators' page, files and API), a team member who left an email is given with it: their
+    consent to be introduced by the clusters' coordinators.
     """
     ids = selection(workshop_ids)
     workshops = list(
@@ -90,6 +92,7 @@ def joint_strategy(workshop_ids: Iterable[int]) -> dict:
         "markets": markets(workshops, rounds, [c.slug for c in clusters]),
         "themes": themes.confirmed(list(found)),
         "suggested_themes": themes.suggestions(workshops),
+        "teams": teams.market_teams(workshops, contacts=contacts),
     }
 
 

@@ -1,5 +1,5 @@
 """The joint strategy report: the workshops combined, the target markets ranked across them with the
-clusters side by side, how the scores were combined, and the themes that recur.
+clusters side by side, how the scores were combined, the market teams, and the themes that recur.
 
 Drawn from the dict app.strategy.services builds; extra keys are ignored, missing ones read as empty.
 """
@@ -15,6 +15,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from app.core.countries import country_name
 from app.exports.pdf import charts, layout
+from app.exports.pdf.joint_teams import market_teams
 from app.exports.pdf.layout import FRAME_W, esc, markup, table, text
 from app.exports.pdf.source import day, when
 from app.exports.pdf.workshop import page_label
@@ -42,6 +43,7 @@ def render_joint(joint: dict) -> bytes:
         ),
         *workshops_table(joint),
         *ranking(markets, clusters, joint.get("method")),
+        *market_teams(joint),
         *themes(joint),
     ]
     generated_note = _("Generated %(date)s", date=generated)

@@ -16,16 +16,11 @@ from flask_babel import gettext as _
 from app.core.countries import market_label
 from app.exports.archive import sealed
 from app.exports.pdf.layout import parse_time, plain
+from app.labels import SECTORS, sector_label
 
 
 def sector_name(sector: str | None) -> str:
-    names = {
-        "ai": _("Artificial intelligence"),
-        "blockchain": _("Blockchain"),
-        "both": _("Both"),
-        "other": _("Other"),
-    }
-    return names.get(sector or "", plain(sector) or _("Not stated"))
+    return sector_label(sector if sector in SECTORS else plain(sector))
 
 
 def method_name(method: str) -> str:

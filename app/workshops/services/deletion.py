@@ -40,6 +40,7 @@ from app.models import (
     Workshop,
     utcnow,
 )
+from app.strategy import introductions
 from app.voting import results as voting_results
 from app.workshops import views
 from app.workshops.services.workshops import can_run
@@ -130,6 +131,7 @@ def _deletes(wid: int, rounds: sa.Select, items: sa.Select) -> tuple[sa.Delete, 
         sa.delete(Theme).where(Theme.workshop_id == wid),
         sa.delete(BoardChange).where(BoardChange.workshop_id == wid),
         sa.delete(Operation).where(Operation.workshop_id == wid),
+        introductions.forgotten(sa.select(Participant.id).where(Participant.workshop_id == wid)),
         sa.delete(Participant).where(Participant.workshop_id == wid),
         sa.delete(Workshop).where(Workshop.id == wid),
     )
