@@ -19,7 +19,7 @@ from app.api import tokens
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.errors import Conflict, NotNow
 from app.extensions import db
-from app.models import AuditEvent, Introduction, Participant, Role, User, Workshop
+from app.models import AuditEvent, Introduction, Participant, Role, Team, User, Workshop
 from app.privacy.held import held
 from app.privacy.removal import remove_participant
 from app.strategy import introductions, services
@@ -90,8 +90,9 @@ class Room:
         japan = make_item(workshop, None, "Japan, robots", kind="market", country="JP").id
         india = make_item(workshop, None, "India, demand", kind="market", country="IN").id
         self.tags = teams.default_tags(language)
-        chosen = teams.choose_teams(self.staff, op(), [japan, india], self.tags)["teams"]
-        self.japan, self.india = (t["id"] for t in chosen)
+        teams.choose_teams(self.staff, op(), [japan, india], self.tags)
+        chosen = db.session.scalars(sa.select(Team.id).where(Team.workshop_id == self.id).order_by(Team.position))
+        self.japan, self.india = chosen
 
     def person(self, name: str, team: int | None = None, sector: str = "ai", **fields) -> Actor:
         """A participant of the workshop who counts themselves in `team` (Japan) with these fields."""
