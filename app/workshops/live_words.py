@@ -370,6 +370,10 @@ def _words(language: str) -> dict:  # the language is the cache's key; gettext r
         "team_contacts_hint": _("They left their email for their team, as you did."),
         "team_contacts_none": _("Nobody else in this team left an email."),
         "team_contactable": _("may be contacted"),
+        "confirm_remove_teams": _(
+            "Remove the teams %(teams)s? Their members and the emails they left there go with them.",
+            teams="{teams}",
+        ),
         "not_given": _("not given"),
         "not_named": _("not named"),
         "sectors": {

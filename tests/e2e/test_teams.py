@@ -131,4 +131,15 @@ def test_a_team_forms_live_and_its_members_meet_at_the_end(screens, live_server,
     check_layout(phones["Ada"])
     axe(phones["Ada"], "phone's contacts")
     shot(phones["Ada"], "phone-contacts")
+
+    # Back in Teams, taking out a team that has members asks first (the tests' browsers accept),
+    # and its members go with it, from the phones too.
+    asked: list[str] = []
+    cockpit.on("dialog", lambda dialog: asked.append(dialog.message))
+    set_phase(cockpit, "Teams")
+    teams_form.get_by_label("Japan", exact=False).uncheck()
+    teams_form.get_by_role("button", name="Save the teams").click()
+    expect(cockpit.locator("[data-team-cards] li.team-card")).to_have_count(1)
+    assert len(asked) == 1 and "Japan" in asked[0] and "India" not in asked[0], asked
+    expect(phones["Ada"].locator("[data-team-list] li.team-card")).to_have_count(1)
     assert screens.errors == []

@@ -25,7 +25,8 @@
 import Sortable from "../vendor/sortablejs/sortable.esm.js";
 import { el, itemCard } from "./items.js";
 import { plural } from "./live.js";
-import { Merging, Suggestions, fill, short } from "./board_tools.js";
+import { fill } from "./ballot.js";
+import { Merging, Suggestions, short } from "./board_tools.js";
 
 const boards = new WeakMap();
 const UNSORTED = "u";

@@ -2,11 +2,8 @@
 // suggested themes. Each gets the board, sends through board.send (errors shown on the
 // board's error line) and reads live.state. User text only through textContent.
 import { el } from "./items.js";
+import { fill } from "./ballot.js";
 import { plural } from "./live.js";
-
-export function fill(text, values) {
-  return Object.entries(values).reduce((s, [k, v]) => s.replaceAll(`{${k}}`, String(v)), text);
-}
 
 export function short(text, n = 50) {
   return text.length > n ? `${text.slice(0, n - 1)}…` : text;

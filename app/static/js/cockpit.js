@@ -3,7 +3,8 @@
 import { Live, bootData, plural } from "./live.js";
 import { editInline, el, itemCard } from "./items.js";
 import { mergedHistory, renderBoard } from "./board.js";
-import { Merging, fill, short } from "./board_tools.js";
+import { fill } from "./ballot.js";
+import { Merging, short } from "./board_tools.js";
 import { discussionFor } from "./discussion.js";
 import { mountCountdown } from "./timer.js";
 import { mountRounds } from "./rounds.js";

@@ -1,8 +1,9 @@
 // The cockpit's Teams view: the facilitator chooses which markets and ideas make teams (those
 // the results put on top are marked), in the order ticked, and the tags members pick from; then
 // reads each team with every member (names as the cockpit may see them, never an email).
+import { fill } from "./ballot.js";
 import { countryName, el, syncChildren } from "./items.js";
-import { cockpitTeamCard, shownTeams } from "./teams.js";
+import { cockpitTeamCard, shownTeams, teamTitle } from "./teams.js";
 
 export function mountTeams(box, live, t, send) {
   const form = box.querySelector("[data-teams-form]");
@@ -20,6 +21,8 @@ export function mountTeams(box, live, t, send) {
       item_ids: order ?? chosenNow(live.state),
       tags: tags.value.split("\n").map((tag) => tag.trim()).filter(Boolean),
     };
+    const leaving = shownTeams(live.state).filter((team) => team.count && !payload.item_ids.includes(team.item_id));
+    if (leaving.length && !confirm(fill(t.confirm_remove_teams, { teams: leaving.map(teamTitle).join(", ") }))) return;
     const ack = await send("choose_teams", payload);
     error.textContent = ack.ok ? "" : ack.error || t.error;
     error.hidden = ack.ok;
