@@ -91,7 +91,9 @@ class Room:
         india = make_item(workshop, None, "India, demand", kind="market", country="IN").id
         self.tags = teams.default_tags(language)
         teams.choose_teams(self.staff, op(), [japan, india], self.tags)
-        chosen = db.session.scalars(sa.select(Team.id).where(Team.workshop_id == self.id).order_by(Team.position))
+        chosen = db.session.scalars(
+            sa.select(Team.id).where(Team.workshop_id == self.id).order_by(Team.position)
+        )
         self.japan, self.india = chosen
 
     def person(self, name: str, team: int | None = None, sector: str = "ai", **fields) -> Actor:
