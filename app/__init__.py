@@ -44,7 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         serializer=wire.Packet,
         json=wire.SafeJSON,
     )
-    from app import body_limits, realtime, security_headers, server
+    from app import body_limits, security_headers, server
+    from app.realtime import commands
 
     engineio = socketio.server.eio
     if app.config["ASYNC_MODE"] == "gevent":
@@ -53,7 +54,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         engineio._async = {**engineio._async, "websocket": WebSocket}  # the module's dict is shared
     elif app.config["ASYNC_MODE"] == "eventlet":
         engineio._async = {**engineio._async, "websocket": wire.eventlet_websocket()}
-    realtime.serve_commands(app)
+    commands.serve_commands(app)
     app.wsgi_app = server.uncompressed_websockets(app.wsgi_app)
     limits = app.config["MAX_CONTENT_LENGTH"], app.config["SOCKET_MAX_MESSAGE"]
     app.wsgi_app = body_limits.bounded_bodies(app.wsgi_app, *limits)
@@ -83,7 +84,7 @@ class IdConverter(IntegerConverter):
 
 
 def register_extensions(app: Flask) -> None:
-    from app.realtime import SessionInterface
+    from app.realtime.connections import SessionInterface
 
     app.session_interface = SessionInterface()
     db.init_app(app)

@@ -1,7 +1,7 @@
 """The participants of each workshop connected to each app process, shared through Redis.
 
 With several processes (REDIS_URL) a screen's "23 connected" is the union over the
-processes that are alive; `realtime.Presence` keeps this process's part here.
+processes that are alive; `app/realtime/attendance.py`'s `Presence` keeps this process's part here.
 """
 
 from __future__ import annotations

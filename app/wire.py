@@ -7,7 +7,7 @@ here expects. Each becomes one event, MALFORMED, that the dispatcher answers
 "not understood" when the sender asked for an answer; nothing reaches a handler that
 would raise, and nothing leaves a traceback in the log.
 
-(Every command then waits its turn behind everyone else's: app/realtime.py `_dispatcher`.)
+(Every command then waits its turn behind everyone else's: app/realtime/commands.py `_dispatcher`.)
 """
 
 from __future__ import annotations

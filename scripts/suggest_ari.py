@@ -30,7 +30,8 @@ from sklearn.metrics import adjusted_rand_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a file, not as a module of the package
 
-from app.workshops.suggest import Suggestion, suggest_themes  # noqa: E402
+from app.workshops.suggest import suggest_themes  # noqa: E402
+from app.workshops.suggest_names import Suggestion  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 TARGET = 0.5  # the bar

@@ -10,6 +10,7 @@ from app import realtime
 from app.auth import connections, services
 from app.extensions import db, socketio
 from app.models import Role, User, Workshop
+from app.realtime.connections import by_sid
 from app.workshops import views
 from tests.conftest import NS, connect, login, make_user, make_workshop, op, phone
 
@@ -149,7 +150,7 @@ def test_an_account_whose_sessions_end_while_its_socket_connects_is_refused(app,
     )
     assert not sock.is_connected(NS)
     assert _names(sock) == ["session_ended"]  # told, and not sent the snapshot
-    assert realtime._connections == {}  # nothing of it left in the process
+    assert by_sid == {}  # nothing of it left in the process
 
 
 @pytest.mark.parametrize("change", ["session_version", "active"])

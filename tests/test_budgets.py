@@ -222,10 +222,10 @@ def test_a_snapshot_needs_no_payload(app):
 def test_every_command_waits_its_turn_behind_everyone_else(app, monkeypatch):
     """A connection's reader hands over its messages back to back (hundreds from one WebSocket
     read or one long-polling POST): each command first gives every other greenlet a turn."""
-    from app import realtime
+    from app.realtime import commands
 
     turns = []
-    monkeypatch.setattr(realtime.socketio, "sleep", lambda seconds: turns.append(seconds))
+    monkeypatch.setattr(commands.socketio, "sleep", lambda seconds: turns.append(seconds))
     sock = phone(app, make_workshop())
     for _ in range(3):
         send(sock, "get_snapshot", {})
@@ -281,11 +281,11 @@ def test_pings_have_a_small_budget_of_their_own_and_spend_no_command(app, monkey
 def test_a_ping_is_answered_without_the_database(app, monkeypatch):
     """While the database is away every command fails (ServerError); the ping still says the link
     carries messages, so the screen does not take a server in trouble for a dead connection."""
-    from app import realtime
+    from app.realtime import commands
 
     user = make_user()
     workshop = make_workshop(user)
     cockpit = staff_socket(app, workshop, user)
-    monkeypatch.setattr(realtime.db.session, "execute", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(commands.db.session, "execute", lambda *a, **k: 1 / 0)
     assert send(cockpit, "set_phase", {"op_id": op(), "phase": "discuss"})["code"] == "ServerError"
     assert send(cockpit, "ping", {}) == {"ok": True}

@@ -15,6 +15,7 @@ from app import realtime
 from app.change_pump import ChangePump, batches
 from app.extensions import db
 from app.models import Comment, Item, Reaction
+from app.realtime.attendance import presence
 from tests.conftest import NS, connect, join, login, make_user, make_workshop, op
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -261,5 +262,5 @@ def test_the_beat_follows_the_whole_rooms_size(app, monkeypatch):
     monkeypatch.setattr(ChangePump, "interval", 0.05)
     monkeypatch.setattr(ChangePump, "longest", 1.0)
     assert pump._wait() == pytest.approx(0.05 + 5 / 10_000)  # one process: its five phones
-    monkeypatch.setattr(realtime.presence, "count", lambda workshop_id: 8_000)  # phones elsewhere too
+    monkeypatch.setattr(presence, "count", lambda workshop_id: 8_000)  # phones elsewhere too
     assert pump._wait() == pytest.approx(0.85)

@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import Phase as HypothesisPhase
 from hypothesis import strategies as st
 
-from app import realtime
 from app.extensions import db
 from app.models import (
     Ballot,
@@ -40,6 +39,7 @@ from app.models import (
     Workshop,
 )
 from app.models.voting import Method, Target
+from app.realtime import commands
 from tests.conftest import NS, make_item, make_theme, make_user, make_workshop, phone, staff_socket
 from tests.conftest import received as received_raw
 
@@ -309,7 +309,7 @@ def room(app):
 
 
 def test_every_command_is_fuzzed(app):
-    assert set(FIELDS) == set(realtime._commands), "give the new command a line in FIELDS"
+    assert set(FIELDS) == set(commands._commands), "give the new command a line in FIELDS"
 
 
 @settings(
@@ -325,7 +325,7 @@ def test_every_command_is_fuzzed(app):
 def test_any_command_from_anyone_is_answered_and_the_rules_hold(app, room, data, caplog):
     caplog.set_level(logging.ERROR)
     command = data.draw(st.sampled_from(sorted(FIELDS)), label="command")
-    roles = realtime._commands[command][0]
+    roles = commands._commands[command][0]
     allowed = sorted(name for name, role in ROLES.items() if role in roles)
     who = data.draw(
         st.sampled_from(allowed) if data.draw(st.integers(0, 4)) else st.sampled_from(sorted(ROLES))

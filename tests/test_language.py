@@ -93,7 +93,7 @@ def test_the_phones_commands_answer_in_its_language(app, monkeypatch):
     from flask_babel import get_locale
 
     # Which language an answer is made in is what counts (the catalogues are compiled by make).
-    monkeypatch.setattr("app.realtime._", lambda text: str(get_locale()))
+    monkeypatch.setattr("app.realtime.commands._", lambda text: str(get_locale()))
     workshop = make_workshop(language="de")
     http = join(app, workshop, "Ada")
     sock = server.test_client(

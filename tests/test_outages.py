@@ -12,7 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from app import outages, realtime
-from app.extensions import db
+from app.extensions import db, socketio
+from app.realtime import commands
+from app.realtime.attendance import presence
+from app.realtime.connections import by_sid
 from app.voting import group_commit
 from app.voting.tally_pump import tally_pump
 from app.workshops.services import room as room_services
@@ -182,8 +185,8 @@ def test_commands_refused_by_an_outage_are_counted_and_logged_twice(app, monkeyp
 
     monkeypatch.setattr(room_services, "set_phase", down)
     # In an outage the cockpit's session check (its first query) fails before the command.
-    check = realtime._session_holds
-    monkeypatch.setattr(realtime, "_session_holds", lambda sid, actor: down())
+    check = commands._session_holds
+    monkeypatch.setattr(commands, "_session_holds", lambda sid, actor: down())
     for _ in range(5):
         ack = room.staff.cmd("set_phase", phase="discuss")
         assert ack == {
@@ -193,7 +196,7 @@ def test_commands_refused_by_an_outage_are_counted_and_logged_twice(app, monkeyp
             "retry": True,
         }
     monkeypatch.setattr(room_services, "set_phase", real)
-    monkeypatch.setattr(realtime, "_session_holds", check)
+    monkeypatch.setattr(commands, "_session_holds", check)
     room.staff.ok("set_phase", phase="discuss")
     assert tracebacks(caplog) == []
     started, ended = outage_lines(caplog)
@@ -349,15 +352,15 @@ def test_a_screen_connecting_while_the_database_is_away_is_refused_for_now(app, 
         raise lost_connection()
 
     monkeypatch.setattr(workshop_views, "snapshot", away)
-    sock = realtime.socketio.test_client(
+    sock = socketio.test_client(
         app, namespace=NS, flask_test_client=http, auth={"workshop": workshop.id, "view": "participant"}
     )
     assert not sock.is_connected(NS)
-    assert realtime._connections == {} and realtime.presence.local(workshop.id) == set()
+    assert by_sid == {} and presence.local(workshop.id) == set()
     assert tracebacks(caplog) == [] and outage_lines(caplog)[0].startswith("database unavailable")
     monkeypatch.undo()
     outages.database.ok()
-    again = realtime.socketio.test_client(
+    again = socketio.test_client(
         app, namespace=NS, flask_test_client=http, auth={"workshop": workshop.id, "view": "participant"}
     )
     assert again.is_connected(NS)

@@ -19,8 +19,10 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
-from app.workshops import suggest, suggest_lexicon
-from app.workshops.suggest import Suggestion, normalise, suggest_themes
+from app.workshops import suggest, suggest_features, suggest_lexicon, suggest_names
+from app.workshops.suggest import suggest_themes
+from app.workshops.suggest_features import normalise
+from app.workshops.suggest_names import Suggestion
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # The fixtures the lexicon and the weights were chosen on; the held-out ones are scored, never tuned on.
@@ -276,8 +278,8 @@ def test_names_prefer_bigrams_and_title_case_sensibly():
         ]
     )
     assert suggestions[0].name.startswith("Data Protection")
-    assert suggest._title("rules for GDPR") == "Rules for GDPR"  # stop words low, acronyms kept
-    assert suggest._title("εξαγωγές στην Ινδία") == "Εξαγωγές στην Ινδία"
+    assert suggest_names._title("rules for GDPR") == "Rules for GDPR"  # stop words low, acronyms kept
+    assert suggest_names._title("εξαγωγές στην Ινδία") == "Εξαγωγές στην Ινδία"
 
 
 def test_same_input_gives_the_same_output():
@@ -317,13 +319,13 @@ def test_two_hundred_items_cost_one_clustering_and_one_lexicon_lookup_per_word(m
 
     monkeypatch.setattr(AgglomerativeClustering, "fit_predict", counted_cluster)
     monkeypatch.setattr(TfidfVectorizer, "fit_transform", counted_vectorise)
-    suggest._word_concepts.cache_clear()
+    suggest_features.word_concepts.cache_clear()
     suggest_themes(texts)
     assert clusterings == [(200, 200)]  # one clustering of all the pairs, not one per group or round
     assert vectorisings == [200] * 4  # words, letters, concepts, and the words again to name the themes
     # The lexicon's patterns run once per distinct word (1,004 here), not once per word (3,110).
-    words = [normalise(w) for _, text in texts for w in suggest._WORD.findall(text)]
-    assert suggest._word_concepts.cache_info().misses <= len(set(words)) < len(words) / 3
+    words = [normalise(w) for _, text in texts for w in suggest_features.WORD.findall(text)]
+    assert suggest_features.word_concepts.cache_info().misses <= len(set(words)) < len(words) / 3
 
 
 def test_normalise_strips_accents_but_not_from_cyrillic_letters():
@@ -372,10 +374,10 @@ def test_every_suggestion_says_why_each_item_is_in_it():
             assert sum(_has_words(text, word) for text in members) >= 2
         for topic in suggestion.topics:
             assert topic in suggest_lexicon.CONCEPTS
-            assert sum(f"<{topic}>" in suggest._concepts(text) for text in members) >= 2
+            assert sum(f"<{topic}>" in suggest_features.concepts_in(text) for text in members) >= 2
         for text, reasons in zip(members, suggestion.reasons, strict=True):
             assert all(_has_words(text, word) for word in reasons["words"]), (reasons, text)
-            assert all(f"<{topic}>" in suggest._concepts(text) for topic in reasons["topics"]), (
+            assert all(f"<{topic}>" in suggest_features.concepts_in(text) for topic in reasons["topics"]), (
                 reasons,
                 text,
             )
@@ -411,7 +413,7 @@ def test_every_suggestion_says_why_each_item_is_in_it():
     ],
 )
 def test_lexicon_finds_concepts_in_every_language(text, concept):
-    assert concept in suggest._concepts(text)
+    assert concept in suggest_features.concepts_in(text)
 
 
 @pytest.mark.parametrize(
@@ -425,13 +427,13 @@ def test_lexicon_finds_concepts_in_every_language(text, concept):
     ],
 )
 def test_lexicon_stems_do_not_catch_unrelated_words(text, concept):
-    assert concept not in suggest._concepts(text)
+    assert concept not in suggest_features.concepts_in(text)
 
 
 def test_greek_insurance_is_no_security_topic():
     """ασφάλεια is both insurance and security: only information security is the security topic."""
-    assert "<security>" in suggest._concepts("Κυβερνοασφάλεια και ασφάλεια πληροφοριών")
-    assert "<security>" not in suggest._concepts("Ασφάλεια πιστώσεων για εξαγωγές")
+    assert "<security>" in suggest_features.concepts_in("Κυβερνοασφάλεια και ασφάλεια πληροφοριών")
+    assert "<security>" not in suggest_features.concepts_in("Ασφάλεια πιστώσεων για εξαγωγές")
 
 
 def test_ideas_that_share_a_concept_but_no_word_are_grouped():

@@ -18,7 +18,7 @@ from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.errors import Conflict, DomainError, Invalid, NotFound, NotNow
 from app.extensions import db
 from app.models import Item, Round, Workshop
-from app.voting import group_commit, results, services, tally
+from app.voting import ballots, group_commit, results, services, tally
 from app.voting.tally_pump import tally_pump
 from app.voting.visibility import Viewer, outcome, snapshot_part
 from tests.conftest import make_item, make_participant, make_theme, make_user, make_workshop, op, set_phase
@@ -909,11 +909,11 @@ def test_anonymous_voter_keys_depend_on_round_participant_and_secret(app):
     second = room.open(anonymous=True)
     rounds = [db.session.get(Round, first["id"]), db.session.get(Round, second["id"])]
     ada = room.pids[0]
-    keys = {services.voter_key(r, pid) for r in rounds for pid in room.pids}
+    keys = {ballots.voter_key(r, pid) for r in rounds for pid in room.pids}
     assert len(keys) == 10  # unlinkable across rounds as well as across people
-    before = services.voter_key(rounds[0], ada)
+    before = ballots.voter_key(rounds[0], ada)
     app.config["SECRET_KEY"] = "another-secret"
-    assert services.voter_key(rounds[0], ada) != before
+    assert ballots.voter_key(rounds[0], ada) != before
 
 
 def test_anonymous_ballot_commands_are_not_filed_under_the_participant(app):

@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_socketio import ConnectionRefusedError, join_room
 
-from app import outages, realtime  # realtime imports app.auth: only its attributes at run time
+from app import outages, realtime
 from app.extensions import db, socketio
 from app.models import User
+from app.realtime import attendance
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def admit(sid: str, user_id: int, session_version: int) -> None:
     Called last in the connect handler, with nothing after it that lets another greenlet run.
     """
     if socketio.server.manager.ended(sid):
-        realtime.detach(sid)
+        attendance.detach(sid)
         raise ConnectionRefusedError("unauthorized")
     with _lock:
         _held[sid] = (user_id, session_version)

@@ -14,7 +14,7 @@ from app.exports.records import Record, fail
 from app.models import Sector
 from app.models.voting import Method, RoundStatus, Target
 from app.voting import tally
-from app.voting.services import MAX_POINTS
+from app.voting.services.opening import MAX_POINTS
 
 
 def rounds(root: Record, plan: dict, clusters: dict) -> dict:

@@ -35,6 +35,7 @@ from app.models import (
 )
 from app.privacy import traces
 from app.privacy.held import Removal, heirs, own_ballots, own_items
+from app.realtime import connections
 from app.sqlite import forget_old_pages
 from app.strategy import introductions
 from app.voting import moderation
@@ -70,7 +71,7 @@ def remove_participant(workshop_id: int, participant_id: object, *, by: str) -> 
     reach.touch()
     for round_id in rounds:
         tally_pump.touch(workshop.id, round_id)
-    realtime.let_go(person.id)
+    connections.let_go(person.id)
     forget_old_pages(db.engine, current_app.config["ASYNC_MODE"])
     return removal
 

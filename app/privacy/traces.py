@@ -20,7 +20,7 @@ def forget(person: Participant, rounds: list[Round], items: dict[int, dict], com
     items: the view of each item that changed (id -> what screens now get); comments: the ids of
     the person's comments, now deleted.
     """
-    # Their ballots in anonymous rounds are filed under the keyed hash (app/voting/services.py).
+    # Their ballots in anonymous rounds are filed under the keyed hash (app/voting/services/casting.py).
     keys = {f"p{person.id}"} | {"a" + keyed_voter(r.id, person.id)[:23] for r in rounds if r.anonymous}
     db.session.execute(
         sa.delete(Operation).where(Operation.workshop_id == person.workshop_id, Operation.actor.in_(keys))

@@ -24,7 +24,6 @@ Groups are the connected parts of the "matches" graph, over themes of different 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,10 +33,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
 # Reused from "Suggest themes": one notion of normalised text and of topics in the whole product.
-from app.workshops.suggest import _STOP, _concepts, normalise
+from app.workshops.suggest_features import STOP, WORD, concepts_in, normalise
 
 THRESHOLD = 0.5
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -51,8 +49,8 @@ class Named:
 
 def words(name: str) -> list[str]:
     """The name's words that carry meaning: normalised, no stop words, no digits, no single letters."""
-    found = (normalise(w) for w in _WORD.findall(name or ""))
-    return [w for w in found if len(w) > 1 and not w.isdigit() and w not in _STOP]
+    found = (normalise(w) for w in WORD.findall(name or ""))
+    return [w for w in found if len(w) > 1 and not w.isdigit() and w not in STOP]
 
 
 def similarity(names: Sequence[str]) -> np.ndarray:
@@ -61,7 +59,7 @@ def similarity(names: Sequence[str]) -> np.ndarray:
     if n == 0:
         return np.zeros((0, 0))
     tokens = [words(name) for name in names]
-    topics = [_concepts(name) for name in names]
+    topics = [concepts_in(name) for name in names]
     sim = np.maximum(_jaccard(tokens), _jaccard(topics))
     return np.maximum(sim, _char_cosine(tokens))
 

@@ -21,6 +21,7 @@ from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.errors import Invalid, NotFound, RateLimited
 from app.extensions import socketio
 from app.forms import from_payload
+from app.realtime import attendance
 from app.workshops import services, views
 from app.workshops.forms import EditItemForm, ItemForm
 from app.workshops.services.workshops import can_run
@@ -38,7 +39,7 @@ def connect(auth=None) -> None:
     try:
         actor = _actor_from_session(auth)
         # Its commands answer in the language of its page: its reader's on a phone (app/language.py).
-        realtime.attach(request.sid, actor, str(get_locale()))
+        attendance.attach(request.sid, actor, str(get_locale()))
         snapshot = views.snapshot(actor)
     except ConnectionRefusedError:
         connections.forget(request.sid)
@@ -47,7 +48,7 @@ def connect(auth=None) -> None:
         connections.forget(request.sid)
         raise ConnectionRefusedError("unavailable") from None
     except Exception as exc:  # the database away (or a bug): refused, and the screen tries again
-        realtime.detach(request.sid)
+        attendance.detach(request.sid)
         connections.forget(request.sid)
         if not outages.failed(exc, "connects"):
             log.exception("connecting a screen failed")
@@ -69,7 +70,7 @@ def _account_claimed() -> tuple[int, int] | None:
 
 @socketio.on("disconnect", namespace=NS)
 def disconnect(reason=None) -> None:
-    realtime.detach(request.sid)
+    attendance.detach(request.sid)
     connections.forget(request.sid)
 
 

@@ -16,6 +16,7 @@ from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.core import teams
 from app.extensions import db
 from app.models import BoardChange, Comment, Item, ItemState, Participant, Reaction, Theme, Workshop
+from app.realtime.attendance import presence
 from app.voting.visibility import snapshot_part
 
 ON_BOARD = (ItemState.LIVE, ItemState.HIDDEN)  # what staff see; the others are gone or history
@@ -172,7 +173,7 @@ def snapshot(actor: Actor) -> dict:
     staff = actor.role == STAFF
     data = _shared(workshop, staff) | {
         "workshop": workshop.to_dict(),  # its countdown is counted from now
-        "connected": realtime.presence.count(workshop.id),
+        "connected": presence.count(workshop.id),
         "role": actor.role,
     }
     data |= snapshot_part(workshop, actor.participant_id, staff)

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,15 +313,70 @@ def items_with(page, text: str, where: str | None = None):
     )
 
 
-def db_items(server: live.LiveServer, workshop_id: int) -> list[tuple]:
-    """(text, kind, country, state) of every item the database holds for a workshop."""
+def query(server: live.LiveServer, sql: str, *args) -> list[tuple]:
+    """Rows of a read-only query on the live server's SQLite file."""
     url = server.env["DATABASE_URL"]
-    assert url.startswith("sqlite:///"), "db_items reads the live server's SQLite file"
+    assert url.startswith("sqlite:///"), "query reads the live server's SQLite file"
     conn = sqlite3.connect(f"file:{url.removeprefix('sqlite:///')}?mode=ro", uri=True)
     try:
-        return conn.execute(
-            "SELECT text, kind, country, state FROM items WHERE workshop_id = ? ORDER BY id",
-            (workshop_id,),
-        ).fetchall()
+        return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+def db_items(server: live.LiveServer, workshop_id: int) -> list[tuple]:
+    """(text, kind, country, state) of every item the database holds for a workshop."""
+    sql = "SELECT text, kind, country, state FROM items WHERE workshop_id = ? ORDER BY id"
+    return query(server, sql, workshop_id)
+
+
+# --- a room: the cockpit, phones, the facilitator's own socket --------------------------------
+
+
+def open_cockpit(
+    screens: Screens, server: live.LiveServer, title: str, question: str = "", *, email: str | None = None
+) -> tuple[object, int, str]:
+    """A logged-in facilitator (fac@example.org unless `email` names one) with a new workshop in
+    Propose open in the cockpit; returns (cockpit page, workshop id, join code)."""
+    cockpit = screens.laptop("cockpit").new_page()
+    log_in(cockpit, email or server.create_user("fac@example.org", "facilitator"))
+    workshop_id, code = create_workshop(cockpit, title, question)
+    return cockpit, workshop_id, code
+
+
+def join_phone(screens: Screens, code: str, name: str, kind: dict = PHONE, **options):
+    """A phone's page (390 x 844 unless `kind` says otherwise) joined to the workshop as `name`;
+    `options` for its browser context."""
+    page = screens.new(kind, name, **options).new_page()
+    page.goto(f"/j/{code}")
+    join(page, name)
+    return page
+
+
+class Staff:
+    """The facilitator's own live connection, with the cockpit's login cookie."""
+
+    def __init__(self, server: live.LiveServer, cockpit, workshop_id: int) -> None:
+        cookies = {c["name"]: c["value"] for c in cockpit.context.cookies()}
+        self.sio = live.connect(server, cookies, workshop_id, "staff")
+
+    def call(self, event: str, payload: dict) -> dict:
+        """One command with a fresh op id; returns its ack, which must be ok."""
+        ack = live.call(self.sio, event, {"op_id": uuid.uuid4().hex, **payload})
+        assert ack["ok"], (event, ack)
+        return ack
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+    def __enter__(self) -> Staff:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def as_staff(server: live.LiveServer, cockpit, workshop_id: int, event: str, payload: dict) -> dict:
+    """One command as the facilitator, on a socket of their own; returns the ack."""
+    with Staff(server, cockpit, workshop_id) as staff:
+        return staff.call(event, payload)

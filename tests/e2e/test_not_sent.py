@@ -9,22 +9,19 @@ holds. Each test checks the database as well as the phone.
 from __future__ import annotations
 
 import json
-import sqlite3
-import uuid
 
 import pytest
-import socketio
 from playwright.sync_api import expect
 
-from tests import live
 from tests.e2e.conftest import (
     CONN,
     PHONE,
-    create_workshop,
+    as_staff,
     items_with,
-    join,
-    log_in,
+    join_phone,
+    open_cockpit,
     propose,
+    query,
     queue_key,
     set_phase,
 )
@@ -44,50 +41,9 @@ LATE = [
 MOVED_ON = "Not now: the room is in the “Discuss” phase."
 
 
-def _room(screens, live_server, title: str):
-    """A facilitator's cockpit with a new workshop in Propose, and Ada's phone joined to it."""
-    email = live_server.create_user("fac@example.org", "facilitator")
-    cockpit = screens.laptop("cockpit").new_page()
-    log_in(cockpit, email)
-    workshop_id, code = create_workshop(cockpit, title)
-    ada = screens.phone("Ada").new_page()
-    ada.goto(f"/j/{code}")
-    join(ada, "Ada")
-    return cockpit, workshop_id, ada
-
-
-def _staff(live_server, cockpit, workshop_id: int, event: str, payload: dict) -> dict:
-    """One command as the facilitator, over the cockpit's login; returns the ack."""
-    cookies = "; ".join(f"{c['name']}={c['value']}" for c in cockpit.context.cookies())
-    sio = socketio.Client(reconnection=False)
-    sio.connect(
-        live_server.url,
-        namespaces=["/live"],
-        headers={"Cookie": cookies},
-        auth={"workshop": workshop_id, "view": "staff"},
-        transports=["websocket"],
-        wait_timeout=5,
-    )
-    try:
-        ack = live.call(sio, event, {"op_id": uuid.uuid4().hex, **payload})
-    finally:
-        sio.disconnect()
-    assert ack["ok"], (event, ack)
-    return ack
-
-
-def _query(server, sql: str, *args) -> list[tuple]:
-    url = server.env["DATABASE_URL"]
-    conn = sqlite3.connect(f"file:{url.removeprefix('sqlite:///')}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
 def _texts(server, workshop_id: int) -> list[str]:
     """The texts of the workshop's items in the database, oldest first."""
-    rows = _query(server, "SELECT text FROM items WHERE workshop_id = ? ORDER BY id", workshop_id)
+    rows = query(server, "SELECT text FROM items WHERE workshop_id = ? ORDER BY id", workshop_id)
     return [text for (text,) in rows]
 
 
@@ -112,7 +68,8 @@ def _fits(page) -> None:
 
 
 def test_ideas_refused_after_the_room_moved_on_become_not_sent_cards(screens, live_server, shot):
-    cockpit, workshop_id, ada = _room(screens, live_server, "Bad Wi-Fi")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Bad Wi-Fi")
+    ada = join_phone(screens, code, "Ada")
     ada.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     propose(ada, KEPT)
     expect(items_with(ada, KEPT)).to_have_count(1)
@@ -157,8 +114,8 @@ def test_ideas_refused_after_the_room_moved_on_become_not_sent_cards(screens, li
     on_kept = items_with(ada, KEPT, "[data-discuss-items]")
     expect(on_kept.locator("[data-comments] .comment-text")).to_have_text([LATE[1]])
     expect(on_kept.locator(".comment.is-pending")).to_have_count(0)
-    kept_id = _query(live_server, "SELECT id FROM items WHERE text = ?", KEPT)[0][0]
-    assert _query(live_server, "SELECT text, item_id FROM comments") == [(LATE[1], kept_id)]
+    kept_id = query(live_server, "SELECT id FROM items WHERE text = ?", KEPT)[0][0]
+    assert query(live_server, "SELECT text, item_id FROM comments") == [(LATE[1], kept_id)]
 
     # Discard removes one card (after a confirmation), for good.
     cards.filter(has_text=LATE[0]).get_by_role("button", name="Discard").click()
@@ -187,19 +144,20 @@ def _option(page, label: str):
 
 
 def _db_ballot(server, round_id: int) -> tuple[dict, int]:
-    rows = _query(server, "SELECT data, version FROM ballots WHERE round_id = ?", round_id)
+    rows = query(server, "SELECT data, version FROM ballots WHERE round_id = ?", round_id)
     assert len(rows) == 1, rows
     return json.loads(rows[0][0]), rows[0][1]
 
 
 def test_a_ballot_change_refused_by_a_closed_round_is_shown_as_not_saved(screens, live_server, shot):
-    cockpit, workshop_id, ada = _room(screens, live_server, "Closed too soon")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Closed too soon")
+    ada = join_phone(screens, code, "Ada")
     for text in (KEPT, LEGAL, PORTS):
         propose(ada, text)
     expect(ada.locator("[data-mine] li.item")).to_have_count(3)
     set_phase(cockpit, "Vote")
-    items = dict(_query(live_server, "SELECT text, id FROM items WHERE workshop_id = ?", workshop_id))
-    ack = _staff(
+    items = dict(query(live_server, "SELECT text, id FROM items WHERE workshop_id = ?", workshop_id))
+    ack = as_staff(
         live_server,
         cockpit,
         workshop_id,
@@ -226,7 +184,7 @@ def test_a_ballot_change_refused_by_a_closed_round_is_shown_as_not_saved(screens
         "key => JSON.parse(localStorage.getItem(key) || '[]').length === 1",
         arg=queue_key(ada, workshop_id),
     )
-    _staff(live_server, cockpit, workshop_id, "close_round", {"round_id": round_id})
+    as_staff(live_server, cockpit, workshop_id, "close_round", {"round_id": round_id})
     _online(ada)
 
     # The rows show what the server holds, under the saved heading; the change, refused, is
@@ -251,7 +209,7 @@ def test_a_ballot_change_refused_by_a_closed_round_is_shown_as_not_saved(screens
     shot(_top(ada), "not-saved")
 
     # Later renders (the results revealed, a reload) keep the refusal and its reason.
-    _staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
+    as_staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
     expect(ada.locator("[data-vote-results] [data-results]")).to_be_visible()
     expect(unsaved.locator(".unsaved-reason")).to_have_text("This round is closed.")
     ada.reload()

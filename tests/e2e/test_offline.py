@@ -17,12 +17,11 @@ from playwright.sync_api import expect
 from tests import live
 from tests.e2e.conftest import (
     CONN,
-    PHONE,
-    create_workshop,
     db_items,
     items_with,
     join,
-    log_in,
+    join_phone,
+    open_cockpit,
     propose,
     queue_key,
     set_phase,
@@ -33,22 +32,6 @@ pytestmark = pytest.mark.e2e
 SOCKET_ENDPOINT = re.compile(r"/socket\.io/\?")
 BOS_IDEA = "Shared legal desk for data rules abroad"
 ADAS_IDEA = "Joint pavilion at a Tokyo AI fair"
-
-
-def _facilitator(screens, live_server, title: str):
-    email = live_server.create_user("fac@example.org", "facilitator")
-    cockpit = screens.laptop("cockpit").new_page()
-    log_in(cockpit, email)
-    workshop_id, code = create_workshop(cockpit, title)
-    return cockpit, workshop_id, code
-
-
-def _phone(screens, code: str, name: str, **options):
-    """A phone (390 x 844) joined to the workshop; `options` for its browser context."""
-    page = screens.new(PHONE, name, **options).new_page()
-    page.goto(f"/j/{code}")
-    join(page, name)
-    return page
 
 
 def _boot(page) -> dict:
@@ -79,12 +62,12 @@ def _in_stage(page, stage: str) -> None:
 
 
 def test_reloaded_offline_the_phone_shows_its_room_and_sends_once(screens, live_server, shot):
-    cockpit, workshop_id, code = _facilitator(screens, live_server, "Offline reload")
-    bo = _phone(screens, code, "Bo")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Offline reload")
+    bo = join_phone(screens, code, "Bo")
     propose(bo, BOS_IDEA)
     expect(items_with(bo, BOS_IDEA)).to_have_count(1)  # stored before the phase moves on
     set_phase(cockpit, "Welcome")
-    ada = _phone(screens, code, "Ada")  # her page is kept as the lobby's
+    ada = join_phone(screens, code, "Ada")  # her page is kept as the lobby's
     _in_stage(ada, "lobby")
     _kept(ada)
     set_phase(cockpit, "Propose")
@@ -130,8 +113,8 @@ def test_reloaded_offline_the_phone_shows_its_room_and_sends_once(screens, live_
 
 
 def test_after_a_new_deploy_the_phone_gets_the_new_page_not_its_copy(screens, live_server, tmp_path, shot):
-    _cockpit, workshop_id, code = _facilitator(screens, live_server, "New deploy")
-    ada = _phone(screens, code, "Ada")
+    _cockpit, workshop_id, code = open_cockpit(screens, live_server, "New deploy")
+    ada = join_phone(screens, code, "Ada")
     propose(ada, ADAS_IDEA)
     expect(items_with(ada, ADAS_IDEA)).to_have_count(1)
     _kept(ada)
@@ -168,8 +151,8 @@ def test_after_a_new_deploy_the_phone_gets_the_new_page_not_its_copy(screens, li
 def test_another_person_on_the_same_browser_never_sees_the_first_ones(screens, live_server, shot):
     """The cookie changes (Ada's session expired, or the shared phone's cookies were cleared)
     and Bo joins on the same browser: Ada's kept page, snapshot, queue and draft stay hers."""
-    cockpit, workshop_id, code = _facilitator(screens, live_server, "Shared phone")
-    phone = _phone(screens, code, "Ada")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Shared phone")
+    phone = join_phone(screens, code, "Ada")
     propose(phone, ADAS_IDEA)
     expect(items_with(phone, ADAS_IDEA, "[data-mine]")).to_have_count(1)
     _kept(phone)
@@ -220,10 +203,10 @@ def test_another_person_on_the_same_browser_never_sees_the_first_ones(screens, l
 def test_without_a_worker_a_page_from_the_browsers_cache_shows_the_kept_room(screens, live_server, shot):
     """Plain http to a LAN address has no service worker: a page the browser had cached (a tab
     restored, back and forward) still shows the room from the snapshot live.js kept."""
-    _cockpit, workshop_id, code = _facilitator(screens, live_server, "No worker")
-    bo = _phone(screens, code, "Bo")
+    _cockpit, workshop_id, code = open_cockpit(screens, live_server, "No worker")
+    bo = join_phone(screens, code, "Bo")
     propose(bo, BOS_IDEA)
-    phone = _phone(screens, code, "Ada", service_workers="block")
+    phone = join_phone(screens, code, "Ada", service_workers="block")
     propose(phone, ADAS_IDEA)
     expect(items_with(phone, BOS_IDEA)).to_have_count(1)
     expect(items_with(phone, ADAS_IDEA, "[data-mine]")).to_have_count(1)

@@ -8,13 +8,21 @@ Phones here are 360 px wide, the narrowest common Android width. Assertions wait
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests import live
-from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, join, log_in, propose, set_phase
+from tests.e2e.conftest import (
+    CONN,
+    PHONE,
+    Staff,
+    as_staff,
+    items_with,
+    join_phone,
+    open_cockpit,
+    propose,
+    set_phase,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -22,34 +30,6 @@ NARROW_PHONE = {**PHONE, "viewport": {"width": 360, "height": 740}}
 QUESTION = "Which third countries first?"
 TAP_PX = 44  # the smallest thumb-sized control
 MSS = re.compile(r"^(\d+):([0-5]\d)$")
-
-
-def _cockpit(screens, live_server, title: str):
-    """A logged-in facilitator with a new workshop (in Propose) open in the cockpit."""
-    email = live_server.create_user("fac@example.org", "facilitator")
-    cockpit = screens.laptop("cockpit").new_page()
-    log_in(cockpit, email)
-    workshop_id, code = create_workshop(cockpit, title, QUESTION)
-    return cockpit, workshop_id, code
-
-
-def _phone(screens, code: str, name: str):
-    page = screens.new(NARROW_PHONE, name).new_page()
-    page.goto(f"/j/{code}")
-    join(page, name)
-    return page
-
-
-def _staff(live_server, cockpit, workshop_id: int, *commands: tuple[str, dict]) -> None:
-    """Commands as the facilitator, over the cockpit's login, on a socket of their own."""
-    cookies = {c["name"]: c["value"] for c in cockpit.context.cookies()}
-    sio = live.connect(live_server, cookies, workshop_id, "staff")
-    try:
-        for event, payload in commands:
-            ack = live.call(sio, event, {"op_id": uuid.uuid4().hex, **payload})
-            assert ack["ok"], (event, ack)
-    finally:
-        sio.disconnect()
 
 
 def _stage(page, stage: str) -> None:
@@ -96,11 +76,11 @@ def _thumb_sized(*locators) -> None:
 
 
 def test_phone_follows_every_phase(screens, live_server, shot):
-    cockpit, workshop_id, code = _cockpit(screens, live_server, "Going beyond Europe")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Going beyond Europe", QUESTION)
     set_phase(cockpit, "Welcome")
 
     # Lobby: a friendly welcome with their name and the question.
-    ada = _phone(screens, code, "Ada")
+    ada = join_phone(screens, code, "Ada", NARROW_PHONE)
     _stage(ada, "lobby")
     expect(ada.locator("[data-welcome]")).to_have_text("You're in, Ada!")
     expect(ada.locator("section[data-stage=lobby]")).to_contain_text(QUESTION)
@@ -113,7 +93,7 @@ def test_phone_follows_every_phase(screens, live_server, shot):
     set_phase(cockpit, "Propose")
     _stage(ada, "propose")
     expect(ada.locator("[data-phase-name]")).to_have_text("Propose")
-    bo = _phone(screens, code, "Bo")
+    bo = join_phone(screens, code, "Bo", NARROW_PHONE)
     tokyo, legal = "Joint pavilion at a Tokyo AI fair", "Shared legal desk for data rules abroad"
     propose(ada, tokyo, "Japan")
     propose(bo, legal)
@@ -183,13 +163,9 @@ def test_phone_follows_every_phase(screens, live_server, shot):
     tokyo_id = int(on_cockpit.get_attribute("data-id"))
     set_phase(cockpit, "Cluster")
     _stage(ada, "cluster")
-    _staff(
-        live_server,
-        cockpit,
-        workshop_id,
-        ("create_theme", {"name": "Asian markets", "color": "#0f766e", "item_ids": [tokyo_id]}),
-        ("create_theme", {"name": "Rules and law", "color": "#be123c"}),
-    )
+    with Staff(live_server, cockpit, workshop_id) as staff:
+        staff.call("create_theme", {"name": "Asian markets", "color": "#0f766e", "item_ids": [tokyo_id]})
+        staff.call("create_theme", {"name": "Rules and law", "color": "#be123c"})
     groups = ada.locator("[data-themes] .theme-group")
     expect(groups.locator(".theme-name")).to_have_text(["Asian markets", "Rules and law", "Unsorted"])
     expect(groups.nth(0)).to_have_css("border-left-color", "rgb(15, 118, 110)")
@@ -244,8 +220,8 @@ def test_phone_follows_every_phase(screens, live_server, shot):
 
 
 def test_phone_lands_in_the_current_phase_after_reconnect_and_reload(screens, live_server, shot):
-    cockpit, workshop_id, code = _cockpit(screens, live_server, "Bad Wi-Fi")
-    ada = _phone(screens, code, "Ada")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Bad Wi-Fi", QUESTION)
+    ada = join_phone(screens, code, "Ada", NARROW_PHONE)
     idea = "Blockchain pilots with ports in Singapore"
     propose(ada, idea)
     expect(items_with(ada, idea)).to_have_count(1)
@@ -254,13 +230,9 @@ def test_phone_lands_in_the_current_phase_after_reconnect_and_reload(screens, li
     ada.context.set_offline(True)
     expect(ada.locator(CONN)).to_have_attribute("data-state", "offline")
     set_phase(cockpit, "Discuss")
-    _staff(
-        live_server,
-        cockpit,
-        workshop_id,
-        ("timer", {"action": "set", "seconds": 90}),
-        ("timer", {"action": "start"}),
-    )
+    with Staff(live_server, cockpit, workshop_id) as staff:
+        staff.call("timer", {"action": "set", "seconds": 90})
+        staff.call("timer", {"action": "start"})
     _stage(ada, "propose")  # it cannot know yet
 
     ada.context.set_offline(False)
@@ -293,7 +265,7 @@ def test_phone_lands_in_the_current_phase_after_reconnect_and_reload(screens, li
     shot(_top(ada), "reloaded")
 
     # Paused by the facilitator: the phone says so and the time stands still.
-    _staff(live_server, cockpit, workshop_id, ("timer", {"action": "pause"}))
+    as_staff(live_server, cockpit, workshop_id, "timer", {"action": "pause"})
     expect(countdown).to_have_attribute("data-state", "paused")
     expect(countdown.locator(".countdown-note")).to_have_text("Paused")
     paused = countdown.locator(".countdown-time").inner_text()
@@ -304,8 +276,8 @@ def test_phone_lands_in_the_current_phase_after_reconnect_and_reload(screens, li
 
 
 def test_time_up_locks_commenting_and_a_refused_comment_comes_back(screens, live_server, shot):
-    cockpit, workshop_id, code = _cockpit(screens, live_server, "Against the clock")
-    ada = _phone(screens, code, "Ada")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Against the clock", QUESTION)
+    ada = join_phone(screens, code, "Ada", NARROW_PHONE)
     idea = "Trade mission to Seoul"
     propose(ada, idea)
     expect(items_with(ada, idea)).to_have_count(1)
@@ -316,13 +288,9 @@ def test_time_up_locks_commenting_and_a_refused_comment_comes_back(screens, live
 
     # A 4 s countdown that locks at zero. The phone goes offline and comments in time, but
     # the comment can only reach the server after the bell.
-    _staff(
-        live_server,
-        cockpit,
-        workshop_id,
-        ("timer", {"action": "set", "seconds": 4, "lock_at_zero": True}),
-        ("timer", {"action": "start"}),
-    )
+    with Staff(live_server, cockpit, workshop_id) as staff:
+        staff.call("timer", {"action": "set", "seconds": 4, "lock_at_zero": True})
+        staff.call("timer", {"action": "start"})
     expect(countdown).to_have_attribute("data-state", "running")
     ada.context.set_offline(True)
     expect(ada.locator(CONN)).to_have_attribute("data-state", "offline")
@@ -358,7 +326,7 @@ def test_time_up_locks_commenting_and_a_refused_comment_comes_back(screens, live
     shot(_top(ada), "time-up")
 
     # One more minute: the form opens again and the same words go out.
-    _staff(live_server, cockpit, workshop_id, ("timer", {"action": "extend", "seconds": 60}))
+    as_staff(live_server, cockpit, workshop_id, "timer", {"action": "extend", "seconds": 60})
     expect(countdown).to_have_attribute("data-state", "running")
     expect(ada.locator("[data-banner]")).to_be_hidden()
     expect(ada.locator("section[data-stage=discuss] [data-hint]")).to_be_visible()

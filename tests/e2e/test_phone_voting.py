@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests import live
 from tests.e2e.conftest import (
     CONN,
     PHONE,
+    as_staff,
     check_layout,
-    create_workshop,
     items_with,
-    join,
-    log_in,
+    join_phone,
+    open_cockpit,
     propose,
+    query,
     queue_key,
     set_phase,
 )
@@ -38,33 +36,6 @@ TAP_PX = 44
 # --- steps ------------------------------------------------------------------------------
 
 
-def _room(screens, live_server, title: str, *names: str):
-    """A facilitator's cockpit with a new workshop in Propose, and a joined phone per name."""
-    email = live_server.create_user("fac@example.org", "facilitator")
-    cockpit = screens.laptop("cockpit").new_page()
-    log_in(cockpit, email)
-    workshop_id, code = create_workshop(cockpit, title)
-    phones = []
-    for name in names:
-        page = screens.phone(name).new_page()
-        page.goto(f"/j/{code}")
-        join(page, name)
-        phones.append(page)
-    return cockpit, workshop_id, phones
-
-
-def _staff(live_server, cockpit, workshop_id: int, event: str, payload: dict) -> dict:
-    """One command as the facilitator, over the cockpit's login; returns the ack."""
-    cookies = {c["name"]: c["value"] for c in cockpit.context.cookies()}
-    sio = live.connect(live_server, cookies, workshop_id, "staff")
-    try:
-        ack = live.call(sio, event, {"op_id": uuid.uuid4().hex, **payload})
-    finally:
-        sio.disconnect()
-    assert ack["ok"], (event, ack)
-    return ack
-
-
 def _proposed(page, *texts: str) -> None:
     for text in texts:
         propose(page, text)
@@ -72,27 +43,18 @@ def _proposed(page, *texts: str) -> None:
         expect(items_with(page, text)).to_have_count(1)
 
 
-def _query(server, sql: str, *args) -> list[tuple]:
-    url = server.env["DATABASE_URL"]
-    conn = sqlite3.connect(f"file:{url.removeprefix('sqlite:///')}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
 def _item_ids(server, workshop_id: int) -> dict[str, int]:
-    return dict(_query(server, "SELECT text, id FROM items WHERE workshop_id = ?", workshop_id))
+    return dict(query(server, "SELECT text, id FROM items WHERE workshop_id = ?", workshop_id))
 
 
 def _options(server, round_id: int) -> dict[str, int]:
     """label -> option id of a round."""
-    return dict(_query(server, "SELECT label, id FROM round_options WHERE round_id = ?", round_id))
+    return dict(query(server, "SELECT label, id FROM round_options WHERE round_id = ?", round_id))
 
 
 def _db_ballot(server, round_id: int, name: str):
     """(ballot, version) the database holds for this participant in this round."""
-    rows = _query(
+    rows = query(
         server,
         "SELECT b.data, b.version FROM ballots b JOIN participants p ON p.id = b.participant_id"
         " WHERE b.round_id = ? AND p.display_name = ?",
@@ -152,7 +114,8 @@ TOKYO, LEGAL, PORTS = (
 
 
 def test_dot_vote_on_the_phone(screens, live_server, shot):
-    cockpit, workshop_id, (ada, bo) = _room(screens, live_server, "Dots", "Ada", "Bo")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Dots")
+    ada, bo = join_phone(screens, code, "Ada"), join_phone(screens, code, "Bo")
     _proposed(ada, TOKYO)
     _proposed(bo, LEGAL, PORTS)
     set_phase(cockpit, "Vote")
@@ -160,7 +123,7 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
     expect(none).to_contain_text("No round is open yet")
 
     items = _item_ids(live_server, workshop_id)
-    ack = _staff(
+    ack = as_staff(
         live_server,
         cockpit,
         workshop_id,
@@ -233,7 +196,7 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
     assert _db_ballot(live_server, round_id, "Ada") == ({str(opts[LEGAL]): 3, str(opts[PORTS]): 2}, 3)
 
     # The facilitator lowers the budget and the cap: she is asked to trim, then saves again.
-    _staff(live_server, cockpit, workshop_id, "set_limits", {"round_id": round_id, "budget": 3, "cap": 2})
+    as_staff(live_server, cockpit, workshop_id, "set_limits", {"round_id": round_id, "budget": 3, "cap": 2})
     note = ada.locator("[data-ballot-note]")
     expect(note).to_contain_text("please take points off")
     expect(left).to_have_text("2 points too many")
@@ -275,7 +238,7 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
         _option(bo, TOKYO).locator(".plus").click()
     expect(_option(bo, PORTS).locator(".plus")).to_be_hidden()
     _saved(bo)
-    _staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
+    as_staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
     results = ada.locator("[data-vote-results] [data-results]")
     expect(results.locator(".results-count")).to_have_text("2 of 2 have voted")
     expect(results.locator(".result-row .option-label")).to_have_count(3)
@@ -286,7 +249,7 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
     shot(_top(ada), "results")
 
     # Closed: read-only, with the results still there.
-    _staff(live_server, cockpit, workshop_id, "close_round", {"round_id": round_id})
+    as_staff(live_server, cockpit, workshop_id, "close_round", {"round_id": round_id})
     expect(note).to_have_text("This round is closed")
     expect(ada.locator("[data-ballot] button.step:enabled")).to_have_count(0)
     expect(results).to_be_visible()
@@ -296,12 +259,13 @@ def test_dot_vote_on_the_phone(screens, live_server, shot):
 
 
 def test_ranking_on_the_phone(screens, live_server, shot):
-    cockpit, workshop_id, (ada,) = _room(screens, live_server, "Ranking", "Ada")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Ranking")
+    ada = join_phone(screens, code, "Ada")
     fourth = "Trade mission to Seoul"
     _proposed(ada, TOKYO, LEGAL, PORTS, fourth)
     set_phase(cockpit, "Vote")
     items = _item_ids(live_server, workshop_id)
-    ack = _staff(
+    ack = as_staff(
         live_server,
         cockpit,
         workshop_id,
@@ -362,7 +326,7 @@ def test_ranking_on_the_phone(screens, live_server, shot):
     assert _order(ada) == expected
     expect(rows.nth(0).locator(".rank-num")).to_have_text("1")
 
-    _staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
+    as_staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
     results = ada.locator("[data-vote-results] [data-results]")
     expect(results.locator(".results-count")).to_have_text("1 of 1 has voted")
     expect(results.locator(".result-row")).to_have_count(4)
@@ -375,12 +339,13 @@ def test_ranking_on_the_phone(screens, live_server, shot):
 
 
 def test_scores_on_the_phone(screens, live_server, shot):
-    cockpit, workshop_id, (ada,) = _room(screens, live_server, "Markets", "Ada")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Markets")
+    ada = join_phone(screens, code, "Ada")
     propose(ada, "Big AI market, strong fairs", "Japan")
     propose(ada, "Fintech hub, blockchain-friendly rules", "Brazil")
     expect(ada.locator("[data-mine] li.item")).to_have_count(2)
     set_phase(cockpit, "Vote")
-    ack = _staff(
+    ack = as_staff(
         live_server,
         cockpit,
         workshop_id,
@@ -423,8 +388,8 @@ def test_scores_on_the_phone(screens, live_server, shot):
     assert version == 2 and ballot[str(opts["BR"])] == dict.fromkeys(map(str, criteria), 2)
 
     # Revealed, closed, and the room moves to Results: the ranked table.
-    _staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
-    _staff(live_server, cockpit, workshop_id, "close_round", {"round_id": round_id})
+    as_staff(live_server, cockpit, workshop_id, "reveal_results", {"round_id": round_id, "revealed": True})
+    as_staff(live_server, cockpit, workshop_id, "close_round", {"round_id": round_id})
     expect(ada.locator("[data-ballot-note]")).to_have_text("This round is closed")
     expect(japan.locator("input:enabled")).to_have_count(0)
     set_phase(cockpit, "Results")
@@ -451,7 +416,8 @@ def test_scores_on_the_phone(screens, live_server, shot):
 
 
 def test_a_hidden_choice_leaves_the_phones_ballot_and_its_points_come_back(screens, live_server, shot):
-    cockpit, workshop_id, (ada,) = _room(screens, live_server, "Moderated", "Ada")
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, "Moderated")
+    ada = join_phone(screens, code, "Ada")
     _proposed(ada, TOKYO, LEGAL, PORTS)
     set_phase(cockpit, "Vote")
     items = _item_ids(live_server, workshop_id)
@@ -461,7 +427,7 @@ def test_a_hidden_choice_leaves_the_phones_ballot_and_its_points_come_back(scree
         "target": "items",
         "item_ids": list(items.values()),
     }
-    round_id = _staff(live_server, cockpit, workshop_id, "open_round", settings | {"budget": 5, "cap": 3})[
+    round_id = as_staff(live_server, cockpit, workshop_id, "open_round", settings | {"budget": 5, "cap": 3})[
         "round"
     ]["id"]
     legal = _option(ada, LEGAL)
@@ -472,7 +438,7 @@ def test_a_hidden_choice_leaves_the_phones_ballot_and_its_points_come_back(scree
     left = ada.locator("[data-points-left]")
     expect(left).to_have_text("1 point left")
 
-    _staff(live_server, cockpit, workshop_id, "hide_item", {"item_id": items[LEGAL], "hidden": True})
+    as_staff(live_server, cockpit, workshop_id, "hide_item", {"item_id": items[LEGAL], "hidden": True})
     expect(_option(ada, LEGAL)).to_have_count(0)
     expect(ada.locator("[data-ballot] li.ballot-option")).to_have_count(2)
     expect(ada.locator("[data-ballot-note]")).to_contain_text("your points on it are free again")

@@ -13,10 +13,8 @@ pages' own clock is Playwright's, so a page turning by itself is seen without wa
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
-import socketio
 from playwright.sync_api import expect
 
 from tests import live
@@ -25,10 +23,10 @@ from tests.e2e.conftest import (
     LAPTOP,
     PROJECTOR_FONTS,
     WIDE,
+    Staff,
     check_layout,
-    create_workshop,
     items_with,
-    log_in,
+    open_cockpit,
     set_phase,
 )
 from tests.e2e.test_voting_screens import Phone
@@ -49,39 +47,16 @@ def facilitator(live_server) -> str:
     return live_server.create_user("pages@example.org", "facilitator")
 
 
-class Staff:
-    """The facilitator's own socket, with the cockpit's login cookie: board and round commands."""
-
-    def __init__(self, server: live.LiveServer, context, workshop_id: int):
-        cookies = "; ".join(f"{c['name']}={c['value']}" for c in context.cookies())
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.connect(
-            server.url,
-            namespaces=["/live"],
-            headers={"Cookie": cookies},
-            auth={"workshop": workshop_id, "view": "staff"},
-            transports=["websocket"],
-            wait_timeout=5,
-        )
-
-    def call(self, event: str, payload: dict) -> dict:
-        ack = live.call(self.sio, event, {"op_id": uuid.uuid4().hex, **payload})
-        assert ack["ok"], ack
-        return ack
-
-
 def _room(screens, live_server, facilitator: str, title: str, people: int = 3):
     """A cockpit, a projector (its clock Playwright's) and phones as sockets; the room in Propose."""
-    laptop = screens.laptop("cockpit")
-    cockpit = laptop.new_page()
-    log_in(cockpit, facilitator)
-    workshop_id, code = create_workshop(cockpit, title, "How do we reach markets beyond Europe?")
-    projector = screens.projector(laptop).new_page()
+    question = "How do we reach markets beyond Europe?"
+    cockpit, workshop_id, code = open_cockpit(screens, live_server, title, question, email=facilitator)
+    projector = screens.projector(cockpit.context).new_page()
     projector.clock.install()
     projector.goto(f"/workshops/{workshop_id}/projector")
     expect(projector.locator(CONN)).to_have_attribute("data-state", "live")
     phones = [Phone(live_server, code, workshop_id, f"Person {i + 1}") for i in range(people)]
-    staff = Staff(live_server, laptop, workshop_id)
+    staff = Staff(live_server, cockpit, workshop_id)
     return cockpit, projector, phones, staff, workshop_id
 
 
