@@ -10,9 +10,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, join, log_in, propose, set_phase
+from tests.e2e.conftest import (
+    CONN,
+    PHONE,
+    as_staff,
+    create_workshop,
+    items_with,
+    join,
+    log_in,
+    propose,
+    set_phase,
+)
 from tests.e2e.test_phone_phases import _card, _comment
-from tests.e2e.test_phone_voting import _option, _options, _saved, _staff
+from tests.e2e.test_phone_voting import _option, _options, _saved
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +67,7 @@ def test_a_phone_reads_downloads_and_removes_its_data(screens, live_server, shot
 
     set_phase(cockpit, "Vote")
     ids = {text: i for text, i in _ids(live_server, workshop_id).items()}
-    ack = _staff(
+    ack = as_staff(
         live_server,
         cockpit,
         workshop_id,
