@@ -230,6 +230,10 @@ def test_templates_name_only_real_phases_in_order(template):
     assert chosen == [p for p in PHASES if p in chosen]
 
 
+def test_a_market_selection_ends_in_teams_going_there_together():
+    assert phases.TEMPLATES["markets"]["defaults"]["phases"][-2:] == ["results", "teams"]
+
+
 def test_a_new_workshop_starts_in_the_lobby(app):
     from app.workshops.services import create_workshop
 

@@ -54,9 +54,14 @@ TEMPLATES = {
     },
     "markets": {
         "label": _l("Target-market selection"),
-        "description": _l("Propose third countries, discuss them, then score them on the criteria."),
+        "description": _l(
+            "Propose third countries, discuss them, score them on the criteria, then form teams of "
+            "companies to go there together."
+        ),
         "defaults": {
-            "phases": [Phase.PROPOSE.value, Phase.DISCUSS.value, Phase.VOTE.value, Phase.RESULTS.value],
+            "phases": [
+                p.value for p in (Phase.PROPOSE, Phase.DISCUSS, Phase.VOTE, Phase.RESULTS, Phase.TEAMS)
+            ],
             "anonymous": False,
             "participants_cluster": False,
             "question": _l("Which third countries should our start-ups approach first, and why?"),
