@@ -32,6 +32,8 @@ pytestmark = pytest.mark.e2e
 SOCKET_ENDPOINT = re.compile(r"/socket\.io/\?")
 BOS_IDEA = "Shared legal desk for data rules abroad"
 ADAS_IDEA = "Joint pavilion at a Tokyo AI fair"
+# A reload served by the offline worker on a machine starved by other runs can take its time.
+RELOAD_MS = 30_000
 
 
 def _boot(page) -> dict:
@@ -82,7 +84,7 @@ def test_reloaded_offline_the_phone_shows_its_room_and_sends_once(screens, live_
     propose(ada, queued)
     _waiting(ada, queued)
 
-    ada.reload()  # offline: no browser error page
+    ada.reload(timeout=RELOAD_MS)  # offline: no browser error page
     expect(ada.locator(CONN)).to_have_attribute("data-state", "offline")
     _in_stage(ada, "propose")  # as last seen, not as the page was kept (the lobby)
     expect(ada.locator("[data-phase-name]")).to_have_text("Propose")
@@ -104,7 +106,7 @@ def test_reloaded_offline_the_phone_shows_its_room_and_sends_once(screens, live_
     for page in (ada, bo, cockpit):
         for text in (queued, typed):
             expect(items_with(page, text)).to_have_count(1)
-    ada.reload()
+    ada.reload(timeout=RELOAD_MS)
     expect(ada.locator(CONN)).to_have_attribute("data-state", "live")
     expect(ada.locator("[data-mine] li.item")).to_have_count(3)
     assert [row[0] for row in db_items(live_server, workshop_id)] == [BOS_IDEA, ADAS_IDEA, queued, typed]
@@ -120,7 +122,7 @@ def test_after_a_new_deploy_the_phone_gets_the_new_page_not_its_copy(screens, li
     _kept(ada)
     first = _boot(ada)["offline"]["release"]
     ada.context.set_offline(True)
-    ada.reload()
+    ada.reload(timeout=RELOAD_MS)
     assert _boot(ada)["offline"]["release"] == first  # the copy kept
     expect(items_with(ada, ADAS_IDEA)).to_have_count(1)
     ada.context.set_offline(False)
@@ -130,7 +132,7 @@ def test_after_a_new_deploy_the_phone_gets_the_new_page_not_its_copy(screens, li
     live_server.stop()
     deployed = live.start(tmp_path, port=port, RELEASE="next-deploy")
     try:
-        ada.reload()  # online, while the old deploy's worker still runs the page
+        ada.reload(timeout=RELOAD_MS)  # online, while the old deploy's worker still runs the page
         second = _boot(ada)["offline"]["release"]
         assert second != first, "the page came from the old deploy's copy"
         expect(ada.locator(CONN)).to_have_attribute("data-state", "live")
@@ -138,7 +140,7 @@ def test_after_a_new_deploy_the_phone_gets_the_new_page_not_its_copy(screens, li
         _kept(ada)  # the new deploy's worker runs it now, and keeps it
 
         ada.context.set_offline(True)
-        ada.reload()
+        ada.reload(timeout=RELOAD_MS)
         assert _boot(ada)["offline"]["release"] == second
         assert ada.evaluate("caches.keys()") == [f"bridge-offline-{second}"]  # the old copy is gone
         expect(items_with(ada, ADAS_IDEA)).to_have_count(1)
@@ -160,7 +162,7 @@ def test_another_person_on_the_same_browser_never_sees_the_first_ones(screens, l
     # Her last idea never reaches the server (its live connection is blocked); a draft waits too.
     unsent, draft = "Ada's idea that never left her phone", "Ada's half-typed thought"
     phone.context.route(SOCKET_ENDPOINT, lambda route: route.abort("internetdisconnected"))
-    phone.reload()
+    phone.reload(timeout=RELOAD_MS)
     expect(phone.locator(CONN)).not_to_have_attribute("data-state", "live")
     propose(phone, unsent)
     expect(items_with(phone, unsent, "[data-mine]")).to_have_count(1)
@@ -169,7 +171,8 @@ def test_another_person_on_the_same_browser_never_sees_the_first_ones(screens, l
     phone.context.clear_cookies()
     phone.context.set_offline(True)
     with pytest.raises(PlaywrightError, match="net::ERR_"):
-        phone.reload()  # the browser's own page: Ada's copy is not served to whoever holds it now
+        # The browser's own page: Ada's copy is not served to whoever holds it now.
+        phone.reload(timeout=RELOAD_MS)
     phone.context.set_offline(False)
     phone.context.unroute(SOCKET_ENDPOINT)
 
@@ -185,7 +188,7 @@ def test_another_person_on_the_same_browser_never_sees_the_first_ones(screens, l
 
     _kept(phone)  # now Bo's page
     phone.context.set_offline(True)
-    phone.reload()
+    phone.reload(timeout=RELOAD_MS)
     assert _boot(phone)["offline"]["person"] == bo
     expect(items_with(phone, ADAS_IDEA)).to_have_count(1)
     expect(phone.locator("[data-mine] li.item")).to_have_count(0)
@@ -215,7 +218,7 @@ def test_without_a_worker_a_page_from_the_browsers_cache_shows_the_kept_room(scr
     # The network is gone but the browser has the page: it shows, then the room as last seen.
     phone.context.route(SOCKET_ENDPOINT, lambda route: route.abort("internetdisconnected"))
     phone.context.route(f"**/j/{code}", lambda route: route.fulfill(body=cached, content_type="text/html"))
-    phone.reload()
+    phone.reload(timeout=RELOAD_MS)
     expect(phone.locator(CONN)).not_to_have_attribute("data-state", "live")
     expect(items_with(phone, BOS_IDEA)).to_have_count(1)
     expect(items_with(phone, ADAS_IDEA, "[data-mine]")).to_have_count(1)
@@ -230,7 +233,7 @@ def test_without_a_worker_a_page_from_the_browsers_cache_shows_the_kept_room(scr
     expect(items_with(phone, ADAS_IDEA)).to_have_count(1)
     phone.context.route(SOCKET_ENDPOINT, lambda route: route.abort("internetdisconnected"))
     phone.context.route(f"**/j/{code}", lambda route: route.fulfill(body=cached, content_type="text/html"))
-    phone.reload()
+    phone.reload(timeout=RELOAD_MS)
     expect(items_with(phone, ADAS_IDEA)).to_have_count(1)  # from Chiara's own kept snapshot
     expect(phone.locator("[data-mine] li.item")).to_have_count(0)
     shot(phone, "phone-next-person-from-browser-cache")
