@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import sqlite3
 import threading
 
 import pytest
@@ -171,6 +172,25 @@ def test_a_ballot_refused_by_an_outage_is_answered_as_retryable(app, monkeypatch
     assert tracebacks(caplog) == []
     [started] = outage_lines(caplog)
     assert started.startswith("database unavailable")
+
+
+def test_a_driver_error_of_the_ballot_writer_is_an_outage_not_a_bug(app, monkeypatch, caplog):
+    """The group commit runs its statements on the driver's cursor: what the driver raises when
+    the database goes away (psycopg's AdminShutdown on a PostgreSQL restart; here SQLite's
+    OperationalError) is counted in the outage like SQLAlchemy's own errors, with no traceback."""
+
+    def gone(self, cursor, values):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(group_commit._Driver, "run", gone)
+    room = Room(app, phones=["Ada Lovelace"])
+    r = room.open()
+    o1, *_ = options(r)
+    acks = [cast(room.ada, r, {o1: 1}) for _ in range(2)]
+    assert [(a["ok"], a["code"], a["retry"]) for a in acks] == [(False, "ServerError", True)] * 2
+    assert tracebacks(caplog) == []
+    started = [line for line in outage_lines(caplog) if not line.startswith("database back")]
+    assert started == ["database unavailable: OperationalError: disk I/O error"] * 2
 
 
 # --- commands --------------------------------------------------------------------------------

@@ -163,6 +163,26 @@ def writer() -> BallotWriter:
 def _write_batch(batch: list[Write]) -> None:
     """Write the batch in one transaction; each ballot learns its outcome only after the COMMIT."""
     connection = db.session.connection()
+    try:
+        _write_on(connection, batch)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise _as_sqlalchemy(connection, exc) from exc
+
+
+def _as_sqlalchemy(connection: sa.Connection, exc: Exception) -> sa.exc.DBAPIError:
+    """The driver's own error, as SQLAlchemy raises it for its statements: the statements run on the
+    driver's cursor, and an outage (PostgreSQL restarting: psycopg's AdminShutdown) must be told
+    from a bug by the same rules everywhere (app/outages.py), the dead connection dropped from the pool."""
+    dialect = connection.dialect
+    gone = dialect.is_disconnect(exc, connection.connection.dbapi_connection, None)
+    if gone:
+        connection.invalidate(exc)
+    return sa.exc.DBAPIError.instance(
+        None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=gone, dialect=dialect
+    )
+
+
+def _write_on(connection: sa.Connection, batch: list[Write]) -> None:
     statements = _statements(connection.dialect)
     cursor = connection.connection.cursor()  # the driver's, in this transaction
     now = statements.time(utcnow())
