@@ -163,6 +163,21 @@ def start(
         raise
 
 
+def seed(server: LiveServer, script: str) -> list[int]:
+    """Run a Python script against the live server's database in a process of its own (the test's
+    data, made with the app's services); the ids it prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=server.env | {"ASYNC_MODE": "threading"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    return [int(i) for i in out.stdout.split()]
+
+
 def http_login(server: LiveServer, email: str) -> requests.Session:
     """A logged-in requests session (CSRF token read from the login form)."""
     s = requests.Session()

@@ -5,8 +5,6 @@ the coordinators' pages, whose theme colours and share bars are set through the 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
@@ -107,7 +105,7 @@ def test_the_room_works_under_the_policy(screens, live_server, violations, shot)
 
 def test_the_coordinator_pages_work_under_the_policy(screens, live_server, violations, shot):
     email = live_server.create_user("csp-coord@example.org", "coordinator")
-    ids = _seed(live_server)
+    ids = live.seed(live_server, SEED)
     page = screens.new(LAPTOP, "coordinator").new_page()
     log_in_coordinator(page, email)
     page.goto(f"/coordinate/workshops/{ids[2]}")
@@ -136,16 +134,3 @@ def log_in_coordinator(page, email: str) -> None:
     page.get_by_label("Password").fill(live.PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/coordinate")
-
-
-def _seed(server: live.LiveServer) -> list[int]:
-    out = subprocess.run(
-        [sys.executable, "-c", SEED],
-        cwd=live.ROOT,
-        env=server.env | {"ASYNC_MODE": "threading"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
-    return [int(i) for i in out.stdout.split()]

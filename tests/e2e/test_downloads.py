@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 import zipfile
 
 import openpyxl
@@ -36,19 +34,6 @@ with app.app_context():
 """
 
 
-def seed(server: live.LiveServer) -> list[int]:
-    out = subprocess.run(
-        [sys.executable, "-c", SEED],
-        cwd=live.ROOT,
-        env=server.env | {"ASYNC_MODE": "threading"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
-    return [int(i) for i in out.stdout.split()]
-
-
 def download(page, link) -> bytes:
     """Click a download link as a user would; the file's bytes as the browser saved them."""
     with page.expect_download() as info:
@@ -64,7 +49,7 @@ def pdf_text(data: bytes) -> str:
 
 def test_coordinator_downloads_every_file(screens, live_server, shot):
     email = live_server.create_user("coord@example.org", "coordinator")
-    a_id, b_id, c_id = seed(live_server)
+    a_id, b_id, c_id = live.seed(live_server, SEED)
     page = screens.new(LAPTOP, "coordinator", accept_downloads=True).new_page()
     page.goto("/login")
     page.get_by_label("Email").fill(email)

@@ -9,8 +9,6 @@ phones' Teams screen nor its socket commands yet, so no phone can count itself i
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 
 import openpyxl
 import pytest
@@ -32,23 +30,10 @@ with app.app_context():
 """
 
 
-def seed(server: live.LiveServer) -> list[int]:
-    out = subprocess.run(
-        [sys.executable, "-c", SEED],
-        cwd=live.ROOT,
-        env=server.env | {"ASYNC_MODE": "threading"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
-    return [int(i) for i in out.stdout.split()]
-
-
 def test_a_team_formed_across_two_clusters_is_read_on_the_joint_page_and_in_the_xlsx(
     screens, live_server, shot
 ):
-    north, south = seed(live_server)
+    north, south = live.seed(live_server, SEED)
     email = live_server.create_user("coord@example.org", "coordinator")
     context = screens.new(LAPTOP, "coordinator", accept_downloads=True)
     page = context.new_page()
