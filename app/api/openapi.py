@@ -9,7 +9,8 @@ field added to a response without being documented here fails that test.
 from __future__ import annotations
 
 from app.api import params
-from app.api.schemas import RESPONSES, SCHEMAS, json_content
+from app.api.schema_parts import json_content
+from app.api.schemas import RESPONSES, SCHEMAS
 
 
 def document(cluster_slugs: list[str]) -> dict:

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.api.params import MAX_ID, WorkshopFilters
-from app.api.schemas import ITEM, ROUND, ROUND_HEAD, conform
+from app.api.schema_parts import conform
+from app.api.schemas import ITEM, ROUND, ROUND_HEAD
 from app.errors import NotFound
 from app.extensions import db
 from app.models import (

@@ -7,57 +7,10 @@ a field reaches the API by being documented here. tests/test_api_schema.py holds
 from __future__ import annotations
 
 from app.api import params
+from app.api.schema_parts import BOOL, INT, MOMENT, NUM, STR, array, json_content, nullable, obj, ref, shape
+from app.api.team_schemas import MARKET_TEAMS
 from app.models import Phase
 from app.models.voting import Method, RoundStatus, Target
-
-
-def conform(value: object, schema: dict) -> object:
-    """The value cut to what its schema documents: a closed object's properties, in lists too."""
-    if isinstance(value, dict) and schema.get("additionalProperties") is False:
-        properties = schema["properties"]
-        return {k: conform(v, properties[k]) for k, v in value.items() if k in properties}
-    if isinstance(value, list) and "items" in schema:
-        return [conform(v, schema["items"]) for v in value]
-    return value
-
-
-def json_content(schema: dict) -> dict:
-    return {"application/json": {"schema": schema}}
-
-
-def obj(properties: dict, optional: tuple[str, ...] = (), description: str = "") -> dict:
-    """A closed object whose properties are all required but the optional ones."""
-    schema = {
-        "type": "object",
-        "properties": properties,
-        "required": [name for name in properties if name not in optional],
-        "additionalProperties": False,
-    }
-    return schema | ({"description": description} if description else {})
-
-
-def shape(properties: dict) -> dict:
-    """An object with these required properties that may gain more: shapes owned by another module."""
-    return {"type": "object", "properties": properties, "required": list(properties)}
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def array(items: dict) -> dict:
-    return {"type": "array", "items": items}
-
-
-def nullable(type_: str, **extra) -> dict:
-    return {"type": [type_, "null"], **extra}
-
-
-INT = {"type": "integer"}
-NUM = {"type": "number"}
-STR = {"type": "string"}
-BOOL = {"type": "boolean"}
-MOMENT = {"type": "string", "format": "date-time"}
 
 WORKSHOP = {
     "id": INT,
@@ -86,67 +39,6 @@ ITEM = obj(
     }
 )
 
-COUNTED = array({"type": "array", "prefixItems": [nullable("string"), INT], "minItems": 2, "maxItems": 2})
-TEAM_MEMBER_FIELDS = {
-    "participant_id": INT,
-    "name": nullable("string", description="Only where the workshop is named and the member agreed."),
-    "organisation": nullable("string", description="As the name."),
-    "cluster": STR,
-    "sector": nullable("string"),
-    "brings": STR,
-    "looks_for": STR,
-    "workshop_id": INT,
-    "workshop_title": STR,
-    "email": nullable(
-        "string",
-        description="Only where the member left one to be contacted, and only for coordinators and "
-        "administrators.",
-    ),
-}
-MARKET_TEAMS = shape(
-    {
-        "country": STR,
-        "country_name": STR,
-        "members": INT,
-        "workshops": INT,
-        "clusters": COUNTED,
-        "sectors": COUNTED,
-        "brings_tags": COUNTED,
-        "looks_tags": COUNTED,
-        "teams": array(
-            shape(
-                {
-                    "team_id": INT,
-                    "workshop_id": INT,
-                    "workshop_title": STR,
-                    "cluster": STR,
-                    "cluster_name": STR,
-                    "label": STR,
-                    "count": INT,
-                    "members": array(
-                        shape(
-                            TEAM_MEMBER_FIELDS
-                            | {"brings_tags": array(STR), "looks_tags": array(STR), "contactable": BOOL}
-                        )
-                    ),
-                }
-            )
-        ),
-        "matches": array(
-            shape(
-                {
-                    "first": shape(TEAM_MEMBER_FIELDS),
-                    "second": shape(TEAM_MEMBER_FIELDS),
-                    "first_looks_for": array(STR),
-                    "second_looks_for": array(STR),
-                    "introduced": {
-                        "oneOf": [{"type": "null"}, shape({"at": MOMENT, "by": STR})],
-                    },
-                }
-            )
-        ),
-    }
-)
 ROUND_FIELDS = {
     "id": INT,
     "number": INT,
