@@ -87,10 +87,10 @@ def team_view(workshop: Workshop, team: Team, viewer: Viewer, clusters: dict | N
         "country_name": country_name(item.country, workshop.language) if item.country else None,
         "position": team.position,
         "count": len(members),
-        "clusters": _counted(clusters.get(m.participant.cluster_id) for m in members),
-        "sectors": _counted(m.participant.sector for m in members),
-        "brings_tags": _counted(tag for m in members for tag in m.brings_tags or []),
-        "looks_tags": _counted(tag for m in members for tag in m.looks_tags or []),
+        "clusters": counted(clusters.get(m.participant.cluster_id) for m in members),
+        "sectors": counted(m.participant.sector for m in members),
+        "brings_tags": counted(tag for m in members for tag in m.brings_tags or []),
+        "looks_tags": counted(tag for m in members for tag in m.looks_tags or []),
         "names": [m.participant.display_name for m in members if _named(workshop, m, viewer)],
     }
     if viewer != Viewer.ROOM:
@@ -121,7 +121,7 @@ def _named(workshop: Workshop, member: TeamMember, viewer: Viewer) -> bool:
     return shows_name(workshop, member, viewer) and bool(member.participant.display_name)
 
 
-def _counted(values) -> list[list]:
+def counted(values) -> list[list]:
     """[[value, how many], …], the most first, then by value; None (not given) last."""
     counts = Counter(values)
     return [[v, n] for v, n in sorted(counts.items(), key=lambda kv: (kv[0] is None, -kv[1], str(kv[0])))]
