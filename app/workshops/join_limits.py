@@ -37,7 +37,7 @@ def check(code: str) -> None:
     if not limiter.enabled:
         return
     address = get_remote_address()
-    if counted(lambda: _within(address) or _joined(address, code), default=True):
+    if _counted(lambda: _within(address) or _joined(address, code), default=True):
         return
     abort(429)
 
@@ -46,7 +46,7 @@ def wrong() -> None:
     """Count a wrong code against the caller's address (429 if that was one too many)."""
     if not limiter.enabled:
         return
-    if not counted(lambda: limiter.limiter.hit(_limit(), SCOPE, get_remote_address()), default=True):
+    if not _counted(lambda: limiter.limiter.hit(_limit(), SCOPE, get_remote_address()), default=True):
         abort(429)
 
 
@@ -57,7 +57,7 @@ def joined(code: str) -> None:
         # Written once per address and code, not once per phone: the memory storage starts a
         # timer thread on every write, which a join storm would keep per phone (docs/performance.md).
         storage = limiter.limiter.storage
-        counted(lambda: storage.get(key) or storage.incr(key, JOINED_FOR), default=0)
+        _counted(lambda: storage.get(key) or storage.incr(key, JOINED_FOR), default=0)
 
 
 def _within(address: str) -> bool:
@@ -78,7 +78,7 @@ def _limit():
     return parse_limit(current_app.config["RATELIMIT_JOIN"])
 
 
-def counted(count: Callable[[], T], *, default: T) -> T:
+def _counted(count: Callable[[], T], *, default: T) -> T:
     """What the storage answers; `default` while it is away (the outage is logged once)."""
     try:
         return count()

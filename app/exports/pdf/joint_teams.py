@@ -25,7 +25,7 @@ def market_teams(joint: dict) -> list[Flowable]:
     return flow
 
 
-def counted(rows: list, label=None) -> str:
+def _counted(rows: list, label=None) -> str:
     return ", ".join(f"{plain(label(v) if label else (v or _('Not stated')))} ({n})" for v, n in rows) or "–"
 
 
@@ -35,10 +35,10 @@ def _market(market: dict) -> list[Flowable]:
     note = f'<font size=8 color="#6b7280">{esc(count)} · {esc(where)}</font>'
     head = f"<b>{esc(market.get('country_name'))}</b> {note}"
     facts = [
-        (_("Clusters"), counted(market.get("clusters") or [])),
-        (_("Sectors"), counted(market.get("sectors") or [], sector_label)),
-        (_("They bring"), counted(market.get("brings_tags") or [])),
-        (_("They look for"), counted(market.get("looks_tags") or [])),
+        (_("Clusters"), _counted(market.get("clusters") or [])),
+        (_("Sectors"), _counted(market.get("sectors") or [], sector_label)),
+        (_("They bring"), _counted(market.get("brings_tags") or [])),
+        (_("They look for"), _counted(market.get("looks_tags") or [])),
     ]
     lines = [markup(f"<b>{esc(label)}:</b> {esc(value)}", "small") for label, value in facts]
     rows = [_member_row(t, p) for t in market.get("teams") or [] for p in t.get("members") or []]
