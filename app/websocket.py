@@ -61,6 +61,10 @@ class WebSocket:
             reader = environ["wsgi.input"]
             reader = getattr(reader, "rfile", reader)
             sock = reader.raw._sock
+            # Frames are read from the socket itself: closing the reader frees its 8 KB buffer
+            # for the life of the connection (the socket stays open), and pywsgi then closes the
+            # connection instead of reading a next request.
+            reader.close()
         sock.sendall(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             b"Sec-WebSocket-Accept: " + generate_accept_token(key.encode()) + b"\r\n\r\n"
@@ -78,7 +82,6 @@ class WebSocket:
                 sock.shutdown(socket.SHUT_RDWR)
         if reader is None:
             raise StopIteration  # gunicorn then closes the connection without a response of its own
-        reader.close()  # pywsgi then closes the connection instead of reading a next request
         return ()  # not a list: Engine.IO passes it on as the response, with nothing to write
 
     def wait(self) -> str | bytes | None:

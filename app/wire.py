@@ -89,11 +89,23 @@ class CheckedFrames:
 
 
 def eventlet_websocket():
-    """engineio's eventlet WebSocket class, its frames checked (CheckedFrames)."""
+    """engineio's eventlet WebSocket class, its frames checked (CheckedFrames) and the request's
+    reader closed once the handshake is answered: frames are read from the socket itself, so its
+    8 KB buffer would stay unused for the life of the connection (the socket stays open, and
+    eventlet's server then closes the connection instead of reading a next request)."""
     from engineio.async_drivers.eventlet import WebSocketWSGI
 
     class WebSocket(WebSocketWSGI):
         def __init__(self, handler, server) -> None:
-            super().__init__(lambda ws: handler(CheckedFrames(ws)), server)
+            super().__init__(self._opened, server)
+            self._handler = handler
+
+        def __call__(self, environ: dict, start_response):
+            self._reader = environ["eventlet.input"].rfile
+            return super().__call__(environ, start_response)
+
+        def _opened(self, ws) -> None:
+            self._reader.close()
+            self._handler(CheckedFrames(ws))
 
     return WebSocket

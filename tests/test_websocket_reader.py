@@ -1,0 +1,58 @@
+"""An open WebSocket holds no HTTP reader: frames are read from the socket itself, so the reader
+of the request that opened it (and its 8 KB buffer) is closed once the handshake is answered,
+under gevent's pywsgi (app/websocket.py) and eventlet's server (app/wire.py) alike. A room holds
+one such connection per phone for the whole workshop (docs/performance.md, memory per connection).
+"""
+
+from __future__ import annotations
+
+import socket
+from types import SimpleNamespace
+
+import pytest
+
+from app.websocket import WebSocket
+
+HANDSHAKE = {
+    "HTTP_CONNECTION": "Upgrade",
+    "HTTP_UPGRADE": "websocket",
+    "HTTP_SEC_WEBSOCKET_VERSION": "13",
+    "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ==",
+    "HTTP_HOST": "127.0.0.1",
+    "PATH_INFO": "/socket.io/",
+}
+SERVER = SimpleNamespace(max_http_buffer_size=64 * 1024)
+
+
+@pytest.fixture
+def connection():
+    server_side, phone = socket.socketpair()
+    reader = server_side.makefile("rb")
+    yield server_side, phone, reader
+    for sock in (server_side, phone):
+        sock.close()
+
+
+
+
+def test_under_gevent_the_reader_is_closed_while_the_connection_is_open(connection):
+    server_side, phone, reader = connection
+    states = []
+    app = WebSocket(lambda ws: states.append((reader.closed, ws._sock.fileno() != -1)), SERVER)
+    app(HANDSHAKE | {"wsgi.input": SimpleNamespace(rfile=reader)}, lambda *a: None)
+    assert phone.recv(4096).startswith(b"HTTP/1.1 101")
+    assert states == [(True, True)]  # the reader closed, the socket still open while Engine.IO runs
+
+
+def test_under_eventlet_the_reader_is_closed_while_the_connection_is_open(connection):
+    from eventlet.wsgi import Input
+
+    from app.wire import eventlet_websocket
+
+    server_side, phone, reader = connection
+    states = []
+    app = eventlet_websocket()(lambda ws: states.append((reader.closed, server_side.fileno() != -1)), SERVER)
+    environ = HANDSHAKE | {"eventlet.input": Input(reader, None, server_side), "wsgi.input": None}
+    app(environ, lambda *a: None)
+    assert phone.recv(4096).startswith(b"HTTP/1.1 101")
+    assert states == [(True, True)]
