@@ -44,8 +44,9 @@ try:
 except SettingError as e:  # one line for whoever starts it, not a traceback
     raise SystemExit(f"Error: {e.message}") from None
 
-from app.server import calm_gc, raise_open_files  # noqa: E402
+from app.server import calm_gc, raise_open_files, warm  # noqa: E402
 
+warm(app)
 calm_gc()  # under gunicorn too
 raise_open_files()
 

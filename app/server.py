@@ -84,6 +84,24 @@ def raise_open_files() -> None:
             log.warning("could not raise the open-file limit above %s", soft)
 
 
+def warm(app: Flask) -> None:
+    """Make, before the first phone comes, what every join reads once per language: the live
+    screens' words and the phone's country list (Babel's data of every language, ~6 MB). The
+    first phones of a room then do not wait for it, and what the process holds for its
+    connections is theirs alone (docs/performance.md, memory per connection)."""
+    from flask_babel import force_locale
+
+    from app.core.countries import search_list
+    from app.workshops.live_words import live_words, phase_labels
+
+    with app.test_request_context():
+        for language in app.config["LANGUAGES"]:
+            with force_locale(language):
+                search_list(language)
+                live_words()
+                phase_labels()
+
+
 def calm_gc() -> None:
     """Keep full collections away from the hot path.
 

@@ -9,8 +9,11 @@ import re
 
 import pytest
 
+from app.core import countries
 from app.extensions import socketio as server
 from app.language import COOKIE
+from app.server import warm
+from app.workshops import live_words
 from tests.conftest import NS, join, make_user, make_workshop
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -53,6 +56,24 @@ def test_two_phones_in_one_room_get_its_scripts_words_each_in_their_own_language
         assert (words["t"]["save"], words["phases"]["vote"]) == ("Αποθήκευση", "Ψηφοφορία")
         words = _boot(german.get(f"/j/{workshop.join_code}").text)
         assert (words["t"]["save"], words["phases"]["vote"]) == ("Speichern", "Abstimmung")
+
+
+def test_a_server_warmed_before_its_first_phone_gives_each_language_its_own_words(client):
+    """wsgi.py makes every language's words and country list before the first phone comes
+    (app/server.py warm): each in its own language, not the first one's five times."""
+    for made in (live_words._words, live_words._phase_labels, countries._search_list):
+        made.cache_clear()
+    warm(client.application)
+    assert live_words._words.cache_info().currsize == len(client.application.config["LANGUAGES"])
+    workshop = make_workshop(language="de")
+    greek, german = join(client.application, workshop, "Ada"), join(client.application, workshop, "Bo")
+    page = _boot(greek.get(f"/j/{workshop.join_code}", headers=GREEK).text)
+    assert (page["t"]["save"], page["phases"]["vote"]) == ("Αποθήκευση", "Ψηφοφορία")
+    page = _boot(german.get(f"/j/{workshop.join_code}").text)
+    assert (page["t"]["save"], page["phases"]["vote"]) == ("Speichern", "Abstimmung")
+    japan = {row["code"]: row["name"] for row in json.loads(str(countries.search_list("el")))}["JP"]
+    assert japan == "Ιαπωνία"
+    assert live_words._words.cache_info().misses == len(client.application.config["LANGUAGES"])
 
 
 def test_the_switch_is_on_every_page_and_remembered(client):
