@@ -33,8 +33,6 @@ def connection():
         sock.close()
 
 
-
-
 def test_under_gevent_the_reader_is_closed_while_the_connection_is_open(connection):
     server_side, phone, reader = connection
     states = []
