@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from app import forms
 from app.core import countries
 from app.extensions import socketio as server
 from app.language import COOKIE
@@ -74,6 +75,31 @@ def test_a_server_warmed_before_its_first_phone_gives_each_language_its_own_word
     japan = {row["code"]: row["name"] for row in json.loads(str(countries.search_list("el")))}["JP"]
     assert japan == "Ιαπωνία"
     assert live_words._words.cache_info().misses == len(client.application.config["LANGUAGES"])
+
+
+def test_the_forms_own_messages_are_in_each_readers_language_read_once_per_language(client, monkeypatch):
+    """WTForms' messages ("Field cannot be longer than 60 characters.") come from its catalogue,
+    read once per language (app/forms.py), not from disk for every page and command."""
+    forms._wtforms_messages.cache_clear()
+    read = []
+    load = forms.Translations.load
+
+    def counted(dirname, locales, domain):
+        read.extend([str(locale) for locale in locales] if domain == "wtforms" else [])
+        return load(dirname, locales, domain)
+
+    monkeypatch.setattr(forms.Translations, "load", counted)
+    workshop = make_workshop(language="de")
+    too_long = {"display_name": "A" * 61, "consent": "y", "cluster_id": "0"}
+    said = {
+        "el": "Το πεδίο δεν μπορεί να έχει πάνω από 60 χαρακτήρες.",
+        "de": "Feld kann nicht länger als 60 Zeichen sein.",
+    }
+    for language in ("el", "de", "el", "de"):
+        headers = {"Accept-Language": language}
+        page = client.post(f"/j/{workshop.join_code}", data=too_long, headers=headers).text
+        assert said[language] in page
+    assert read == ["el", "de"]
 
 
 def test_the_switch_is_on_every_page_and_remembered(client):

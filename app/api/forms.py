@@ -1,14 +1,13 @@
 """The form that names a new API token."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from app.forms import no_nul, strip
+from app.forms import AppForm, no_nul, strip
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AppForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=80), no_nul],

@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import PasswordInput
 
 from app.auth import passwords
 from app.auth.emails import email_address
-from app.forms import no_nul
+from app.forms import AppForm, no_nul
 from app.labels import ROLES
 
 
@@ -41,7 +40,7 @@ def repeated(label, of: str = "password") -> PasswordField:
     )
 
 
-class PasswordsForm(FlaskForm):
+class PasswordsForm(AppForm):
     """A form whose password fields are emptied in pairs: a password and its repetition."""
 
     def validate(self, extra_validators=None) -> bool:
@@ -62,7 +61,7 @@ class PasswordsForm(FlaskForm):
                     field.forget = self[validator.fieldname].forget = True
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
@@ -74,7 +73,7 @@ class FirstRunForm(PasswordsForm):
     confirm = repeated(_l("Repeat the password"))
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(AppForm):
     """An account the administrator opens; the person sets their password through a link."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120), no_nul])
@@ -82,7 +81,7 @@ class NewUserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLES)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(AppForm):
     role = SelectField(_l("Role"), choices=ROLES)
 
 

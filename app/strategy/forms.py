@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.extensions import db
-from app.forms import no_nul, strip
+from app.forms import AppForm, no_nul, strip
 from app.models import Cluster
 from app.strategy.themes import NAME_MAX
 
 
-class OverviewFilter(FlaskForm):
+class OverviewFilter(AppForm):
     """Filters in the query string, so a filtered list can be bookmarked and shared; no CSRF (read-only)."""
 
     class Meta:
@@ -55,7 +54,7 @@ class OverviewFilter(FlaskForm):
         }
 
 
-class ConfirmThemeForm(FlaskForm):
+class ConfirmThemeForm(AppForm):
     name = StringField(
         _l("Name of the recurring theme"),
         filters=[strip],
@@ -68,21 +67,21 @@ class ConfirmThemeForm(FlaskForm):
         return [int(part) for part in self.themes.data.split("-")]
 
 
-class DismissForm(FlaskForm):
+class DismissForm(AppForm):
     themes = HiddenField(validators=[DataRequired(), Length(max=2000), Regexp(r"^\d{1,18}(-\d{1,18})*$")])
 
 
-class RenameForm(FlaskForm):
+class RenameForm(AppForm):
     name = StringField(
         _l("New name"), filters=[strip], validators=[DataRequired(), Length(max=NAME_MAX), no_nul]
     )
 
 
-class DissolveForm(FlaskForm):
+class DissolveForm(AppForm):
     """Only its CSRF token: the page it is on is the confirmation."""
 
 
-class IntroduceForm(FlaskForm):
+class IntroduceForm(AppForm):
     """The pair to introduce in one market: on GET (to confirm, no CSRF needed) and on POST."""
 
     country = StringField(validators=[DataRequired(), Regexp(r"^[A-Z]{2}$")])

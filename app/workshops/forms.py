@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -22,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.core.countries import find_country
 from app.core.phases import PHASE_LABELS
 from app.extensions import db
-from app.forms import no_nul, strip
+from app.forms import AppForm, no_nul, strip
 from app.models import Cluster, ItemKind, Phase, Sector
 from app.workshops.services.workshops import SETTINGS
 
@@ -34,7 +33,7 @@ def cluster_choices() -> list[SelectChoice]:
     return [SelectChoice(c.id, c.name) for c in db.session.scalars(sa.select(Cluster).order_by(Cluster.id))]
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(AppForm):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200), no_nul])
     question = TextAreaField(
         _l("Guiding question"),
@@ -103,13 +102,13 @@ class WorkshopForm(FlaskForm):
         return data
 
 
-class CodeForm(FlaskForm):
+class CodeForm(AppForm):
     code = StringField(
         _l("Workshop code"), filters=[strip], validators=[DataRequired(), Length(max=20), no_nul]
     )
 
 
-class JoinForm(FlaskForm):
+class JoinForm(AppForm):
     display_name = StringField(
         _l("Your name as others will see it"), filters=[strip], validators=[Length(max=60), no_nul]
     )
@@ -155,7 +154,7 @@ class JoinForm(FlaskForm):
         return {"anonymous": True, "named": False}.get(self.anonymity.data or "")
 
 
-class ItemForm(FlaskForm):
+class ItemForm(AppForm):
     kind = RadioField(
         _l("Kind"),
         choices=[
@@ -195,7 +194,7 @@ def _country_code(text: str | None) -> str:
     return code
 
 
-class CommentForm(FlaskForm):
+class CommentForm(AppForm):
     text = TextAreaField(
         _l("Comment"),
         filters=[strip],
@@ -203,7 +202,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(AppForm):
     name = StringField(
         _l("Theme"),
         filters=[strip],
