@@ -30,7 +30,9 @@ COUNTRY_MAX = 100  # the longest name of a country, in any of the languages, has
 
 
 def cluster_choices() -> list[SelectChoice]:
-    return [SelectChoice(c.id, c.name) for c in db.session.scalars(sa.select(Cluster).order_by(Cluster.id))]
+    """Every cluster as a choice: read as rows, not objects (it is part of every join)."""
+    rows = db.session.execute(sa.select(Cluster.id, Cluster.name).order_by(Cluster.id))
+    return [SelectChoice(cluster_id, name) for cluster_id, name in rows]
 
 
 class WorkshopForm(AppForm):
