@@ -213,3 +213,23 @@ def take_cookies(response: aiohttp.ClientResponse, cookies: dict[str, str]) -> N
 
 def csrf_from(html: str) -> str:
     return html.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+
+
+async def send_join_form(
+    session: aiohttp.ClientSession, url: str, code: str, form: dict, cookies: dict
+) -> None:
+    """POST the join form as a browser does, and get to the room: the form's answer is the room
+    page itself; a revision that answers with a redirect (before 2026-12) costs a GET more."""
+    headers = {"Cookie": cookie_header(cookies)}
+    async with session.post(f"{url}/j/{code}", data=form, headers=headers, allow_redirects=False) as r:
+        body = await r.text()
+        take_cookies(r, cookies)
+        room = r.headers.get("Location") if r.status == 302 else None
+        if room is None and not (r.status == 200 and 'id="boot"' in body):
+            raise ConnectRefused(f"join answered {r.status}")
+    if room is not None:
+        page = f"{url}{room}" if room.startswith("/") else room
+        async with session.get(page, headers={"Cookie": cookie_header(cookies)}) as r:
+            if r.status != 200:
+                raise ConnectRefused(f"the room page answered {r.status}")
+            await r.read()

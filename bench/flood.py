@@ -34,7 +34,7 @@ from pathlib import Path
 import aiohttp
 
 from bench import prepare
-from bench.client import Socket, cookie_header, csrf_from, take_cookies
+from bench.client import Socket, cookie_header, csrf_from, send_join_form, take_cookies
 from bench.room import Screen
 from bench.stats import percentiles
 
@@ -70,12 +70,7 @@ class Room:
             html = await r.text()
             take_cookies(r, cookies)
         form = {"csrf_token": csrf_from(html), "display_name": name, "cluster_id": "0", "consent": "y"}
-        headers = {"Cookie": cookie_header(cookies)}
-        post = self.http.post(f"{self.url}/j/{code}", data=form, headers=headers, allow_redirects=False)
-        async with post as r:
-            if r.status != 302:
-                raise RuntimeError(f"join answered {r.status}")
-            take_cookies(r, cookies)
+        await send_join_form(self.http, self.url, code, form, cookies)
         sock = Socket()
         headers = {"Origin": self.url, "Cookie": cookie_header(cookies)}
         auth = {"workshop": workshop, "view": "participant"}

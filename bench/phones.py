@@ -17,7 +17,7 @@ from collections import Counter, deque
 
 import aiohttp
 
-from bench.client import ConnectRefused, Socket, cookie_header, csrf_from, take_cookies
+from bench.client import ConnectRefused, Socket, cookie_header, csrf_from, send_join_form, take_cookies
 from bench.prepare import raise_nofile
 
 BUDGET = 100  # a voter's k-th ballot carries k points: the app's round allows 100 ballots a voter
@@ -259,20 +259,7 @@ class Worker:
                     "sector": "",
                     "consent": "y",
                 }
-                headers = {"Cookie": cookie_header(cookies)}
-                async with self.http.post(
-                    f"{url}/j/{code}", data=form, headers=headers, allow_redirects=False
-                ) as r:
-                    if r.status != 302:
-                        raise ConnectRefused(f"join answered {r.status}")
-                    take_cookies(r, cookies)
-                    room = r.headers["Location"]
-                # The browser follows the redirect to the room page, which opens the socket.
-                page = f"{url}{room}" if room.startswith("/") else room
-                async with self.http.get(page, headers={"Cookie": cookie_header(cookies)}) as r:
-                    if r.status != 200:
-                        raise ConnectRefused(f"the room page answered {r.status}")
-                    await r.read()
+                await send_join_form(self.http, url, code, form, cookies)  # the room, which opens the socket
             phone.snapshot = asyncio.get_running_loop().create_future()
             handlers = {"snapshot": phone.on_snapshot, "tally_changed": phone.on_tally}
             phone.sock = Socket(

@@ -57,9 +57,10 @@ def test_each_person_has_a_name_of_their_own_and_the_cookie_names_this_browsers(
 
     # Ada joins a second workshop from the same browser: the cookie names her in both.
     joining = {"display_name": "Ada", "consent": "y", "cluster_id": "0"}
-    response = ada.post(f"/j/{second.join_code}", data=joining)
-    assert response.status_code == 302
+    answer = ada.post(f"/j/{second.join_code}", data=joining)
     there = ada.get(f"/j/{second.join_code}")
+    # The form's answer is her room, which asks the worker to keep it (no worker served it).
+    assert _boot(answer)["offline"] == _boot(there)["offline"] | {"keep": True}
     people = _people_cookie(there).split(";")[0].removeprefix("bridge_people=").split(".")
     assert people == [_boot(ada_page)["offline"]["person"], _boot(there)["offline"]["person"]]
     assert people[1].startswith(f"{second.id}-")

@@ -52,16 +52,24 @@ def join(code: str) -> ResponseReturnValue:
         return redirect(url_for("workshops.join", code=workshop.join_code))
     joined = session.get("pt", {})
     if participant := services.participant_in(workshop.id, joined.get(str(workshop.id))):
-        kept = offline.boot(workshop.id, participant.id)
-        page = render_template(
-            "workshops/room.html",
-            workshop=workshop,
-            item_form=ItemForm(),
-            countries=search_list(),
-            offline=kept,
-        )
-        return offline.personal_page(make_response(page), joined, kept["person"])
+        return _room(workshop, participant.id, joined)
     return _join_form(workshop, joined)
+
+
+def _room(
+    workshop: Workshop, participant_id: int, joined: dict, *, answered_form: bool = False
+) -> ResponseReturnValue:
+    """The participant's live room. As the join form's answer (no redirect: one request less per
+    phone), the page makes a reload ask for it again (room.js) and has the offline worker keep it."""
+    kept = offline.boot(workshop.id, participant_id) | ({"keep": True} if answered_form else {})
+    page = render_template(
+        "workshops/room.html",
+        workshop=workshop,
+        item_form=ItemForm(),
+        countries=search_list(),
+        offline=kept,
+    )
+    return offline.personal_page(make_response(page), joined, kept["person"])
 
 
 @bp.route("/j/sw.js")
@@ -76,7 +84,7 @@ def offline_worker() -> ResponseReturnValue:
 
 
 def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
-    """The join form; once sent and accepted, the participant's cookie and their room."""
+    """The join form; once sent and accepted, the participant's cookie and their room at once."""
     left = has_left(workshop.id, joined.get(str(workshop.id)))
     if left:  # their contributions were removed: told once, and this device forgets them
         joined = {k: v for k, v in joined.items() if k != str(workshop.id)}
@@ -98,10 +106,12 @@ def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
             field = None if e.field == "anonymous" else getattr(form, e.field or "display_name")
             (field.errors if field else form.form_errors).append(e.message)
         else:
+            participant_id = participant.id
             join_limits.joined(workshop.join_code)
-            session["pt"] = joined | {str(workshop.id): participant.id}
+            joined = joined | {str(workshop.id): participant_id}
+            session["pt"] = joined
             session.permanent = True
-            return redirect(url_for("workshops.join", code=workshop.join_code))
+            return _room(workshop, participant_id, joined, answered_form=True)
     return render_template(
         "workshops/join.html", workshop=workshop, form=form.promise(workshop.anonymous), left=left
     )

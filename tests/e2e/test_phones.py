@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import live
-from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, log_in, propose, set_phase
+from tests.e2e.conftest import CONN, PHONE, create_workshop, items_with, join, log_in, propose, set_phase
 from tests.e2e.test_accessibility import SocketPhone, Staff
 
 pytestmark = pytest.mark.e2e
@@ -115,6 +115,25 @@ def test_a_greek_phone_in_a_german_workshop_joins_in_greek_and_keeps_the_languag
     expect(items_with(greek, "Ein Messestand in Tokio")).to_have_count(1)
     shot(greek, "room-in-italian")
     assert screens.errors == []
+
+
+def test_the_join_forms_answer_is_the_room_and_a_reload_asks_for_it_again(screens, live_server):
+    """No redirect between the form and the room (one request less per phone on the venue's
+    Wi-Fi), and no "send the form again?" on a reload: the reload is a GET of the room."""
+    _cockpit, _workshop_id, code = _workshop(screens, live_server, "Reload after joining")
+    ada = _phone(screens, "Ada")
+    ada.goto(f"/j/{code}")
+    pages = []
+    ada.on("request", lambda r: pages.append((r.method, r.url)) if r.resource_type == "document" else None)
+    join(ada, "Ada")
+    assert pages == [("POST", f"{live_server.url}/j/{code}")]  # the room came with the form's answer
+    propose(ada, "An idea sent before the reload")
+    expect(items_with(ada, "An idea sent before the reload")).to_have_count(1)
+    pages.clear()
+    ada.reload()
+    expect(ada.locator(CONN)).to_have_attribute("data-state", "live")
+    assert pages == [("GET", f"{live_server.url}/j/{code}")]
+    expect(items_with(ada, "An idea sent before the reload")).to_have_count(1)
 
 
 def test_proposing_says_why_and_lists_each_item_once(screens, live_server, shot):

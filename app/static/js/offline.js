@@ -31,13 +31,13 @@ export function snapshotOf(st, timeLeftMs) {
 export function workOffline(offline) {
   if (!offline?.worker || !("serviceWorker" in navigator)) return;
   const workers = navigator.serviceWorker;
-  // A page no worker served (its first load, a shift-reload) or served by the worker of an
-  // earlier deploy asks the worker that now runs it to keep it and its files.
+  // A page no worker served (its first load, a shift-reload, the join form's answer) or served
+  // by the worker of an earlier deploy asks the worker that now runs it to keep it and its files.
   const keepThisPage = async () => {
     const registration = await workers.ready;
     registration.active?.postMessage({ keep: [location.pathname, ...filesOfThisPage()] });
   };
-  if (!workers.controller) keepThisPage();
+  if (!workers.controller || offline.keep) keepThisPage();
   workers.addEventListener("controllerchange", keepThisPage);
   workers.register(offline.worker, { scope: "/j/" }).catch(() => {}); // no worker: online only, as before
 }

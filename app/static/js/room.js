@@ -59,6 +59,9 @@ countdown = mountCountdown(document.querySelector("[data-countdown]"), live, t, 
   onState: () => render(live.state), // at zero a lock_at_zero countdown disables what it locks
 });
 render(live.state); // the room as last seen, and commands queued before a reload, at once, connected or not
+// The join form's answer is this page (no redirect): a reload asks for the page again instead of
+// sending the form a second time.
+history.replaceState(history.state, "", location.href);
 workOffline(boot.offline);
 
 function choiceRemoved(roundId) {
