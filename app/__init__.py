@@ -45,9 +45,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         json=wire.SafeJSON,
     )
     from app import body_limits, security_headers, server
-    from app.realtime import commands
+    from app.realtime import commands, pings
 
     engineio = socketio.server.eio
+    pings.pump_pings(engineio)
     if app.config["ASYNC_MODE"] == "gevent":
         from app.websocket import WebSocket
 

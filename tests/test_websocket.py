@@ -279,3 +279,27 @@ def test_a_phone_that_stops_answering_is_let_go(tmp_path):
             assert isinstance(event, TextMessage | CloseConnection), event
         assert requests.get(app.url + "/login", timeout=10).status_code == 200
         assert "Traceback" not in app.log()
+
+
+@pytest.mark.parametrize("mode", ["gevent", "eventlet", "gunicorn"])
+def test_phones_that_answer_get_their_pings_on_time_from_one_task(tmp_path, mode):
+    """Every connection's heartbeat is sent by one task of the process (app/realtime/pings.py):
+    two phones that answer each ping get the next one an interval later, for as long as they
+    stay, and one that stops answering is let go meanwhile. Heartbeat 1 s + 1 s here."""
+    async_mode = "eventlet" if mode == "eventlet" else "gevent"
+    heartbeat = {"SOCKET_PING_INTERVAL": "1", "SOCKET_PING_TIMEOUT": "1"}
+    with live.start(tmp_path, async_mode=async_mode, gunicorn=mode == "gunicorn", **heartbeat) as app:
+        cookies, workshop_id, _ = live.joined_phone(app)
+        phones = [Frames(app, cookies) for _ in range(2)]
+        frozen = Frames(app, cookies)
+        for phone in [*phones, frozen]:
+            phone.join(workshop_id)
+        for _round in range(4):
+            for phone in phones:
+                while (text := phone.text()) != "2":  # what else the room sends meanwhile
+                    assert not text.startswith("1"), text  # not closed
+                phone.send_text("3")
+        frozen.sock.settimeout(10)
+        while (event := frozen.event()) is not None:  # never answers: closed, the others kept theirs
+            assert isinstance(event, TextMessage | CloseConnection), event
+        assert "Traceback" not in app.log()
