@@ -43,7 +43,8 @@ export function workOffline(offline) {
   workers.addEventListener("controllerchange", () => keepThisPage(workers.controller));
   workers.register(offline.worker, { scope: "/j/" }).then(
     async (registration) => {
-      if (registration.installing) keepThisPage(registration.installing);
+      // No registration where workers are blocked (Playwright's service_workers="block").
+      if (registration?.installing) keepThisPage(registration.installing);
       else if (!workers.controller) keepThisPage((await workers.ready).active);
     },
     () => {}, // no worker: online only, as before
