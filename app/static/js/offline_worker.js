@@ -18,8 +18,9 @@ const UNREACHABLE = new Set([502, 503, 504]);
 // A new deploy's worker keeps the page that installed it, and that page's files, before it takes
 // over: taking over drops what the last worker kept, and a phone that lost the network in
 // between had no copy at all (the browser's error page, or a page without its scripts). The
-// page asks as soon as the worker installs (offline.js); if it cannot be kept (offline again),
-// the install fails and the last worker stays, with its copy, until the next page load online.
+// page asks as soon as the worker installs (offline.js); if it or one of its files cannot be
+// kept (offline again), the install fails and the last worker stays, with its copy, until the
+// next page load online.
 // A worker no page asks for (the browser updating it on its own) installs after a while.
 const ASKED_WITHIN_MS = 10_000;
 let installed;
@@ -89,19 +90,19 @@ self.addEventListener("message", (event) => {
   done.then(installed.resolve, installed.reject);
 });
 
-// Resolves once every file that could be fetched is kept, and the page with them; rejects when
-// the page could not be (offline already: the next load online keeps it).
+// Resolves once the page and every one of its files are kept; rejects when one could not be
+// (offline already: the next load online keeps them). A page without its scripts is no copy.
 async function keepAll(urls) {
-  const pages = await Promise.all(urls.map(async (href) => {
+  const kept = await Promise.all(urls.map(async (href) => {
     const url = new URL(href, self.location.origin);
     if (url.origin !== self.location.origin) return true;
     try {
-      return (await keep(url, await fetch(url, { credentials: "same-origin" }))) || !PAGE.test(url.pathname);
+      return await keep(url, await fetch(url, { credentials: "same-origin" }));
     } catch {
-      return !PAGE.test(url.pathname);
+      return false;
     }
   }));
-  if (!pages.every(Boolean)) throw new Error("the page was not kept");
+  if (!kept.every(Boolean)) throw new Error("the page or one of its files was not kept");
 }
 
 async function networkFirst(url, fromNetwork) {
