@@ -117,9 +117,8 @@ async function networkFirst(url, fromNetwork) {
   return response;
 }
 
-// Keep a good answer; a page that is no longer a participant's (the join form, an ended
-// workshop) replaces nothing and removes the copy kept for its address.
-// Whether it was kept.
+// Keep a good answer (true once kept); a page that is no longer a participant's (the join
+// form, an ended workshop) replaces nothing and removes the copy kept for its address.
 async function keep(url, response) {
   if (replaced()) return false;
   const cache = await caches.open(CACHE);
