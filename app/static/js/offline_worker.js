@@ -41,6 +41,7 @@ self.addEventListener("activate", (event) => {
   // Navigation preload: the page's request leaves while the worker starts, so the network-first
   // page costs no more online than without a worker.
   const preload = self.registration.navigationPreload?.enable();
+  ranPages = true;
   event.waitUntil(Promise.all([preload, dropOthers()]).then(() => self.clients.claim()));
 });
 
@@ -60,10 +61,11 @@ function cacheOf(scriptURL) {
 
 // The old worker may still be finishing a request when the new one takes over: it then keeps
 // nothing more, and what it wrote last is dropped again at the next page load. A worker that
-// is installing or waiting is not replaced: it keeps its page before it takes over.
+// never ran pages (installing, waiting) is not replaced: it keeps its page before it takes over.
+// Not told by the registration's installing and waiting: a worker can see them unset at first.
+let ranPages = self.registration.active?.scriptURL === self.location.href; // restarted, or new
 function replaced() {
-  const { installing, waiting, active } = self.registration;
-  return ![installing, waiting, active].some((worker) => worker?.scriptURL === self.location.href);
+  return ranPages && self.registration.active?.scriptURL !== self.location.href;
 }
 
 self.addEventListener("fetch", (event) => {
