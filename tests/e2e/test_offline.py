@@ -9,6 +9,7 @@ offline reload here is served by the worker or not at all.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -17,6 +18,7 @@ from playwright.sync_api import expect
 from tests import live
 from tests.e2e.conftest import (
     CONN,
+    TIMEOUT_MS,
     db_items,
     items_with,
     join,
@@ -40,17 +42,29 @@ def _boot(page) -> dict:
     return page.evaluate("JSON.parse(document.getElementById('boot').textContent)")
 
 
+# Whether the page's own worker runs it, activated, and keeps it for the person it is now: in
+# that worker's cache, for right after a deploy the last worker's cache holds the new page too
+# (it kept what it served) until the new worker drops it; and activated, for a worker is the
+# controller for a second before it is (Chromium, when the last worker was busy), and a reload
+# then goes to a worker being swapped out.
+KEPT = """async () => {
+  const worker = navigator.serviceWorker.controller;
+  const boot = JSON.parse(document.getElementById("boot").textContent);
+  const name = `bridge-offline-${boot.offline.release}`;
+  if (!worker?.scriptURL.endsWith(boot.offline.release) || worker.state !== "activated") return false;
+  const kept = (await caches.has(name)) && (await (await caches.open(name)).match(location.pathname));
+  return kept?.headers.get("Bridge-Person") === boot.offline.person;
+}"""
+
+
 def _kept(page) -> None:
-    """Wait until the phone's worker runs the page and keeps it for the person it is now."""
-    page.wait_for_function(
-        """async () => {
-          const worker = navigator.serviceWorker.controller;
-          const kept = await caches.match(location.pathname);
-          const boot = JSON.parse(document.getElementById("boot").textContent);
-          return Boolean(worker && worker.scriptURL.endsWith(boot.offline.release) && kept
-            && kept.headers.get("Bridge-Person") === boot.offline.person);
-        }"""
-    )
+    """Wait until the phone's worker runs the page and keeps it (KEPT)."""
+    # Polled here: wait_for_function does not await a predicate's promise (a promise is truthy,
+    # so an async predicate passes at once).
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not page.evaluate(KEPT):
+        assert time.monotonic() < deadline, "the page's own worker did not keep it"
+        page.wait_for_timeout(100)
 
 
 def _waiting(page, text: str) -> None:

@@ -31,15 +31,25 @@ export function snapshotOf(st, timeLeftMs) {
 export function workOffline(offline) {
   if (!offline?.worker || !("serviceWorker" in navigator)) return;
   const workers = navigator.serviceWorker;
-  // A page no worker served (its first load, a shift-reload, the join form's answer) or served
-  // by the worker of an earlier deploy asks the worker that now runs it to keep it and its files.
-  const keepThisPage = async () => {
-    const registration = await workers.ready;
-    registration.active?.postMessage({ keep: [location.pathname, ...filesOfThisPage()] });
+  let asked = null; // the worker this page asked to keep it
+  const keepThisPage = (worker) => {
+    if (!worker || worker.scriptURL === asked) return;
+    asked = worker.scriptURL;
+    worker.postMessage({ keep: [location.pathname, ...filesOfThisPage()] });
   };
-  if (!workers.controller || offline.keep) keepThisPage();
-  workers.addEventListener("controllerchange", keepThisPage);
-  workers.register(offline.worker, { scope: "/j/" }).catch(() => {}); // no worker: online only, as before
+  // A new deploy's worker (or the first one) installs only once it holds this page and its
+  // files (offline_worker.js); a page no worker served (a shift-reload, the join form's answer)
+  // or served by the worker of an earlier deploy asks the worker that runs it now, if that one
+  // was installed elsewhere.
+  workers.addEventListener("controllerchange", () => keepThisPage(workers.controller));
+  workers.register(offline.worker, { scope: "/j/" }).then(
+    async (registration) => {
+      // No registration where workers are blocked (Playwright's service_workers="block").
+      if (registration?.installing) keepThisPage(registration.installing);
+      else if (!workers.controller || offline.keep) keepThisPage((await workers.ready).active);
+    },
+    () => {}, // no worker: online only, as before
+  );
 }
 
 // This page's own files (its modules, stylesheet and icon), as the browser loaded them.
