@@ -41,7 +41,7 @@ def _settled(pump: PingPump) -> None:
     assert not pump.running
 
 
-def test_each_connection_gets_one_ping_after_the_interval_in_order_and_failures_stay_alone(caplog, monkeypatch):
+def test_each_connection_gets_a_ping_after_the_interval_in_order_and_failures_stay_alone(caplog, monkeypatch):
     # The migrations' fileConfig, run by earlier tests in this process, disables existing loggers.
     monkeypatch.setattr(logging.getLogger("app.realtime.pings"), "disabled", False)
     sent: list = []
