@@ -49,9 +49,29 @@ def serve(app: Flask, host: str, port: int, async_mode: str, log_output: bool = 
     elif async_mode == "eventlet":
         import eventlet.wsgi
 
-        eventlet.wsgi.server(listener(host, port), app, log_output=log_output, max_size=MAX_CONNECTIONS)
+        protocol = _eventlet_protocol()
+        eventlet.wsgi.server(
+            listener(host, port), app, log_output=log_output, max_size=MAX_CONNECTIONS, protocol=protocol
+        )
     else:  # threading: development only
         app.run(host=host, port=port, threaded=True)
+
+
+def _eventlet_protocol():
+    """eventlet's HTTP protocol, offering each request a way to release its connection's 16 KB
+    response buffer: a connection that became a WebSocket writes to its socket itself, and would
+    keep the buffer unused for the whole workshop (app/wire.py)."""
+    import eventlet.wsgi
+
+    from app.wire import RELEASE_WRITER
+
+    class Protocol(eventlet.wsgi.HttpProtocol):
+        def get_environ(self):
+            environ = super().get_environ()
+            environ[RELEASE_WRITER] = self.wfile.close
+            return environ
+
+    return Protocol
 
 
 def uncompressed_websockets(wsgi_app: WSGIApplication) -> WSGIApplication:

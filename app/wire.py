@@ -70,6 +70,11 @@ def well_formed_frame(message: str | bytes) -> bool:
     return isinstance(message, bytes) or (bool(message) and message[0] in "0123456")
 
 
+# What eventlet's server (app/server.py) puts in a request's environ: closes the connection's
+# response buffer, for a connection that became a WebSocket.
+RELEASE_WRITER = "bridge.release_writer"
+
+
 class CheckedFrames:
     """Engine.IO's WebSocket under eventlet, closing the connection on a frame Engine.IO could
     not decode (it would raise inside Engine.IO, with a traceback and no answer)."""
@@ -92,7 +97,9 @@ def eventlet_websocket():
     """engineio's eventlet WebSocket class, its frames checked (CheckedFrames) and the request's
     reader closed once the handshake is answered: frames are read from the socket itself, so its
     8 KB buffer would stay unused for the life of the connection (the socket stays open, and
-    eventlet's server then closes the connection instead of reading a next request)."""
+    eventlet's server then closes the connection instead of reading a next request). Its 16 KB
+    response buffer goes too where the server offers (app/server.py, RELEASE_WRITER): frames are
+    written to the socket itself."""
     from engineio.async_drivers.eventlet import WebSocketWSGI
 
     class WebSocket(WebSocketWSGI):
@@ -102,10 +109,12 @@ def eventlet_websocket():
 
         def __call__(self, environ: dict, start_response):
             self._reader = environ["eventlet.input"].rfile
+            self._release_writer = environ.get(RELEASE_WRITER, lambda: None)
             return super().__call__(environ, start_response)
 
         def _opened(self, ws) -> None:
             self._reader.close()
+            self._release_writer()
             self._handler(CheckedFrames(ws))
 
     return WebSocket

@@ -1,6 +1,7 @@
 """An open WebSocket holds no HTTP reader: frames are read from the socket itself, so the reader
 of the request that opened it (and its 8 KB buffer) is closed once the handshake is answered,
-under gevent's pywsgi (app/websocket.py) and eventlet's server (app/wire.py) alike. A room holds
+under gevent's pywsgi (app/websocket.py) and eventlet's server (app/wire.py) alike; under
+eventlet its 16 KB response buffer too (frames are written to the socket itself). A room holds
 one such connection per phone for the whole workshop (docs/performance.md, memory per connection).
 """
 
@@ -45,12 +46,19 @@ def test_under_gevent_the_reader_is_closed_while_the_connection_is_open(connecti
 def test_under_eventlet_the_reader_is_closed_while_the_connection_is_open(connection):
     from eventlet.wsgi import Input
 
-    from app.wire import eventlet_websocket
+    from app.wire import RELEASE_WRITER, eventlet_websocket
 
     server_side, phone, reader = connection
+    writer = server_side.makefile("wb", 16 << 10)  # eventlet's server's response buffer
     states = []
-    app = eventlet_websocket()(lambda ws: states.append((reader.closed, server_side.fileno() != -1)), SERVER)
-    environ = HANDSHAKE | {"eventlet.input": Input(reader, None, server_side), "wsgi.input": None}
+    app = eventlet_websocket()(
+        lambda ws: states.append((reader.closed, writer.closed, server_side.fileno() != -1)), SERVER
+    )
+    environ = HANDSHAKE | {
+        "eventlet.input": Input(reader, None, server_side),
+        "wsgi.input": None,
+        RELEASE_WRITER: writer.close,  # as app/server.py's protocol offers it
+    }
     app(environ, lambda *a: None)
     assert phone.recv(4096).startswith(b"HTTP/1.1 101")
-    assert states == [(True, True)]
+    assert states == [(True, True, True)]  # reader and writer closed, the socket open
