@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from app import create_app
 from app.extensions import db, socketio
 from app.models import Item, Participant, Role, Theme, User, Workshop
+from tests.live import in_room
 
 NS = "/live"
 _seq = count(1)
@@ -222,11 +223,6 @@ def join(app, workshop: Workshop, name="Ada", **fields):
     )
     assert in_room(response), response.text  # the form's answer is the room itself
     return http
-
-
-def in_room(response) -> bool:
-    """A participant's room page (the join form's answer, or the join URL once joined)."""
-    return response.status_code == 200 and 'id="boot"' in response.text
 
 
 def connect(app, http, workshop: Workshop, view: str = "participant"):

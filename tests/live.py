@@ -202,6 +202,12 @@ def call(sio, event: str, payload: dict, timeout: float = 10) -> dict:
         time.sleep(ack["retry_after"])
 
 
+def in_room(response) -> bool:
+    """A participant's room page (the join form's answer, or the join URL once joined), from
+    Flask's test client or requests alike."""
+    return response.status_code == 200 and 'id="boot"' in response.text
+
+
 def csrf_from(html: str) -> str:
     return html.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
 
@@ -268,7 +274,7 @@ def join(server: LiveServer, code: str, name: str = "Ada", **fields: str) -> dic
         data={"csrf_token": csrf_from(page), **data, **fields},
         timeout=10,
     )
-    assert r.status_code == 200 and 'id="boot"' in r.text, r.text  # the form's answer is the room
+    assert in_room(r), r.text  # the form's answer is the room
     return phone.cookies.get_dict()
 
 

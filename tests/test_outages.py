@@ -159,16 +159,21 @@ def test_the_ballot_writer_outlives_a_failed_session_cleanup(app, monkeypatch, c
     assert raised and tracebacks(caplog) == []
 
 
+def _ballots_answered_retryable(app, times: int) -> None:
+    """A phone casts the same ballot `times` times; each is answered "try again" (ServerError)."""
+    room = Room(app, phones=["Ada Lovelace"])
+    r = room.open()
+    o1, *_ = options(r)
+    acks = [cast(room.ada, r, {o1: 1}) for _ in range(times)]
+    assert [(a["ok"], a["code"], a["retry"]) for a in acks] == [(False, "ServerError", True)] * times
+
+
 def test_a_ballot_refused_by_an_outage_is_answered_as_retryable(app, monkeypatch, caplog):
     def failing(batch):
         raise lost_connection("COMMIT")
 
     monkeypatch.setattr(group_commit, "_write_batch", failing)
-    room = Room(app, phones=["Ada Lovelace"])
-    r = room.open()
-    o1, *_ = options(r)
-    acks = [cast(room.ada, r, {o1: 1}) for _ in range(3)]
-    assert [(a["ok"], a["code"], a["retry"]) for a in acks] == [(False, "ServerError", True)] * 3
+    _ballots_answered_retryable(app, 3)
     assert tracebacks(caplog) == []
     [started] = outage_lines(caplog)
     assert started.startswith("database unavailable")
@@ -183,11 +188,7 @@ def test_a_driver_error_of_the_ballot_writer_is_an_outage_not_a_bug(app, monkeyp
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(group_commit._Driver, "run", gone)
-    room = Room(app, phones=["Ada Lovelace"])
-    r = room.open()
-    o1, *_ = options(r)
-    acks = [cast(room.ada, r, {o1: 1}) for _ in range(2)]
-    assert [(a["ok"], a["code"], a["retry"]) for a in acks] == [(False, "ServerError", True)] * 2
+    _ballots_answered_retryable(app, 2)
     assert tracebacks(caplog) == []
     started = [line for line in outage_lines(caplog) if not line.startswith("database back")]
     assert started == ["database unavailable: OperationalError: disk I/O error"] * 2

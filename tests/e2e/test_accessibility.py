@@ -49,7 +49,7 @@ class SocketPhone:
             "consent": "y",
             "anonymity": "named",
         }
-        assert 'id="boot"' in http.post(f"{server.url}/j/{code}", data=data).text  # in the room
+        assert live.in_room(http.post(f"{server.url}/j/{code}", data=data))
         self.sio = _socket(server, http.cookies.get_dict(), workshop_id, "participant")
 
     def call(self, event: str, payload: dict) -> dict:

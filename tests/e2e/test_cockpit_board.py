@@ -94,7 +94,7 @@ class Room:
         phone = requests.Session()
         page = phone.get(f"{self.server.url}/j/{code}").text
         data = {"csrf_token": live.csrf_from(page), "display_name": "Ada", "cluster_id": "0", "consent": "y"}
-        assert 'id="boot"' in phone.post(f"{self.server.url}/j/{code}", data=data).text  # in the room
+        assert live.in_room(phone.post(f"{self.server.url}/j/{code}", data=data))
         return phone.cookies.get_dict()
 
     def cockpit(self, screens, size: tuple[int, int]):
