@@ -16,7 +16,7 @@ from app.core.phases import TEMPLATES
 from app.errors import Conflict, Invalid, NotFound
 from app.models import Role, Workshop
 from app.models.voting import default_criteria
-from app.workshops import bp, join_limits, offline, services
+from app.workshops import bp, join_limits, offline, pages, services
 from app.workshops.forms import CodeForm, ItemForm, JoinForm, WorkshopForm
 from app.workshops.services import deletion
 from app.workshops.services.participants import has_left
@@ -62,12 +62,17 @@ def _room(
     """The participant's live room. As the join form's answer (no redirect: one request less per
     phone), the page makes a reload ask for it again (room.js) and has the offline worker keep it."""
     kept = offline.boot(workshop.id, participant_id) | ({"keep": True} if answered_form else {})
-    page = render_template(
-        "workshops/room.html",
-        workshop=workshop,
-        item_form=ItemForm(),
-        countries=search_list(),
-        offline=kept,
+    page = pages.shared(
+        "room-kept" if answered_form else "room",
+        workshop,
+        lambda: render_template(
+            "workshops/room.html",
+            workshop=workshop,
+            item_form=ItemForm(),
+            countries=search_list(),
+            offline=kept,
+        ),
+        person=kept["person"],
     )
     return offline.personal_page(make_response(page), joined, kept["person"])
 
@@ -89,6 +94,8 @@ def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
     if left:  # their contributions were removed: told once, and this device forgets them
         joined = {k: v for k, v in joined.items() if k != str(workshop.id)}
         session["pt"] = joined
+    if request.method == "GET" and not left:
+        return pages.shared("join", workshop, lambda: _join_page(workshop, JoinForm(), left))
     form = JoinForm()
     if form.validate_on_submit():
         try:
@@ -112,6 +119,10 @@ def _join_form(workshop: Workshop, joined: dict) -> ResponseReturnValue:
             session["pt"] = joined
             session.permanent = True
             return _room(workshop, participant_id, joined, answered_form=True)
+    return _join_page(workshop, form, left)
+
+
+def _join_page(workshop: Workshop, form: JoinForm, left: bool) -> str:
     return render_template(
         "workshops/join.html", workshop=workshop, form=form.promise(workshop.anonymous), left=left
     )
