@@ -11,11 +11,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import realtime
+from app.auth.actor import PARTICIPANT, Actor
 from app.core.countries import find_country
 from app.extensions import db, socketio
-from app.models import Item, ItemState, Operation, Role, Workshop
+from app.models import Comment, Item, ItemState, Operation, Reaction, Role, Team, TeamMember, Workshop
+from app.workshops import views
 from app.workshops.forms import TEXT_MAX
-from tests.conftest import NS, connect, events, join, login, make_user, make_workshop, op, phone
+from tests.conftest import (
+    NS,
+    connect,
+    events,
+    join,
+    login,
+    make_item,
+    make_participant,
+    make_user,
+    make_workshop,
+    op,
+    phone,
+)
 from tests.conftest import received as received_raw
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -811,6 +825,44 @@ def test_every_connection_starts_with_a_snapshot(app, room):
     [snap] = events(late, "snapshot")
     assert [i["text"] for i in snap["items"]] == ["Already there"]
     assert snap["v"] == db.session.get(Workshop, room.workshop.id).version
+
+
+def _own(kind: str, workshop: Workshop, pid: int, other: int) -> None:
+    """One thing of a phone's own, of one kind, straight into the database."""
+    item = make_item(workshop, other, "Someone else's").id
+    if kind == "item":
+        make_item(workshop, pid, "My own")
+    elif kind == "reaction":
+        db.session.add(Reaction(item_id=item, participant_id=pid))
+    elif kind == "comment":
+        db.session.add(Comment(workshop_id=workshop.id, item_id=item, participant_id=pid, text="Mine"))
+    elif kind == "team":
+        team = Team(workshop_id=workshop.id, item_id=item)
+        db.session.add(team)
+        db.session.flush()
+        db.session.add(TeamMember(team_id=team.id, participant_id=pid, brings="x"))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("kind", ["nothing", "item", "reaction", "comment", "team"])
+def test_a_phone_with_nothing_of_its_own_gets_its_snapshot_in_one_read(app, monkeypatch, kind):
+    """A phone that has done nothing yet (every phone as it arrives) skips the reads of its own
+    things; one with anything of any kind gets the snapshot it always got."""
+    workshop = make_workshop()
+    me, other = make_participant(workshop, "Me").id, make_participant(workshop, "Other").id
+    _own(kind, workshop, me, other)
+    actor = Actor(workshop.id, PARTICIPANT, participant_id=me)
+    quick = views.snapshot(actor)
+    monkeypatch.setattr(views, "_FOOTPRINT", sa.select(sa.true()))  # every read, as before
+    assert quick == views.snapshot(actor)
+    shown = {
+        "nothing": not any(i["mine"] for i in quick["items"]) and not quick["my_teams"],
+        "item": [i["text"] for i in quick["items"] if i["mine"]] == ["My own"],
+        "reaction": len(quick["my_reactions"]) == 1,
+        "comment": [c["text"] for c in quick["comments"] if c.get("mine")] == ["Mine"],
+        "team": len(quick["my_teams"]) == 1,
+    }
+    assert shown[kind], quick
 
 
 # --- HTTP changes reach the live room ---------------------------------------------------

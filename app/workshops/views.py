@@ -15,7 +15,17 @@ from app import realtime
 from app.auth.actor import PARTICIPANT, STAFF, Actor
 from app.core import teams
 from app.extensions import db
-from app.models import BoardChange, Comment, Item, ItemState, Participant, Reaction, Theme, Workshop
+from app.models import (
+    BoardChange,
+    Comment,
+    Item,
+    ItemState,
+    Participant,
+    Reaction,
+    TeamMember,
+    Theme,
+    Workshop,
+)
 from app.realtime.attendance import presence
 from app.voting.visibility import snapshot_part
 
@@ -214,10 +224,24 @@ def _shared(workshop: Workshop, staff: bool) -> dict:
     return part
 
 
+# Whether a phone has anything of its own in the room: items, +1s, comments, teams.
+_FOOTPRINT = sa.select(
+    sa.or_(
+        sa.exists().where(Item.participant_id == sa.bindparam("pid"), Item.state == ItemState.LIVE),
+        sa.exists().where(Reaction.participant_id == sa.bindparam("pid")),
+        sa.exists().where(Comment.participant_id == sa.bindparam("pid")),
+        sa.exists().where(TeamMember.participant_id == sa.bindparam("pid")),
+    )
+)
+
+
 def _personal(workshop: Workshop, actor: Actor, data: dict) -> dict:
     """A phone's own things over the room's part: its items and comments marked as its own
     (its private ideas too, while ideation is private), its +1s and its name."""
     pid = actor.participant_id
+    me = db.session.get(Participant, pid).to_dict()
+    if not db.session.scalar(_FOOTPRINT, {"pid": pid}):  # every phone as it arrives: one read, not five
+        return {"me": me, "my_reactions": [], "my_teams": {}, "contacts": {}}
     own = list(
         db.session.scalars(
             sa.select(Item)
@@ -227,7 +251,7 @@ def _personal(workshop: Workshop, actor: Actor, data: dict) -> dict:
     )
     reactions = sa.select(Reaction.item_id).where(Reaction.participant_id == pid)
     part: dict = {
-        "me": db.session.get(Participant, pid).to_dict(),
+        "me": me,
         "my_reactions": list(db.session.scalars(reactions)),
         **teams.own_part(workshop, pid),
     }
