@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
@@ -863,6 +865,25 @@ def test_a_phone_with_nothing_of_its_own_gets_its_snapshot_in_one_read(app, monk
         "team": len(quick["my_teams"]) == 1,
     }
     assert shown[kind], quick
+
+
+def test_a_phone_connects_reading_each_row_once(app):
+    """At a join storm every read counts: the rows read to admit a phone serve its snapshot."""
+    workshop = make_workshop()
+    connect(app, join(app, workshop, "Warm"), workshop)  # the room's part is built and kept
+    http = join(app, workshop, "Ada")
+    reads: list[str] = []
+
+    def note(conn, cursor, statement, *args) -> None:
+        reads.append(m[1] if (m := re.search(r"\bFROM\s+(\w+)", statement)) else statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        connect(app, http, workshop)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert "participants" in reads and "workshops" in reads
+    assert [table for table, n in Counter(reads).items() if n > 1] == [], reads
 
 
 # --- HTTP changes reach the live room ---------------------------------------------------
