@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask import template_rendered
 from itsdangerous import URLSafeTimedSerializer
 
+from app.extensions import db
+from app.models import Participant
 from app.workshops import offline
 from app.workshops.services import update_workshop
 from tests.conftest import in_room, login, make_user, make_workshop
@@ -106,3 +109,25 @@ def test_pages_for_one_person_are_not_shared(app, client, renders):
     assert "Log out" not in phone.get(f"/j/{workshop.join_code}").text
     assert "Log out" not in phone.get(f"/j/{workshop.join_code}?from=qr").text
     assert renders.count("workshops/join.html") == 3  # Ada's, the facilitator's, the one with ?from=
+
+
+def test_a_join_reads_nothing_again_after_writing_its_participant(app):
+    """What the join wrote is what its answer is made from: no row read again after the commit."""
+    workshop = make_workshop()
+    _arrive(app, workshop, "Ada")  # the pages are made and kept
+    phone = app.test_client()
+    phone.get(f"/j/{workshop.join_code}")
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, *args) -> None:
+        statements.append(statement.split()[0])
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        room = phone.post(f"/j/{workshop.join_code}", data={"display_name": "Bo", "consent": "y"})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert in_room(room) and db.session.scalar(
+        sa.select(Participant.id).where(Participant.display_name == "Bo")
+    )
+    assert statements[statements.index("INSERT") + 1 :] == [], statements

@@ -17,14 +17,17 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+_BY_CODE = (
+    sa.select(Workshop).where(Workshop.join_code == sa.bindparam("code")).order_by(Workshop.status.desc())
+)  # built once: every phone's every page asks it
+
+
 def find_by_code(code: str) -> Workshop:
     """The open workshop with this join code, or an error that says what is wrong."""
     code = normalise_code(code)
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         raise NotFound(_("No workshop has this code. Please check it on the projector."))
-    workshops = db.session.scalars(
-        sa.select(Workshop).where(Workshop.join_code == code).order_by(Workshop.status.desc())
-    ).all()
+    workshops = db.session.scalars(_BY_CODE, {"code": code}).all()
     open_ = [w for w in workshops if w.is_open]
     if open_:
         return open_[0]
@@ -71,7 +74,14 @@ def join(
         sector=sector,
     )
     db.session.add(participant)
-    db.session.commit()
+    # The caller goes on with what was just written (the id, the workshop's code and version
+    # for the room's page): kept as it is, not read again after the commit (two reads per phone).
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
     return participant
 
 
