@@ -30,9 +30,13 @@ COUNTRY_MAX = 100  # the longest name of a country, in any of the languages, has
 
 
 def cluster_choices() -> list[SelectChoice]:
-    """Every cluster as a choice: read as rows, not objects (it is part of every join)."""
-    rows = db.session.execute(sa.select(Cluster.id, Cluster.name).order_by(Cluster.id))
-    return [SelectChoice(cluster_id, name) for cluster_id, name in rows]
+    """Every cluster as a choice. The clusters are the partners, written by the migrations and
+    never changed while the app runs: read once per process, not once per join."""
+    kept = current_app.extensions.get("cluster_choices")
+    if kept is None:
+        rows = db.session.execute(sa.select(Cluster.id, Cluster.name).order_by(Cluster.id))
+        kept = current_app.extensions["cluster_choices"] = tuple(SelectChoice(*row) for row in rows)
+    return list(kept)
 
 
 class WorkshopForm(AppForm):
