@@ -17,6 +17,7 @@ from app.auth.actor import PARTICIPANT, Actor
 from app.core.countries import find_country
 from app.extensions import db, socketio
 from app.models import Comment, Item, ItemState, Operation, Reaction, Role, Team, TeamMember, Workshop
+from app.realtime import attendance
 from app.workshops import views
 from app.workshops.forms import TEXT_MAX
 from tests.conftest import (
@@ -867,8 +868,30 @@ def test_a_phone_with_nothing_of_its_own_gets_its_snapshot_in_one_read(app, monk
     assert shown[kind], quick
 
 
+def test_a_change_committed_while_a_phone_connects_is_in_its_snapshot(app, monkeypatch):
+    """Committed after the phone was admitted and before it was in its rooms, a change reaches
+    it by no broadcast: its snapshot, read once it is in them, has it (CONVERGE)."""
+    workshop = make_workshop(phase="lobby")
+    workshop_id, version = workshop.id, workshop.version
+    http = join(app, workshop, "Ada")
+    attach = attendance.attach
+
+    def change_then_attach(*args, **kwargs) -> None:
+        with db.engine.begin() as other:  # another process's change, not through this session
+            other.execute(
+                sa.update(Workshop)
+                .where(Workshop.id == workshop_id)
+                .values(phase="propose", version=Workshop.version + 1)
+            )
+        attach(*args, **kwargs)
+
+    monkeypatch.setattr(attendance, "attach", change_then_attach)
+    [snap] = events(connect(app, http, workshop), "snapshot")
+    assert (snap["v"], snap["workshop"]["phase"]) == (version + 1, "propose")
+
+
 def test_a_phone_connects_reading_each_row_once(app):
-    """At a join storm every read counts: the rows read to admit a phone serve its snapshot."""
+    """At a join storm every read counts: the participant read to admit a phone serves its snapshot."""
     workshop = make_workshop()
     connect(app, join(app, workshop, "Warm"), workshop)  # the room's part is built and kept
     http = join(app, workshop, "Ada")
@@ -883,7 +906,8 @@ def test_a_phone_connects_reading_each_row_once(app):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", note)
     assert "participants" in reads and "workshops" in reads
-    assert [table for table, n in Counter(reads).items() if n > 1] == [], reads
+    # The workshop twice: to admit the phone, then once it is in its rooms (the test above).
+    assert {table: n for table, n in Counter(reads).items() if n > 1} == {"workshops": 2}, reads
 
 
 # --- HTTP changes reach the live room ---------------------------------------------------

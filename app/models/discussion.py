@@ -83,5 +83,6 @@ class Reaction(db.Model):
     __table_args__ = (sa.UniqueConstraint("item_id", "participant_id"),)
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     item_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("items.id"), index=True)
-    participant_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"))
+    # A phone's +1s are looked up by who gave them, at every connect (views._personal).
+    participant_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -37,8 +37,8 @@ def connect(auth=None) -> None:
     if account:
         connections.watch(request.sid, account[0])  # before the session is checked: see connections
     try:
-        # The rows read to admit it stay referenced, so the snapshot finds them in the session
-        # (its identity map holds rows weakly): two reads less per connect.
+        # The participant read to admit it stays referenced, so the snapshot finds it in the
+        # session (whose identity map holds rows weakly): a read less per connect.
         actor, _admitted_by = _actor_from_session(auth)
         # Its commands answer in the language of its page: its reader's on a phone (app/language.py).
         attendance.attach(request.sid, actor, str(get_locale()))

@@ -52,7 +52,8 @@ def shared(page: str, workshop: Workshop, render: Callable[[], str], **own: str)
             template = template.replace(value, _HOLE.format(name))
     if len(kept) >= _KEPT_MAX:
         kept.clear()
-    kept[key] = (version, template)
+    if hit is None or hit[0] < version:  # a request that read the row earlier keeps no older page
+        kept[key] = (version, template)
     return html
 
 

@@ -179,7 +179,9 @@ def snapshot(actor: Actor) -> dict:
     over it. A room reconnecting at once, or one phone asking again and again, costs a
     few small reads each, not a rebuild of the board.
     """
-    workshop = db.session.get(Workshop, actor.workshop_id)
+    # Read now, even if the session holds it: a screen asks once it is in its rooms, so a change
+    # committed since is either in this snapshot or broadcast to it (CONVERGE).
+    workshop = db.session.get(Workshop, actor.workshop_id, populate_existing=True)
     staff = actor.role == STAFF
     data = _shared(workshop, staff) | {
         "workshop": workshop.to_dict(),  # its countdown is counted from now
@@ -224,12 +226,19 @@ def _shared(workshop: Workshop, staff: bool) -> dict:
     return part
 
 
-# Whether a phone has anything of its own in the room: items, +1s, comments, teams.
+# Whether a phone has anything of its own in the room: items, +1s, comments, teams (each
+# looked up by an index: the workshop's items and comments, the participant's +1s and teams).
 _FOOTPRINT = sa.select(
     sa.or_(
-        sa.exists().where(Item.participant_id == sa.bindparam("pid"), Item.state == ItemState.LIVE),
+        sa.exists().where(
+            Item.workshop_id == sa.bindparam("wid"),
+            Item.participant_id == sa.bindparam("pid"),
+            Item.state == ItemState.LIVE,
+        ),
         sa.exists().where(Reaction.participant_id == sa.bindparam("pid")),
-        sa.exists().where(Comment.participant_id == sa.bindparam("pid")),
+        sa.exists().where(
+            Comment.workshop_id == sa.bindparam("wid"), Comment.participant_id == sa.bindparam("pid")
+        ),
         sa.exists().where(TeamMember.participant_id == sa.bindparam("pid")),
     )
 )
@@ -240,7 +249,9 @@ def _personal(workshop: Workshop, actor: Actor, data: dict) -> dict:
     (its private ideas too, while ideation is private), its +1s and its name."""
     pid = actor.participant_id
     me = db.session.get(Participant, pid).to_dict()
-    if not db.session.scalar(_FOOTPRINT, {"pid": pid}):  # every phone as it arrives: one read, not five
+    if not db.session.scalar(
+        _FOOTPRINT, {"wid": workshop.id, "pid": pid}
+    ):  # every phone as it arrives: one read, not five
         return {"me": me, "my_reactions": [], "my_teams": {}, "contacts": {}}
     own = list(
         db.session.scalars(
