@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.websocket import WebSocket
+from app.websocket import WebSocket, send_all
 
 HANDSHAKE = {
     "HTTP_CONNECTION": "Upgrade",
@@ -62,3 +62,24 @@ def test_under_eventlet_the_reader_is_closed_while_the_connection_is_open(connec
     app(environ, lambda *a: None)
     assert phone.recv(4096).startswith(b"HTTP/1.1 101")
     assert states == [(True, True, True)]  # reader and writer closed, the socket open
+
+
+def test_a_frame_goes_whole_however_little_the_socket_takes_at_a_time():
+    """Frames are sent with send(), not gevent's sendall (which asks the kernel for the send
+    buffer's size on every call): what a send leaves over is sent next, in order."""
+
+    class Narrow:
+        def __init__(self) -> None:
+            self.wire = b""
+
+        def send(self, data) -> int:
+            self.wire += bytes(data[:3])
+            return min(3, len(data))
+
+        def sendall(self, data) -> None:
+            raise AssertionError("sendall looks the send buffer up on every frame")
+
+    sock = Narrow()
+    frame = bytes(range(256)) * 5
+    send_all(sock, frame)
+    assert sock.wire == frame
