@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from itertools import count
 
 import pytest
@@ -285,6 +286,22 @@ def live_server(tmp_path):
 
     with live.start(tmp_path) as server:
         yield server
+
+
+@contextmanager
+def statements():
+    """The SQL statements run meanwhile, each as its verb and first table: "SELECT workshops"."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args) -> None:
+        table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", statement)
+        seen.append(f"{statement.split()[0]} {table[1] if table else ''}".strip())
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
 
 
 def wait_for(what: str, check, timeout: float = 15):

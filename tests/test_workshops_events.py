@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections import Counter
 
@@ -32,6 +31,7 @@ from tests.conftest import (
     make_workshop,
     op,
     phone,
+    statements,
 )
 from tests.conftest import received as received_raw
 
@@ -895,16 +895,9 @@ def test_a_phone_connects_reading_each_row_once(app):
     workshop = make_workshop()
     connect(app, join(app, workshop, "Warm"), workshop)  # the room's part is built and kept
     http = join(app, workshop, "Ada")
-    reads: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:
-        reads.append(m[1] if (m := re.search(r"\bFROM\s+(\w+)", statement)) else statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with statements() as run:
         connect(app, http, workshop)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
+    reads = [statement.split()[-1] for statement in run]
     assert "participants" in reads and "workshops" in reads
     # The workshop twice: to admit the phone, then once it is in its rooms (the test above).
     assert {table: n for table, n in Counter(reads).items() if n > 1} == {"workshops": 2}, reads

@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 from flask import template_rendered
 from itsdangerous import URLSafeTimedSerializer
 
-from app.extensions import db
 from app.workshops import offline
 from app.workshops.services import update_workshop
-from tests.conftest import in_room, login, make_user, make_workshop
+from tests.conftest import in_room, login, make_user, make_workshop, statements
 from tests.live import csrf_from
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -120,16 +118,7 @@ def test_a_join_reads_its_workshop_writes_its_participant_and_nothing_more(app):
     _arrive(app, workshop, "Ada")  # the pages are made and kept
     phone = app.test_client()
     phone.get(f"/j/{workshop.join_code}")
-    statements: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:
-        table = re.search(r"\b(?:FROM|INTO)\s+(\w+)", statement)[1]
-        statements.append(f"{statement.split()[0]} {table}")
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with statements() as run:
         room = phone.post(f"/j/{workshop.join_code}", data={"display_name": "Bo", "consent": "y"})
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
     assert in_room(room)
-    assert statements == ["SELECT workshops", "SELECT workshops", "INSERT participants"]
+    assert run == ["SELECT workshops", "SELECT workshops", "INSERT participants"]
