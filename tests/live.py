@@ -212,6 +212,11 @@ def csrf_from(html: str) -> str:
     return html.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
 
 
+def page_token(html: str) -> str:
+    """The page's own CSRF token (base.html's meta tag), which its scripts and forms send back."""
+    return html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+
+
 def cookie_header(cookies: dict[str, str]) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 

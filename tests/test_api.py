@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import ApiToken, Ballot, Criterion, Participant, Role, Round, RoundOption, User, Workshop
 from app.strategy import services as strategy_services
 from tests.conftest import login, make_item, make_participant, make_theme, make_user, make_workshop
+from tests.live import page_token
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -45,10 +46,6 @@ def stored_tokens(app) -> list[tuple]:
         ).fetchall()
 
 
-def csrf(page: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-
-
 # --- the token pages, with CSRF on -------------------------------------------------------------
 
 
@@ -59,7 +56,7 @@ class TestTokenPages:
 
     def login(self, client, user: User):
         page = client.get("/login").text
-        data = {"email": user.email, "password": PASSWORD, "csrf_token": csrf(page)}
+        data = {"email": user.email, "password": PASSWORD, "csrf_token": page_token(page)}
         assert client.post("/login", data=data).status_code == 302
         return client
 
@@ -74,7 +71,9 @@ class TestTokenPages:
         assert client.post("/account/tokens", data={"name": "Report"}).status_code == 400
         assert stored_tokens(app) == []
 
-        created = client.post("/account/tokens", data={"name": "Report <b>", "csrf_token": csrf(page.text)})
+        created = client.post(
+            "/account/tokens", data={"name": "Report <b>", "csrf_token": page_token(page.text)}
+        )
         assert created.status_code == 200
         assert created.headers["Cache-Control"] == "no-store"
         [clear] = TOKEN.findall(created.text)
@@ -103,10 +102,12 @@ class TestTokenPages:
         assert client.post(f"/account/tokens/{token_id}/revoke", data=data).status_code == 400
         assert stored_tokens(app)[0][5] is None
         # Without the confirmation the token stays.
-        answer = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf(confirm.text)})
+        answer = client.post(
+            f"/account/tokens/{token_id}/revoke", data={"csrf_token": page_token(confirm.text)}
+        )
         assert answer.status_code == 200 and stored_tokens(app)[0][5] is None
         revoked = client.post(
-            f"/account/tokens/{token_id}/revoke", data=data | {"csrf_token": csrf(confirm.text)}
+            f"/account/tokens/{token_id}/revoke", data=data | {"csrf_token": page_token(confirm.text)}
         )
         assert revoked.status_code == 302 and revoked.headers["Location"] == "/account/tokens"
         assert stored_tokens(app)[0][5] is not None
@@ -124,7 +125,7 @@ class TestTokenPages:
         assert "Owner&#39;s" not in client.get("/account/tokens").text
         page = client.get("/account/tokens").text
         assert client.get(f"/account/tokens/{token_id}/revoke").status_code == 404
-        data = {"confirm": "yes", "csrf_token": csrf(page)}
+        data = {"confirm": "yes", "csrf_token": page_token(page)}
         assert client.post(f"/account/tokens/{token_id}/revoke", data=data).status_code == 404
         assert stored_tokens(app)[0][5] is None
         assert client.get("/api/v1/workshops", headers=bearer(clear)).status_code == 200

@@ -14,6 +14,7 @@ from app.config import SettingError
 from app.extensions import db
 from app.models import PasswordLink, Role, User
 from tests.conftest import _config, invitation_link, login, make_user
+from tests.live import page_token
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -505,10 +506,6 @@ def test_production_starts_with_a_secret_key(monkeypatch, tmp_path):
 # --- CSRF ------------------------------------------------------------------------------
 
 
-def _token(page: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-
-
 class TestCsrf:
     @pytest.fixture
     def app_config(self):
@@ -528,7 +525,7 @@ class TestCsrf:
     def test_admin_post_without_token_writes_nothing(self, client):
         admin = make_user(Role.ADMIN, email="admin@example.org")
         fac = make_user(Role.FACILITATOR)
-        token = _token(client.get("/login").text)
+        token = page_token(client.get("/login").text)
         response = client.post(
             "/login", data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": token}
         )
@@ -545,14 +542,14 @@ class TestCsrf:
 
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PasswordLink)) == 0
 
-        token = _token(client.get("/admin/users").text)
+        token = page_token(client.get("/admin/users").text)
         created = client.post("/admin/users", data=new | {"csrf_token": token})
         assert created.status_code == 200 and "/password/" in created.text  # the invitation link
         assert ("n@example.org", Role.ADMIN, True) in _users()
 
     def test_a_token_from_another_session_is_refused(self, client, app):
         make_user(email="fac@example.org")
-        stolen = _token(app.test_client().get("/login").text)
+        stolen = page_token(app.test_client().get("/login").text)
         response = client.post(
             "/login", data={"email": "fac@example.org", "password": PASSWORD, "csrf_token": stolen}
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import template_rendered
 from itsdangerous import URLSafeTimedSerializer
@@ -11,7 +9,7 @@ from itsdangerous import URLSafeTimedSerializer
 from app.workshops import offline
 from app.workshops.services import update_workshop
 from tests.conftest import in_room, login, make_user, make_workshop, statements
-from tests.live import csrf_from
+from tests.live import csrf_from, page_token
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -38,16 +36,12 @@ def _arrive(app, workshop, name: str):
     """A phone opens the join page and sends the form with the token its page carried."""
     phone = app.test_client()
     page = phone.get(f"/j/{workshop.join_code}").text
-    token = _token(page)
+    token = page_token(page)
     room = phone.post(
         f"/j/{workshop.join_code}", data={"csrf_token": token, "display_name": name, "consent": "y"}
     )
     assert in_room(room), room.text
     return phone, page, token, room
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
 
 
 def _person(room) -> str:
@@ -71,7 +65,7 @@ def test_each_phone_gets_the_pages_with_its_own_token_and_person(app, renders, s
     assert bo_join.replace(bo_token, ada_token) == ada_join
     assert (
         # (a room's token is made when it is sent: the same session's, a second later maybe)
-        bo_room.text.replace(_token(bo_room.text), _token(ada_room.text)).replace(
+        bo_room.text.replace(page_token(bo_room.text), page_token(ada_room.text)).replace(
             _person(bo_room), _person(ada_room)
         )
         == ada_room.text
@@ -82,7 +76,7 @@ def test_each_phone_gets_the_pages_with_its_own_token_and_person(app, renders, s
     # the room's too.
     assert csrf_from(bo_join) == bo_token
     with bo.session_transaction() as session:
-        assert signed.loads(_token(bo_room.text)) == session["csrf_token"]
+        assert signed.loads(page_token(bo_room.text)) == session["csrf_token"]
 
 
 def test_a_change_of_the_workshop_is_on_the_next_page(app, renders):

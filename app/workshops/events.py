@@ -21,6 +21,7 @@ from app.auth.actor import PARTICIPANT, SCREEN, STAFF, Actor
 from app.errors import Invalid, NotFound, RateLimited
 from app.extensions import socketio
 from app.forms import from_payload
+from app.models import Participant
 from app.realtime import attendance
 from app.workshops import services, views
 from app.workshops.forms import EditItemForm, ItemForm
@@ -37,9 +38,9 @@ def connect(auth=None) -> None:
     if account:
         connections.watch(request.sid, account[0])  # before the session is checked: see connections
     try:
-        # The participant read to admit it stays referenced, so the snapshot finds it in the
-        # session (whose identity map holds rows weakly): a read less per connect.
-        actor, _admitted_by = _actor_from_session(auth)
+        # A phone's participant, read to admit it, stays referenced so that its snapshot finds
+        # it in the session (whose identity map holds rows weakly): a read less per connect.
+        actor, _participant = _actor_from_session(auth)
         # Its commands answer in the language of its page: its reader's on a phone (app/language.py).
         attendance.attach(request.sid, actor, str(get_locale()))
         snapshot = views.snapshot(actor)
@@ -76,7 +77,7 @@ def disconnect(reason=None) -> None:
     connections.forget(request.sid)
 
 
-def _actor_from_session(auth) -> tuple[Actor, object]:
+def _actor_from_session(auth) -> tuple[Actor, Participant | None]:
     if not isinstance(auth, dict) or type(auth.get("workshop")) is not int:
         raise ConnectionRefusedError("unauthorized")
     workshop_id, view = auth["workshop"], auth.get("view")
@@ -89,7 +90,7 @@ def _actor_from_session(auth) -> tuple[Actor, object]:
             if view == SCREEN:  # the projector speaks the workshop's language, its toasts too
                 g.language = workshop.language
             version = current_user.session_version
-            return Actor(workshop_id, view, user_id=current_user.id, session_version=version), workshop
+            return Actor(workshop_id, view, user_id=current_user.id, session_version=version), None
     if view == PARTICIPANT:
         pid = session.get("pt", {}).get(str(workshop_id))
         if participant := services.participant_in(workshop_id, pid):

@@ -249,9 +249,8 @@ def _personal(workshop: Workshop, actor: Actor, data: dict) -> dict:
     (its private ideas too, while ideation is private), its +1s and its name."""
     pid = actor.participant_id
     me = db.session.get(Participant, pid).to_dict()
-    if not db.session.scalar(
-        _FOOTPRINT, {"wid": workshop.id, "pid": pid}
-    ):  # every phone as it arrives: one read, not five
+    anything_own = db.session.scalar(_FOOTPRINT, {"wid": workshop.id, "pid": pid})
+    if not anything_own:  # every phone as it arrives: one read, not five
         return {"me": me, "my_reactions": [], "my_teams": {}, "contacts": {}}
     own = list(
         db.session.scalars(
