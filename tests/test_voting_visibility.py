@@ -30,7 +30,7 @@ from app.voting import results
 from app.voting import services as voting
 from app.voting.tally_pump import tally_pump
 from app.voting.visibility import snapshot_part
-from tests.conftest import make_item, make_participant, make_user, make_workshop, op
+from tests.conftest import make_item, make_participant, make_user, make_workshop, op, statements
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -122,3 +122,14 @@ def test_the_results_cache_keeps_only_the_rounds_used_last(app):
     first = db.session.get(Round, rounds[0])
     assert results.current(first)["results"]  # computed again when asked for again
     assert len(kept) == 2
+
+
+def test_a_beat_of_the_tally_pump_reads_a_round_once_for_the_staff_and_the_room(app, monkeypatch):
+    """At the ceiling of a full room the pump beats twice a second: whether the tally changed, and
+    the tally itself, are worked out once per round for both audiences."""
+    workshop_id, round_id = scored_round()
+    monkeypatch.setattr(realtime, "broadcast", lambda messages: None)
+    with statements() as seen:
+        tally_pump.flush({round_id: workshop_id})
+    assert seen.count("SELECT ballots") == 2  # the stamp (count and versions), then the ballots
+    assert seen.count("SELECT participants") == 1  # who may vote

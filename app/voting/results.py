@@ -105,8 +105,8 @@ def results(round_: Round) -> dict:
         ids = [o.id for o in round_.shown_options]
         out["schulze"] = tally.schulze(ballots, ids, round_.top_n).to_dict()
     names = dict(db.session.execute(sa.select(Cluster.id, Cluster.name)).all())
-    out["by_cluster"] = _segments(rows, ballots, count, lambda row: names.get(row.segment_cluster_id))
-    out["by_sector"] = _segments(rows, ballots, count, lambda row: row.segment_sector)
+    out["by_cluster"] = _segments([names.get(cluster) for *_, cluster, _ in rows], ballots, count)
+    out["by_sector"] = _segments([sector for *_, sector in rows], ballots, count)
     return out
 
 
@@ -149,10 +149,9 @@ def _tally_for(round_: Round):
     return lambda ballots: tally.tally_scores(ballots, ids, weights)
 
 
-def _segments(rows: list[sa.Row], ballots: list, count, segment_of) -> dict:
-    """Results per segment; segments under 3 voters are hidden (and counted, not named)."""
-    segmented = tally.by_segment([(segment_of(row), b) for row, b in zip(rows, ballots, strict=True)], count)
-    return segmented.to_dict()
+def _segments(segments: list, ballots: list, count) -> dict:
+    """Results per segment, given each ballot's; segments under 3 voters are hidden (counted, not named)."""
+    return tally.by_segment(zip(segments, ballots, strict=True), count).to_dict()
 
 
 def eligible(workshop_id: int) -> int:

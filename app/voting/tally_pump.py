@@ -12,7 +12,7 @@ from app import outages, realtime, redis_client
 from app.extensions import db, socketio
 from app.models import Round
 from app.voting import results
-from app.voting.visibility import Viewer, outcome
+from app.voting.visibility import Viewer, outcomes
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class TallyPump:
             round_ = db.session.get(Round, round_id)
             if round_ is None:  # deleted with its workshop since it was voted on
                 continue
-            staff, public = outcome(round_, Viewer.STAFF), outcome(round_, Viewer.ROOM)
+            staff, public = outcomes(round_, Viewer.STAFF, Viewer.ROOM)
             room = max(room, staff["eligible"])
             messages = [(realtime.room_staff(workshop_id), "tally_changed", staff)]
             # The room (every phone) hears only of what it can see change: while results are

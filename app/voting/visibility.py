@@ -44,7 +44,16 @@ def shows_results(round_: Round, viewer: Viewer) -> bool:
 def outcome(round_: Round, viewer: Viewer) -> dict:
     """The round's tally as this viewer may see it: the counts, and the results when they may;
     a sealed round says so (`"sealed": true`). The dict is shared: read it, do not change it."""
+    return outcomes(round_, viewer)[0]
+
+
+def outcomes(round_: Round, *viewers: Viewer) -> list[dict]:
+    """outcome() for each of these viewers, from one look at whether the round's tally changed."""
     whole = results.current(round_)
+    return [_as_seen(round_, whole, viewer) for viewer in viewers]
+
+
+def _as_seen(round_: Round, whole: dict, viewer: Viewer) -> dict:
     if shows_results(round_, viewer):
         return whole
     counts = {k: whole[k] for k in COUNTS}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
@@ -42,28 +43,39 @@ class SetupError(ValueError):
 # ---------------------------------------------------------------- shared statistics
 
 
-def _spread(values: Sequence[float]) -> float:
+def _spread(values: Iterable[float]) -> float:
     """Population standard deviation (every voter of the round counts, not a sample of them)."""
-    if not values:
+    return _spread_of(Counter(values))
+
+
+def _spread_of(counts: Mapping[float, int]) -> float:
+    """The same from how many voters gave each value: a round has thousands of voters and a few values."""
+    voters = sum(counts.values())
+    if not voters:
         return 0.0
-    mean = math.fsum(values) / len(values)
-    return math.sqrt(math.fsum((value - mean) ** 2 for value in values) / len(values))
+    mean = math.fsum(value * n for value, n in counts.items()) / voters
+    return math.sqrt(math.fsum(n * (value - mean) ** 2 for value, n in counts.items()) / voters)
 
 
-def is_contested(values: Sequence[float], low: float, high: float) -> bool:
+def is_contested(values: Iterable[float], low: float, high: float) -> bool:
     """Whether the room's opinions of a choice split into two camps, which makes it worth discussing.
 
     `values` holds one value per voter on the scale low..high. A camp is the voters in the outer
     quarter of the scale at one end (1-2 or 4-5 of scores 1-5); opinions split when each camp
     holds at least a third of the voters and at least two of them (so never under four voters).
     """
-    voters = len(values)
+    return _contested(Counter(values), low, high)
+
+
+def _contested(counts: Mapping[float, int], low: float, high: float) -> bool:
+    """is_contested from how many voters gave each value."""
+    voters = sum(counts.values())
     if voters < CONTESTED_MIN_VOTERS or high <= low:
         return False
     edge = (high - low) / 4
     need = max(SPLIT_MIN_CAMP, math.ceil(SPLIT_CAMP_SHARE * voters))
-    bottom = sum(1 for value in values if value <= low + edge + _EPSILON)
-    top = sum(1 for value in values if value >= high - edge - _EPSILON)
+    bottom = sum(n for value, n in counts.items() if value <= low + edge + _EPSILON)
+    top = sum(n for value, n in counts.items() if value >= high - edge - _EPSILON)
     return bottom >= need and top >= need
 
 
@@ -110,10 +122,12 @@ def _item_results(columns: Mapping[int, list], voters: Mapping[int, int], scale:
     """Results from each item's points per ballot, best first, ties by item id."""
     rows = []
     for item, column in columns.items():
-        total = sum(column) if all(type(p) is int for p in column) else math.fsum(column)
+        counts = Counter(column)  # a few distinct values, however many voters
+        exact = all(type(points) is int for points in counts)
+        total = sum(column) if exact else math.fsum(points * n for points, n in counts.items())
         mean = total / len(column) if column else 0.0
-        spread = _spread(column)
-        contested = is_contested(column, 0, scale)
+        spread = _spread_of(counts)
+        contested = _contested(counts, 0, scale)
         rows.append(ItemResult(item, 0, total, voters[item], mean, spread, contested))
     rows.sort(key=lambda row: (-row.points, row.item_id))
     return [replace(row, rank=rank) for row, rank in zip(rows, _ranks([r.points for r in rows]), strict=True)]

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from operator import methodcaller
 from typing import Any
 
 from app.voting.tally.common import DEFAULT_CAP, ItemResult, _item_results
@@ -20,8 +21,8 @@ def tally_dots(
     scale of the contested rule; ballots over a lowered cap still count as they stand.
     """
     ballots = list(ballots)
-    columns = {item: [ballot.get(item, 0) for ballot in ballots] for item in sorted(set(item_ids))}
-    voters = {item: sum(1 for points in column if points > 0) for item, column in columns.items()}
+    columns = {item: list(map(methodcaller("get", item, 0), ballots)) for item in sorted(set(item_ids))}
+    voters = {item: len(column) - column.count(0) for item, column in columns.items()}
     return _item_results(columns, voters, cap)
 
 
