@@ -70,7 +70,7 @@ def summary(args, results: dict) -> dict:
             s["fanout"] = f | {
                 "cpu_per_delivery": f["cpu"] / f["deliveries"] if f["cpu"] and f["deliveries"] else None
             }
-        for phase in ("burst", "saturate"):
+        for phase in ("burst", "saturate", *r.get("turns", ())):
             if cols is not None and phase in r["windows"]:
                 s[phase] = stats.phase_figures(cols, phase, r["windows"][phase])
                 for key in ("scheduled", "exhausted"):  # summed over the workers' answers
@@ -78,6 +78,8 @@ def summary(args, results: dict) -> dict:
                         s[phase][key] = sum(w[key] for w in r[phase])
                 if r["cpu_phase"].get(phase) is not None and s[phase]["acked"]:
                     s[phase]["cpu_per_ballot"] = r["cpu_phase"][phase] / s[phase]["acked"]
+        if cols is not None and r.get("turns"):
+            _as_one_ceiling(s, r, cols)
         if cols is not None:
             s["burst"]["tally"] = stats.tally_latency(cols, r["tallies"], "burst")
             s["acked_total"] = int(cols["ok"].sum())
@@ -88,10 +90,32 @@ def summary(args, results: dict) -> dict:
     if "bare" in out and "saturate" in out["app"] and "saturate" in out["bare"]:
         bare = out["bare"]["saturate"]["acked_per_s"]
         out["ratio"] = out["app"]["saturate"]["acked_per_s"] / bare if bare else None
+    if "bare" in out and out["app"].get("turns") and out["bare"].get("turns"):
+        pairs = list(zip(out["app"]["turns"], out["bare"]["turns"], strict=True))
+        out["turn_ratios"] = [_ratio(a, b, "acked_per_s") for a, b in pairs]
+        out["turn_cpu_ratios"] = [_ratio(a, b, "cpu_per_ballot") for a, b in pairs]
     return out
 
 
-def _rows(s: dict, ratio) -> dict[str, str]:
+def _as_one_ceiling(s: dict, r: dict, cols) -> None:
+    """The ceiling's turns (bench.room --turns) as its one phase, each turn kept beside it."""
+    turns = r["turns"]
+    s["turns"] = [s.pop(phase, {}) for phase in turns]
+    s["saturate"] = stats.turns_figures(cols, {phase: r["windows"][phase] for phase in turns})
+    s["saturate"]["exhausted"] = s["turns"][-1].get("exhausted")
+    cpu = [r["cpu_phase"].get(phase) for phase in turns]
+    if None not in cpu and s["saturate"]["acked"]:
+        s["saturate"]["cpu_per_ballot"] = sum(cpu) / s["saturate"]["acked"]
+    for key in ("server_cpu", "server_cpu_wait", "generator_cpu"):
+        values = [s[key].get(phase) for phase in turns]
+        s[key]["saturate"] = None if None in values else sum(values) / len(values)
+
+
+def _ratio(app: dict, bare: dict, key: str) -> float | None:
+    return app[key] / bare[key] if app.get(key) and bare.get(key) else None
+
+
+def _rows(s: dict, ratio, turns: tuple[list, list] | None = None) -> dict[str, str]:
     f, ms, num = s.get, stats.ms, stats.num
     burst, sat = f("burst", {}), f("saturate", {})
     tally = burst.get("tally", {})
@@ -135,6 +159,8 @@ def _rows(s: dict, ratio) -> dict[str, str]:
         "ceiling: acked per s, every phone 1 in flight": num(sat.get("acked_per_s")),
         "ceiling ack p50 / p95 / p99, ms": ms(sat.get("ack_p")),
         "throughput / bare ceiling": "-" if ratio is None else f"{ratio:.2f}",
+        TURNS: " ".join(num(x, "{:.2f}") for x in turns[0]) if turns else "-",
+        TURNS_CPU: " ".join(num(x, "{:.2f}") for x in turns[1]) if turns else "-",
         "server CPU burst / ceiling, % of a core": f"{pct(cpu.get('burst'))} / {pct(cpu.get('saturate'))}",
         "server waiting for a CPU burst / ceiling, % of the time": f"{pct(wait.get('burst'))} / "
         f"{pct(wait.get('saturate'))}",
@@ -156,19 +182,35 @@ STORM_CPU = "storm: server CPU per idea, ms"
 FANOUT = "fan-out: changes, deliveries: server CPU per delivery, us"
 STORED = "ballots acked in all / in the database"
 LOST = "ballots lost (acked, not in the database)"
-APP_ONLY = (IDEAS, STORM, STORM_ACK, STORM_SHOWN, STORM_MISSED, STORM_CPU, FANOUT, STORED, LOST)
+TURNS = "ceiling in turns: throughput / bare, each turn"
+TURNS_CPU = "ceiling in turns: CPU per ballot / bare, each turn"
+APP_ONLY = (
+    IDEAS,
+    STORM,
+    STORM_ACK,
+    STORM_SHOWN,
+    STORM_MISSED,
+    STORM_CPU,
+    FANOUT,
+    STORED,
+    LOST,
+    TURNS,
+    TURNS_CPU,
+)
 
 
 def render(args, results: dict, url: str, pids: list[int]) -> str:
     s = summary(args, results)
-    app = _rows(s["app"], s.get("ratio"))
+    turns = (s["turn_ratios"], s["turn_cpu_ratios"]) if "turn_ratios" in s else None
+    app = _rows(s["app"], s.get("ratio"), turns)
     bare = _rows(s["bare"], None) if "bare" in s else {}
     rows = [(k, v, "-" if k in APP_ONLY else bare.get(k, "-")) for k, v in app.items()]
     load = results["load"][0], results["load_end"][0]
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     title = (
         f"{args.participants} participants, {args.ballots_per_second:g} ballots/s for {args.seconds:g} s, "
-        f"ceiling {args.saturate_seconds:g} s, {args.processes} client processes, {args.async_mode}\n"
+        f"ceiling {args.saturate_seconds:g} s{f' in each of {args.turns} turns' if args.turns else ''}, "
+        f"{args.processes} client processes, {args.async_mode}\n"
         f"server {url} (pids {', '.join(map(str, pids)) or 'unknown'}), revision {revision()}\n"
         f"{machine()}, {when}, load average {load[0]:.1f} before, {load[1]:.1f} after"
     )

@@ -26,6 +26,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -89,6 +90,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="phones and screens open the WebSocket at once, not long-polling first as browsers do",
     )
     p.add_argument("--no-bare", action="store_true", help="skip the bare-server ceiling")
+    p.add_argument(
+        "--turns",
+        type=int,
+        default=0,
+        help="measure the ceiling in so many turns of each server, the app's and the bare server's"
+        " phones connected throughout (0: the app's room, then the bare server's)",
+    )
     p.add_argument("--tally-interval", type=float, default=0.5, help="the bare server's tally timer")
     p.add_argument("--timeout", type=float, default=30, help="seconds for a join or an ack")
     p.add_argument("--join-concurrency", type=int, default=100, help="joins in flight per process")
@@ -98,6 +106,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     per_voter = args.ballots_per_second * args.seconds / max(1, args.participants)
     if args.ideas < 2 or per_voter > 90:
         p.error("need >= 2 ideas (and participants) and at most 90 ballots per participant (budget 100)")
+    if args.turns and (args.no_bare or not args.saturate_seconds):
+        p.error(
+            "--turns measures the ceiling against the bare server: it needs --saturate-seconds, not --no-bare"
+        )
     if args.storm > args.participants:
         p.error("the storm sends one idea per phone: --storm may not exceed --participants")
     if args.database and "://" not in args.database:
@@ -183,13 +195,14 @@ async def settle(pool: Pool, screens: list[Screen], timeout: float) -> None:
         await asyncio.sleep(0.2)
 
 
-async def ballots(args, pool: Pool, screens: list[Screen], pids: list[int], progress: Progress) -> dict:
-    """The burst at R/s, then the ceiling phase; server and generator CPU over each window."""
+async def ballots(
+    args, pool: Pool, screens: list[Screen], pids: list[int], progress: Progress, turns: Turns | None = None
+) -> dict:
+    """The burst at R/s, then the ceiling phase (in turns with the other server, given `turns`);
+    server and generator CPU over each window."""
     out: dict = {"windows": {}, "cpu": {}, "cpu_phase": {}, "wait": {}, "gen_cpu": {}}
-    phases = [("burst", args.seconds)] + (
-        [("saturate", args.saturate_seconds)] if args.saturate_seconds else []
-    )
-    for phase, seconds in phases:
+
+    async def window(phase: str, seconds: float) -> None:
         progress.step = phase
         t0 = time.monotonic() + 0.5
         if phase == "burst":
@@ -198,7 +211,7 @@ async def ballots(args, pool: Pool, screens: list[Screen], pids: list[int], prog
                 pool.ask(phase, {"t0": t0, "seconds": seconds, "rate": rate, "phase": phase})
             )
         else:
-            task = asyncio.create_task(pool.ask(phase, {"t0": t0, "seconds": seconds, "phase": phase}))
+            task = asyncio.create_task(pool.ask("saturate", {"t0": t0, "seconds": seconds, "phase": phase}))
         try:
             await until(t0)
             c0, w0, g0 = prepare.cpu_seconds(pids), prepare.cpu_wait_seconds(pids), pool.cpu()
@@ -216,7 +229,43 @@ async def ballots(args, pool: Pool, screens: list[Screen], pids: list[int], prog
         c2 = prepare.cpu_seconds(pids)
         out["cpu_phase"][phase] = None if c0 is None or c2 is None else c2 - c0
         await settle(pool, screens, 10)
+
+    await window("burst", args.seconds)
+    if args.saturate_seconds and turns is not None:
+        out["turns"] = await turns.take(progress.name, lambda phase: window(phase, args.saturate_seconds))
+    elif args.saturate_seconds:
+        await window("saturate", args.saturate_seconds)
     return out
+
+
+class Turns:
+    """The ceiling measured in turns: the app's phones, then the bare server's, `rounds` times,
+    both rooms connected throughout. A shared machine's speed drifts over minutes, and two
+    ceilings measured minutes apart carry that drift into their ratio; turns of a few seconds
+    share it."""
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+        self.windows: dict[str, Callable[[str], Awaitable[None]]] = {}
+        self.arrived = {"app": asyncio.Event(), "bare": asyncio.Event()}
+        self.done = asyncio.Event()
+
+    async def take(self, side: str, window: Callable[[str], Awaitable[None]]) -> list[str]:
+        """Wait for the other server's room; the room that comes last runs every turn.
+        The phases' names, one per turn."""
+        self.windows[side] = window
+        self.arrived[side].set()
+        phases = [f"saturate{k + 1}" for k in range(self.rounds)]
+        if all(event.is_set() for event in self.arrived.values()):
+            try:
+                for phase in phases:
+                    for each in ("app", "bare"):
+                        await self.windows[each](phase)
+            finally:
+                self.done.set()
+        else:
+            await self.done.wait()
+        return phases
 
 
 async def join(
@@ -324,7 +373,14 @@ async def collect(pool: Pool) -> dict:
     }
 
 
-async def run_app(args, http: aiohttp.ClientSession, url: str, database: str | None, pids: list[int]) -> dict:
+async def run_app(
+    args,
+    http: aiohttp.ClientSession,
+    url: str,
+    database: str | None,
+    pids: list[int],
+    turns: Turns | None = None,
+) -> dict:
     origin = args.origin or "{0.scheme}://{0.netloc}".format(urlsplit(url))
     if args.email:
         email, password = args.email, args.password or ""
@@ -385,7 +441,7 @@ async def run_app(args, http: aiohttp.ClientSession, url: str, database: str | N
         )
         staff.round_id = projector.round_id = round_id
         await asyncio.sleep(1)  # the opening tally
-        out |= await ballots(args, pool, [staff, projector], pids, progress)
+        out |= await ballots(args, pool, [staff, projector], pids, progress, turns)
         out |= await collect(pool)
         out["tallies"] += [s.tallies for s in (staff, projector) if s.tallies or not args.hidden_results]
         out["rss_end"] = prepare.rss_bytes(pids)
@@ -400,7 +456,7 @@ async def run_app(args, http: aiohttp.ClientSession, url: str, database: str | N
     return out
 
 
-async def run_bare(args, http: aiohttp.ClientSession, workdir: Path) -> dict:
+async def run_bare(args, http: aiohttp.ClientSession, workdir: Path, turns: Turns | None = None) -> dict:
     server = prepare.start_bare(workdir, args.async_mode, args.tally_interval)
     pids = [server.proc.pid]
     origin = server.url
@@ -431,7 +487,7 @@ async def run_bare(args, http: aiohttp.ClientSession, workdir: Path) -> dict:
         )
         projector.round_id = 1
         try:
-            out |= await ballots(args, pool, [projector], pids, progress)
+            out |= await ballots(args, pool, [projector], pids, progress, turns)
             out |= await collect(pool)
             out["rss_end"] = prepare.rss_bytes(pids)
         finally:
@@ -443,6 +499,26 @@ async def run_bare(args, http: aiohttp.ClientSession, workdir: Path) -> dict:
             await pool.close()
         server.stop()
     return out
+
+
+async def in_turns(args, http, url: str, database: str | None, pids: list[int], workdir: Path) -> dict:
+    """The app's room up to its ceiling; then the bare server's room, joined while the app's
+    waits; then the ceiling in turns (Turns)."""
+    turns = Turns(args.turns)
+    app = asyncio.create_task(run_app(args, http, url, database, pids, turns))
+    arrived = asyncio.create_task(turns.arrived["app"].wait())
+    await asyncio.wait([app, arrived], return_when=asyncio.FIRST_COMPLETED)
+    arrived.cancel()
+    if app.done():  # it failed before its ceiling: its error
+        return {"app": app.result()}
+    try:
+        bare = await run_bare(args, http, workdir, turns)
+    except BaseException:
+        app.cancel()
+        raise
+    finally:
+        turns.done.set()
+    return {"app": await app, "bare": bare}
 
 
 async def main(args) -> int:
@@ -471,12 +547,15 @@ async def main(args) -> int:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), connector=connector) as http:
         try:
-            results["app"] = await run_app(args, http, url, database, pids)
-            if started:
-                started.stop()
-                started = None
-            if not args.no_bare:
-                results["bare"] = await run_bare(args, http, workdir)
+            if args.turns and not args.no_bare:
+                results |= await in_turns(args, http, url, database, pids, workdir)
+            else:
+                results["app"] = await run_app(args, http, url, database, pids)
+                if started:
+                    started.stop()
+                    started = None
+                if not args.no_bare:
+                    results["bare"] = await run_bare(args, http, workdir)
         finally:
             if started:
                 started.stop()

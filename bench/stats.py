@@ -92,6 +92,21 @@ def phase_figures(cols: dict[str, np.ndarray], phase: str, window: tuple[float, 
     return out
 
 
+def turns_figures(cols: dict[str, np.ndarray], windows: dict[str, tuple[float, float]]) -> dict:
+    """A ceiling measured in turns (bench.room --turns) as one phase: the counts and ack latencies
+    of all its turns, its throughput over their busy times added up."""
+    each = [phase_figures(cols, phase, window) for phase, window in windows.items()]
+    mask = np.array([phase in windows for phase in cols["phase"]], dtype=bool)
+    ok = mask & cols["ok"]
+    out = {"sent": int(mask.sum()), "acked": int(ok.sum()), "errors": int((mask & ~cols["ok"]).sum())}
+    out["ack_p"] = percentiles(cols["acked"][ok] - cols["sent"][ok])
+    busy = sum(figures.get("busy_s", 0.0) for figures in each)
+    if busy:
+        out["busy_s"] = busy
+        out["acked_per_s"] = out["acked"] / busy
+    return out
+
+
 def storm_figures(storm: dict) -> dict:
     """The propose storm: each idea's ack, and each (idea, screen) pair from the idea's send to
     its first arrival on that screen; server CPU from the storm's start until every screen

@@ -30,19 +30,19 @@ def lifted_server(tmp_path):
         yield server
 
 
-def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):
-    live_server = lifted_server
-    out = subprocess.run(
+def _room(server, *options: str) -> subprocess.CompletedProcess:
+    """bench.room against the server, five phones in one client process, with these options."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
             "bench.room",
             "--url",
-            live_server.url,
+            server.url,
             "--database",
-            live_server.env["DATABASE_URL"],
+            server.env["DATABASE_URL"],
             "--server-pid",
-            str(live_server.proc.pid),
+            str(server.proc.pid),
             "--participants",
             "5",
             "--ballots-per-second",
@@ -57,18 +57,18 @@ def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):
             "20",
             "--join-seconds",
             "1",
-            "--storm",
-            "4",
-            "--storm-seconds",
-            "1",
-            "--fanout",
-            "2",
+            *options,
         ],
         cwd=live.ROOT,
         capture_output=True,
         text=True,
         timeout=240,
     )
+
+
+def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):
+    live_server = lifted_server
+    out = _room(live_server, "--storm", "4", "--storm-seconds", "1", "--fanout", "2")
     assert out.returncode == 0, out.stdout + out.stderr
     rows = _table(out.stdout)
     assert rows["phones connected (failed)"] == ("5 (0)", "5 (0)"), out.stdout
@@ -89,6 +89,30 @@ def test_room_benchmark_loses_nothing_and_gets_every_ack(lifted_server):
     assert fanout.startswith("2, 14: "), out.stdout
     assert "errors:" not in out.stdout, out.stdout
     assert "Traceback" not in live_server.log()
+
+
+def test_the_ceiling_in_turns_measures_both_servers_in_each_turn(lifted_server):
+    """--turns: the app's room waits, connected, while the bare server's joins; then each
+    server's phones take the ceiling in turn, and each turn gives its own ratios."""
+    # Twenty phones spend about half their budgets (100 ballots each) in two short turns.
+    out = _room(lifted_server, "--turns", "2", "--participants", "20", "--saturate-seconds", "0.5")
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = _table(out.stdout)
+    assert rows["phones connected (failed)"] == ("20 (0)", "20 (0)"), out.stdout
+    for row in (
+        "ceiling in turns: throughput / bare, each turn",
+        "ceiling in turns: CPU per ballot / bare, each turn",
+    ):
+        turns = rows[row][0].split()
+        assert len(turns) == 2 and all(float(ratio) > 0 for ratio in turns), out.stdout
+    for column in (0, 1):
+        assert float(rows["ceiling: acked per s, every phone 1 in flight"][column]) > 0, out.stdout
+    assert float(rows["throughput / bare ceiling"][0]) > 0, out.stdout
+    acked_in_all, in_database = rows["ballots acked in all / in the database"][0].split(" / ")
+    assert in_database == acked_in_all and rows["ballots lost (acked, not in the database)"][0] == "0", (
+        out.stdout
+    )
+    assert "errors:" not in out.stdout and "Traceback" not in lifted_server.log(), out.stdout
 
 
 def test_one_phone_flooding_the_room_stores_its_budget_and_the_others_are_answered():
