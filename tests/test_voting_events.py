@@ -744,11 +744,14 @@ def test_an_overloaded_server_spaces_its_tallies_out_and_comes_back():
     pump._room = 1000
     assert pump._wait() == pytest.approx(0.15)  # the room's beat
     beats = []
-    for lateness in (0.02, 0.001, 0.02, 0.02, 0.005, 0.02, 0.02, 0.005, 0.001, 0.001):
+    on_time, a_little_late = (0.001,), (0.005,)
+    for lateness in (0.02, 0.001, 0.02, 0.02, 0.005, 0.02, 0.02) + on_time * 3 + a_little_late + on_time * 8:
         pump.pace(lateness)
         beats.append(round(pump._wait(), 3))
-    # late once: kept; late twice: doubled, then capped; a little late: held; on time: halved, and back
-    assert beats == [0.15, 0.15, 0.15, 0.3, 0.3, 0.5, 0.5, 0.5, 0.25, 0.15]
+    # late once: kept; late twice: doubled, then capped; on time four times in a row: halved (a
+    # little late in between starts the count again), and back to the room's beat
+    held = [0.5] * 4  # on time three times, then a little late
+    assert beats == [0.15, 0.15, 0.15, 0.3, 0.3, 0.5, 0.5, *held, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.15]
     pump._room = 9000  # a room whose own beat is longer than an overload's keeps it
     pump.pace(0.05)
     pump.pace(0.05)
@@ -757,14 +760,18 @@ def test_an_overloaded_server_spaces_its_tallies_out_and_comes_back():
 
 def test_the_tally_timer_measures_its_own_lateness():
     """Woken late again and again, the pump stretches its beat up to the overload beat; on time
-    again, it relaxes back to the room's beat. One late wake (a collection) changes nothing."""
+    again for a few beats in a row, it relaxes back to the room's beat. One late wake (a
+    collection) changes nothing, and nor does one on-time wake."""
     pump = TallyPump()
     pump.pace(1.0)
     assert pump._beat == 0.0
     for _ in range(4):  # 0.05 -> 0.1 -> 0.2 -> 0.4 -> 0.5 s
         pump.pace(1.0)
     assert pump._beat == pump.overload_beat
-    for _ in range(5):
+    for _ in range(pump.relax_after - 1):  # the loop now and then free at a beat, at the ceiling
+        pump.pace(0.0)
+    assert pump._beat == pump.overload_beat
+    for _ in range(3 * pump.relax_after + 1):  # 0.5 -> 0.25 -> 0.125 -> 0.0625 -> the room's beat
         pump.pace(0.0)
     assert pump._beat == 0.0
 

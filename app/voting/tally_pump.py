@@ -33,9 +33,9 @@ class TallyPump:
     late: its event loop has more ready work than it gets through. Late twice without
     an on-time wake between, the beat doubles, up to `overload_beat`, and the CPU goes
     to acknowledging ballots rather than to redrawing every screen; it halves again
-    once the loop is on time. A voter waiting for an ack cannot tell whether their vote
-    counted, while a chart that moves twice a second instead of seven times still shows
-    the room voting.
+    once the loop has been on time for a few beats in a row. A voter waiting for an ack
+    cannot tell whether their vote counted, while a chart that moves twice a second instead
+    of seven times still shows the room voting.
     """
 
     # A room of n participants waits 0.05 s + n / 10,000 s (0.15 s for 1,000, 0.25 s for 2,000),
@@ -47,6 +47,11 @@ class TallyPump:
     late = 0.010
     on_time = 0.002
     overload_beat = 0.5
+    # Stretched, the beat halves again only after this many on-time wakes in a row: at the
+    # ceiling the loop is now and then free at the moment of a beat, and halving on each of
+    # those sent every phone twice the tallies for a second or two (docs/performance.md,
+    # *The tally's beat at the ceiling*).
+    relax_after = 4
 
     def __init__(self) -> None:
         self._dirty: dict[int, int] = {}  # round id -> workshop id
@@ -55,6 +60,7 @@ class TallyPump:
         self._room = 0  # participants of the biggest room flushed last time
         self._beat = 0.0  # the beat stretched by an overload; 0 while the loop keeps up
         self._late_wakes = 0  # since the pump last woke on time
+        self._on_time_wakes = 0  # in a row
 
     def touch(self, workshop_id: int, round_id: int) -> None:
         with self._lock:
@@ -75,7 +81,7 @@ class TallyPump:
                 with self._lock:
                     dirty, self._dirty = self._dirty, {}
                     if not dirty:
-                        self._running, self._beat, self._late_wakes = False, 0.0, 0
+                        self._running, self._beat, self._late_wakes, self._on_time_wakes = False, 0.0, 0, 0
                         return
                 self._send(app, dirty)
         except BaseException:  # killed: the next ballot starts another pump
@@ -107,15 +113,22 @@ class TallyPump:
                 self._dirty.setdefault(round_id, workshop_id)
 
     def pace(self, lateness: float) -> None:
-        """Stretch the beat when the loop woke the pump `lateness` seconds late; relax it when on time."""
+        """Stretch the beat when the loop woke the pump `lateness` seconds late; relax it when it
+        has woken on time `relax_after` times in a row."""
         room = self._room_beat()
         if lateness > self.late:
             self._late_wakes += 1
+            self._on_time_wakes = 0
             if self._late_wakes >= 2:  # not for one pause (a collection, a burst of joins)
                 self._beat = min(max(room, self.overload_beat), 2 * max(room, self._beat))
         elif lateness < self.on_time:
             self._late_wakes = 0
-            self._beat = self._beat / 2 if self._beat / 2 > room else 0.0
+            self._on_time_wakes += 1
+            if self._on_time_wakes >= self.relax_after:
+                self._on_time_wakes = 0
+                self._beat = self._beat / 2 if self._beat / 2 > room else 0.0
+        else:  # a little late: the beat holds, and the loop has not kept up
+            self._on_time_wakes = 0
 
     def _room_beat(self) -> float:
         return min(1.0, self.interval + self._room * self.room_factor)
