@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -258,8 +259,8 @@ class Turns:
         phases = [f"saturate{k + 1}" for k in range(self.rounds)]
         if all(event.is_set() for event in self.arrived.values()):
             try:
-                for phase in phases:
-                    for each in ("app", "bare"):
+                for k, phase in enumerate(phases):  # app first, then bare first: a drift within a
+                    for each in ("app", "bare") if k % 2 == 0 else ("bare", "app"):  # pair evens out
                         await self.windows[each](phase)
             finally:
                 self.done.set()
@@ -515,6 +516,8 @@ async def in_turns(args, http, url: str, database: str | None, pids: list[int], 
         bare = await run_bare(args, http, workdir, turns)
     except BaseException:
         app.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app  # its room closes its sockets before the server stops
         raise
     finally:
         turns.done.set()

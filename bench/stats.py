@@ -100,7 +100,11 @@ def turns_figures(cols: dict[str, np.ndarray], windows: dict[str, tuple[float, f
     ok = mask & cols["ok"]
     out = {"sent": int(mask.sum()), "acked": int(ok.sum()), "errors": int((mask & ~cols["ok"]).sum())}
     out["ack_p"] = percentiles(cols["acked"][ok] - cols["sent"][ok])
-    busy = sum(figures.get("busy_s", 0.0) for figures in each)
+    # A turn without an ack lasted its window all the same.
+    busy = sum(
+        figures.get("busy_s", end - start)
+        for figures, (start, end) in zip(each, windows.values(), strict=True)
+    )
     if busy:
         out["busy_s"] = busy
         out["acked_per_s"] = out["acked"] / busy

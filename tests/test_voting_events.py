@@ -787,6 +787,7 @@ def test_an_idle_tally_timer_starts_afresh(app, monkeypatch):
     room.staff.wait_for("tally_changed")
     settle()
     assert not tally_pump._running and tally_pump._beat == 0.0
+    assert tally_pump._late_wakes == tally_pump._on_time_wakes == 0
 
 
 # --- UNLINK: an anonymous round -----------------------------------------------------------

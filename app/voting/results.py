@@ -105,8 +105,8 @@ def results(round_: Round) -> dict:
         ids = [o.id for o in round_.shown_options]
         out["schulze"] = tally.schulze(ballots, ids, round_.top_n).to_dict()
     names = dict(db.session.execute(sa.select(Cluster.id, Cluster.name)).all())
-    out["by_cluster"] = _segments([names.get(cluster) for *_, cluster, _ in rows], ballots, count)
-    out["by_sector"] = _segments([sector for *_, sector in rows], ballots, count)
+    out["by_cluster"] = _segments([names.get(row.segment_cluster_id) for row in rows], ballots, count)
+    out["by_sector"] = _segments([row.segment_sector for row in rows], ballots, count)
     return out
 
 

@@ -81,13 +81,17 @@ class TallyPump:
                 with self._lock:
                     dirty, self._dirty = self._dirty, {}
                     if not dirty:
-                        self._running, self._beat, self._late_wakes, self._on_time_wakes = False, 0.0, 0, 0
+                        self._stopped()
                         return
                 self._send(app, dirty)
         except BaseException:  # killed: the next ballot starts another pump
             with self._lock:
-                self._running = False
+                self._stopped()
             raise
+
+    def _stopped(self) -> None:
+        """Under the lock: the next pump starts afresh, on the room's beat."""
+        self._running, self._beat, self._late_wakes, self._on_time_wakes = False, 0.0, 0, 0
 
     def _send(self, app, dirty: dict[int, int]) -> None:
         """Send the tallies of the marked rounds this process leases now.
