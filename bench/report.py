@@ -72,7 +72,7 @@ def summary(args, results: dict) -> dict:
             }
         for phase in ("burst", "saturate", *r.get("turns", ())):
             if cols is not None and phase in r["windows"]:
-                s[phase] = stats.phase_figures(cols, phase, r["windows"][phase])
+                s[phase] = stats.phase_figures(cols, {phase: r["windows"][phase]})
                 for key in ("scheduled", "exhausted"):  # summed over the workers' answers
                     if key in r[phase][0]:
                         s[phase][key] = sum(w[key] for w in r[phase])
@@ -101,7 +101,7 @@ def _as_one_ceiling(s: dict, r: dict, cols) -> None:
     """The ceiling's turns (bench.room --turns) as its one phase, each turn kept beside it."""
     turns = r["turns"]
     s["turns"] = [s.pop(phase, {}) for phase in turns]
-    s["saturate"] = stats.turns_figures(cols, {phase: r["windows"][phase] for phase in turns})
+    s["saturate"] = stats.phase_figures(cols, {phase: r["windows"][phase] for phase in turns})
     s["saturate"]["exhausted"] = s["turns"][-1].get("exhausted")
     cpu = [r["cpu_phase"].get(phase) for phase in turns]
     if None not in cpu and s["saturate"]["acked"]:

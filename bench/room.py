@@ -240,10 +240,10 @@ async def ballots(
 
 
 class Turns:
-    """The ceiling measured in turns: the app's phones, then the bare server's, `rounds` times,
-    both rooms connected throughout. A shared machine's speed drifts over minutes, and two
-    ceilings measured minutes apart carry that drift into their ratio; turns of a few seconds
-    share it."""
+    """The ceiling measured in turns: each server's phones in turn, `rounds` times, the app's
+    first in odd rounds and the bare server's in even ones, both rooms connected throughout.
+    A shared machine's speed drifts over minutes, and two ceilings measured minutes apart
+    carry that drift into their ratio; turns of a few seconds share it."""
 
     def __init__(self, rounds: int) -> None:
         self.rounds = rounds

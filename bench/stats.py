@@ -76,36 +76,22 @@ def tally_latency(cols: dict[str, np.ndarray], screens: list[list[tuple[float, f
     }
 
 
-def phase_figures(cols: dict[str, np.ndarray], phase: str, window: tuple[float, float]) -> dict:
-    """Counts, ack latency and throughput of one phase. Throughput is the ballots acknowledged
-    over the phase's duration or, if later, until its last ack: the queue a slow server builds
-    up is drained in that time too, so a short phase does not overstate or understate it."""
-    start, end = window
-    mask = cols["phase"] == phase
+def phase_figures(cols: dict[str, np.ndarray], windows: dict[str, tuple[float, float]]) -> dict:
+    """Counts, ack latency and throughput of a phase, or of the turns of a ceiling taken in turns
+    (bench.room --turns) as one phase: each name with its window. Throughput is the ballots
+    acknowledged over each window or, if later, until its last ack (the queue a slow server
+    builds up is drained in that time too, so a short phase does not overstate or understate
+    it), added up over the turns."""
+    mask = np.isin(cols["phase"], list(windows))
     ok = mask & cols["ok"]
     lat = cols["acked"][ok] - cols["sent"][ok]
     out = {"sent": int(mask.sum()), "acked": int(ok.sum()), "errors": int((mask & ~cols["ok"]).sum())}
     out["ack_p"] = percentiles(lat)
     if ok.any():
-        out["busy_s"] = max(end, float(cols["acked"][ok].max())) - start
-        out["acked_per_s"] = float(ok.sum()) / out["busy_s"]
-    return out
-
-
-def turns_figures(cols: dict[str, np.ndarray], windows: dict[str, tuple[float, float]]) -> dict:
-    """A ceiling measured in turns (bench.room --turns) as one phase: the counts and ack latencies
-    of all its turns, its throughput over their busy times added up."""
-    each = [phase_figures(cols, phase, window) for phase, window in windows.items()]
-    mask = np.array([phase in windows for phase in cols["phase"]], dtype=bool)
-    ok = mask & cols["ok"]
-    out = {"sent": int(mask.sum()), "acked": int(ok.sum()), "errors": int((mask & ~cols["ok"]).sum())}
-    out["ack_p"] = percentiles(cols["acked"][ok] - cols["sent"][ok])
-    # A turn without an ack lasted its window all the same.
-    busy = sum(
-        figures.get("busy_s", end - start)
-        for figures, (start, end) in zip(each, windows.values(), strict=True)
-    )
-    if busy:
+        busy = 0.0
+        for phase, (start, end) in windows.items():
+            acked = cols["acked"][ok & (cols["phase"] == phase)]
+            busy += max(end, float(acked.max()) if acked.size else end) - start
         out["busy_s"] = busy
         out["acked_per_s"] = out["acked"] / busy
     return out
